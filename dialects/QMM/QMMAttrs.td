@@ -1,0 +1,94 @@
+//===- QMMAttrs.td - qmm attributes -------------------------*- tablegen -*-===//
+
+#ifndef QMM_ATTRS
+#define QMM_ATTRS
+
+include "QMMDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def QMM_CheckpointFormat : I32EnumAttr<"CheckpointFormat",
+    "how zero points are packed in the checkpoint", [
+      I32EnumAttrCase<"gptq_v1", 0>,
+      I32EnumAttrCase<"gptq_v2", 1>
+    ]> {
+  let cppNamespace = "::mlir::qmm";
+  let genSpecializedAttr = 0;
+}
+
+def QMM_KernelStrategy : I32EnumAttr<"KernelStrategy",
+    "the kernel family a tile configuration belongs to", [
+      I32EnumAttrCase<"mma", 0>
+    ]> {
+  let cppNamespace = "::mlir::qmm";
+  let genSpecializedAttr = 0;
+}
+
+// `true` / `false` keywords for boolean attribute parameters.
+def QMM_BoolParameter : AttrParameter<"bool", "boolean"> {
+  let parser = [{ ::mlir::qmm::parseBoolKeyword($_parser) }];
+  let printer = [{ $_printer << ($_self ? "true" : "false") }];
+}
+
+class QMM_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<QMM_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def QMM_LayoutAttr : QMM_Attr<"Layout", "layout"> {
+  let summary = "GPTQ quantization layout of a weight";
+  let description = [{
+    `bits` is the code width (2, 3, 4 or 8); `group_size` the number of input
+    channels sharing one scale and zero point (-1: one group for the whole
+    input dimension); `act_order` says whether the checkpoint was quantized
+    in descending Hessian-diagonal order, in which case the group of input
+    channel k is `g_idx[k]` rather than `k / group_size`; `sym` whether zero
+    points are the fixed midpoint 2^(bits-1); `format` how zero points are
+    stored (`gptq_v1`: minus one, AutoGPTQ; `gptq_v2`: as they are).
+
+    Example: `#qmm.layout<bits = 4, group_size = 128, act_order = false,
+    sym = true, format = gptq_v1>`
+  }];
+  let parameters = (ins
+    "unsigned":$bits,
+    "int64_t":$group_size,
+    QMM_BoolParameter:$act_order,
+    QMM_BoolParameter:$sym,
+    EnumParameter<QMM_CheckpointFormat>:$format);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Number of groups along an input dimension of `inFeatures` channels.
+    int64_t getNumGroups(int64_t inFeatures) const {
+      return getGroupSize() == -1 ? 1 : inFeatures / getGroupSize();
+    }
+    /// The group size as a number of channels (K when it is -1).
+    int64_t getEffectiveGroupSize(int64_t inFeatures) const {
+      return getGroupSize() == -1 ? inFeatures : getGroupSize();
+    }
+  }];
+}
+
+def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
+  let summary = "tiling of a dequantize-matmul kernel";
+  let description = [{
+    One CTA computes a `block_m` x `block_n` tile of the output, stepping
+    through the input dimension `block_k` channels at a time with `warps`
+    warps; the warps split the tile's columns. `stages` is the depth of the
+    shared-memory pipeline.
+
+    Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,
+    block_k = 64, warps = 4, stages = 1>`
+  }];
+  let parameters = (ins
+    EnumParameter<QMM_KernelStrategy>:$strategy,
+    "int64_t":$block_m,
+    "int64_t":$block_n,
+    "int64_t":$block_k,
+    "int64_t":$warps,
+    "int64_t":$stages);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // QMM_ATTRS

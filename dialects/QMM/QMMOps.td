@@ -1,0 +1,171 @@
+//===- QMMOps.td - qmm operations ---------------------------*- tablegen -*-===//
+
+#ifndef QMM_OPS
+#define QMM_OPS
+
+include "QMMDialect.td"
+include "QMMAttrs.td"
+include "QMMTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonTypeConstraints.td"
+
+//===----------------------------------------------------------------------===//
+// Tensor level: the checkpoint's tensors as they are.
+//===----------------------------------------------------------------------===//
+
+def QMM_MatmulOp : QMM_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "dequantize-matmul over a GPTQ checkpoint's tensors";
+  let description = [{
+    Computes `result = x · W (+ bias)` with `x : M x K`, `result : M x N` and
+    `W[k, n] = scales[g, n] * (code[k, n] - zero[g, n])`, where `code` is
+    unpacked from `qweight : (K*bits/32) x N` (packed along K), `zero` from
+    `qzeros : G x (N*bits/32)` (packed along N; stored minus one in
+    `gptq_v1`), and `g = g_idx[k]` with act-order, `k / group_size` without.
+    Accumulation is in fp32.
+
+    `tile` is set by `qmm-select-tile`; `kernel` by `qmm-tile` and names the
+    generated `gpu.func`.
+
+    ```mlir
+    %y = qmm.matmul %x, %qweight, %qzeros, %scales
+           {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false,
+                                 sym = true, format = gptq_v1>}
+         : (tensor<?x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>,
+            tensor<32x4096xf16>) -> tensor<?x4096xf16>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[F16, BF16]>:$x,
+    RankedTensorOf<[I32]>:$qweight,
+    RankedTensorOf<[I32]>:$qzeros,
+    RankedTensorOf<[F16, BF16]>:$scales,
+    Optional<RankedTensorOf<[I32]>>:$g_idx,
+    Optional<RankedTensorOf<[F16, BF16]>>:$bias,
+    QMM_LayoutAttr:$layout,
+    OptionalAttr<QMM_TileAttr>:$tile,
+    OptionalAttr<SymbolRefAttr>:$kernel);
+  let results = (outs RankedTensorOf<[F16, BF16]>:$result);
+  let assemblyFormat = [{
+    $x `,` $qweight `,` $qzeros `,` $scales (`g_idx` `(` $g_idx^ `)`)?
+    (`bias` `(` $bias^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def QMM_DequantOp : QMM_Op<"dequant", [Pure]> {
+  let summary = "dequantize a GPTQ weight to a K x N tensor";
+  let description = [{
+    `weight[k, n] = scales[g, n] * (code[k, n] - zero[g, n])` with the same
+    packing rules as `qmm.matmul`. `qmm-fuse-dequant-matmul` folds a dequant
+    feeding a `linalg.matmul` into one `qmm.matmul`.
+  }];
+  let arguments = (ins
+    RankedTensorOf<[I32]>:$qweight,
+    RankedTensorOf<[I32]>:$qzeros,
+    RankedTensorOf<[F16, BF16]>:$scales,
+    Optional<RankedTensorOf<[I32]>>:$g_idx,
+    QMM_LayoutAttr:$layout);
+  let results = (outs RankedTensorOf<[F16, BF16]>:$weight);
+  let assemblyFormat = [{
+    $qweight `,` $qzeros `,` $scales (`g_idx` `(` $g_idx^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Tile level: the body of a generated kernel. Each op becomes one call of a
+// building block in runtime/device/qmm/tile_ops.cuh; all threads of the CTA
+// execute every op.
+//===----------------------------------------------------------------------===//
+
+def QMM_TileAllocSharedOp : QMM_Op<"tile.alloc_smem"> {
+  let summary = "a shared-memory tile of the CTA";
+  let results = (outs QMM_SharedTileType:$tile);
+  let assemblyFormat = "attr-dict `:` qualified(type($tile))";
+}
+
+def QMM_TileAllocAccOp : QMM_Op<"tile.alloc_acc"> {
+  let summary = "a register accumulator tile of the CTA";
+  let results = (outs QMM_AccumulatorType:$acc);
+  let assemblyFormat = "attr-dict `:` qualified(type($acc))";
+}
+
+def QMM_TileZeroOp : QMM_Op<"tile.zero"> {
+  let summary = "set an accumulator tile to zero";
+  let arguments = (ins QMM_AccumulatorType:$acc);
+  let assemblyFormat = "$acc attr-dict `:` qualified(type($acc))";
+}
+
+def QMM_TileLoadActOp : QMM_Op<"tile.load_act"> {
+  let summary = "copy an activation block into shared memory";
+  let description = [{
+    Copies `source[row : row + R, col : col + C]` into `dest` (R x C); rows at
+    or past `rows` (the activation's M) are filled with zeros, so a partial
+    last row tile computes garbage-free.
+  }];
+  let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source, Index:$row,
+                       Index:$col, Index:$rows, QMM_SharedTileType:$dest);
+  let assemblyFormat = [{
+    $source `[` $row `,` $col `]` `rows` $rows `into` $dest attr-dict `:`
+    type($source) `,` qualified(type($dest))
+  }];
+  let hasVerifier = 1;
+}
+
+def QMM_TileLoadDequantOp : QMM_Op<"tile.load_dequant"> {
+  let summary = "dequantize a weight block into shared memory, n-major";
+  let description = [{
+    For input channels `k .. k + C` and output columns `n .. n + R` (`dest` is
+    R x C), unpacks codes and zero points, applies the group's scale and
+    stores `dest[j, i] = W[k + i, n + j]`: one row per output column, input
+    channels contiguous, the operand order `qmm.tile.mma` reads.
+  }];
+  let arguments = (ins MemRefRankOf<[I32], [2]>:$qweight,
+                       MemRefRankOf<[I32], [2]>:$qzeros,
+                       MemRefRankOf<[F16, BF16], [2]>:$scales,
+                       Optional<MemRefRankOf<[I32], [1]>>:$g_idx,
+                       Index:$k, Index:$n, QMM_SharedTileType:$dest,
+                       QMM_LayoutAttr:$layout);
+  let assemblyFormat = [{
+    $qweight `,` $qzeros `,` $scales (`g_idx` `(` $g_idx^ `:` type($g_idx) `)`)?
+    `[` $k `,` $n `]` `into` $dest attr-dict `:` type($qweight) `,`
+    type($qzeros) `,` type($scales) `,` qualified(type($dest))
+  }];
+  let hasVerifier = 1;
+}
+
+def QMM_TileMmaOp : QMM_Op<"tile.mma"> {
+  let summary = "acc += lhs · rhsᵀ on the tensor cores";
+  let description = [{
+    `lhs` is M x K (activations), `rhs` is N x K (weights, n-major), `acc` is
+    M x N fp32. Lowered to mma.sync m16n8k16 with fp32 accumulation.
+  }];
+  let arguments = (ins QMM_SharedTileType:$lhs, QMM_SharedTileType:$rhs,
+                       QMM_AccumulatorType:$acc);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $acc attr-dict `:` qualified(type($lhs)) `,`
+    qualified(type($rhs)) `,` qualified(type($acc))
+  }];
+  let hasVerifier = 1;
+}
+
+def QMM_TileStoreOp : QMM_Op<"tile.store"> {
+  let summary = "add the bias, convert and store an accumulator tile";
+  let description = [{
+    Writes `acc` (+ `bias[col + j]`) to `dest[row + i, col + j]` for rows below
+    `rows`, converted to the destination's element type.
+  }];
+  let arguments = (ins QMM_AccumulatorType:$acc,
+                       MemRefRankOf<[F16, BF16], [2]>:$dest, Index:$row,
+                       Index:$col, Index:$rows,
+                       Optional<MemRefRankOf<[F16, BF16], [1]>>:$bias);
+  let assemblyFormat = [{
+    $acc `,` $dest `[` $row `,` $col `]` `rows` $rows
+    (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:`
+    qualified(type($acc)) `,` type($dest)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QMM_OPS

@@ -1,0 +1,48 @@
+//===- DefaultConfigs.h - tile configurations without a tuning cache -*- C++ -*-===//
+//
+// The configuration a kernel gets when no autotune cache entry exists for its
+// GPU, layout, shape and M bucket. Plain C++ (no MLIR) so the runtime can
+// specialize kernels with the same rules the compiler uses.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_AUTOTUNE_DEFAULTCONFIGS_H
+#define GPTQ_AUTOTUNE_DEFAULTCONFIGS_H
+
+#include "gptq/Support/Status.h"
+
+#include <cstdint>
+#include <string>
+
+namespace gptq::autotune {
+
+/// One kernel's tiling; mirrors #qmm.tile.
+struct TileConfig {
+  int64_t blockM = 16;
+  int64_t blockN = 64;
+  int64_t blockK = 64;
+  int64_t warps = 4;
+  int64_t stages = 1;
+};
+
+/// What the configuration depends on. `rows` (M) is -1 when unknown at
+/// compile time, which is treated as decode.
+struct ProblemShape {
+  int64_t rows = -1;
+  int64_t inFeatures = 0;  // K
+  int64_t outFeatures = 0; // N
+  int bits = 4;
+};
+
+/// The M bucket a row count falls in: 1, 16, 64, 256, 1024, 4096 (upper
+/// bounds); -1 (unknown) maps to 16.
+int64_t rowBucket(int64_t rows);
+
+/// A sound configuration for `arch` (e.g. "sm_80", "sm_90a") and `shape`, or
+/// an error naming why none fits (K or N not a multiple of 32).
+Expected<TileConfig> defaultTileConfig(const std::string &arch,
+                                       const ProblemShape &shape);
+
+} // namespace gptq::autotune
+
+#endif // GPTQ_AUTOTUNE_DEFAULTCONFIGS_H

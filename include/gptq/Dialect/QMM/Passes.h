@@ -1,0 +1,40 @@
+//===- Passes.h - qmm passes ------------------------------------*- C++ -*-===//
+
+#ifndef GPTQ_DIALECT_QMM_PASSES_H
+#define GPTQ_DIALECT_QMM_PASSES_H
+
+#include "gptq/Dialect/QMM/QMMDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir::qmm {
+
+#define GEN_PASS_DECL
+#include "QMM/QMMPasses.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "QMM/QMMPasses.h.inc"
+
+/// The attribute `convert-qmm-to-cuda` attaches to each gpu.module it
+/// translates: the CUDA C++ source of the module's kernels.
+constexpr llvm::StringLiteral kCudaSourceAttrName = "qmm.cuda_source";
+
+/// Argument attribute naming a kernel parameter's role (x, qweight, ...).
+constexpr llvm::StringLiteral kParamAttrName = "qmm.param";
+
+/// Adds the full lowering from qmm.matmul to CUDA C++ for `arch`:
+/// qmm-fuse-dequant-matmul, qmm-select-tile, qmm-tile, convert-qmm-to-cuda.
+void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch);
+
+/// Registers buildLowerToCudaPipeline as the pipeline `qmm-lower-to-cuda`.
+void registerLowerToCudaPipeline();
+
+} // namespace mlir::qmm
+
+#endif // GPTQ_DIALECT_QMM_PASSES_H

@@ -1,0 +1,347 @@
+//===- QMMToCUDA.cpp - qmm kernels -> CUDA C++ source ---------------------===//
+//
+// A one-to-one translation: every op of a generated kernel becomes one C++
+// statement, and every qmm.tile op one call of a building block from
+// runtime/device/qmm/tile_ops.cuh, whose template arguments carry the
+// compile-time shapes so NVRTC fully unrolls each specialization. The
+// emitter knows nothing about tiling strategy; the passes decide it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gptq/Conversion/QMMToCUDA.h"
+#include "gptq/Dialect/QMM/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/IndentedOstream.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::qmm {
+#define GEN_PASS_DEF_CONVERTQMMTOCUDA
+#include "QMM/QMMPasses.h.inc"
+} // namespace mlir::qmm
+
+using namespace mlir;
+using namespace mlir::qmm;
+
+namespace {
+
+std::string cudaScalarType(Type type) {
+  if (type.isF16())
+    return "__half";
+  if (type.isBF16())
+    return "__nv_bfloat16";
+  if (type.isF32())
+    return "float";
+  if (type.isInteger(32))
+    return "int32_t";
+  return "";
+}
+
+class KernelEmitter {
+public:
+  KernelEmitter(gpu::GPUFuncOp func, raw_indented_ostream &os)
+      : func(func), os(os) {}
+
+  LogicalResult emit();
+
+private:
+  /// The C++ expression for an index value: a literal for constants, else
+  /// the variable that holds it.
+  FailureOr<std::string> expr(Value value);
+  std::string declare(Value value);
+  LogicalResult emitBlock(Block &block);
+  LogicalResult emitOp(Operation *op);
+  LogicalResult emitSignature();
+
+  /// Static extent of dimension `dim` of a memref value, as a literal.
+  FailureOr<std::string> staticDim(Value memref, unsigned dim);
+
+  gpu::GPUFuncOp func;
+  raw_indented_ostream &os;
+  DenseMap<Value, std::string> names;
+  unsigned nextId = 0;
+  int64_t threads = 0;
+};
+
+FailureOr<std::string> KernelEmitter::expr(Value value) {
+  if (!value)
+    return std::string("nullptr");
+  auto it = names.find(value);
+  if (it != names.end())
+    return it->second;
+  if (auto constant = value.getDefiningOp<arith::ConstantIndexOp>())
+    return std::to_string(constant.value());
+  if (auto constant = value.getDefiningOp<arith::ConstantIntOp>())
+    return std::to_string(constant.value());
+  return emitError(value.getLoc()) << "value has no CUDA name";
+}
+
+std::string KernelEmitter::declare(Value value) {
+  std::string name = "v" + std::to_string(nextId++);
+  names[value] = name;
+  return name;
+}
+
+FailureOr<std::string> KernelEmitter::staticDim(Value memref, unsigned dim) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.isDynamicDim(dim))
+    return emitError(memref.getLoc())
+           << "dimension " << dim << " must be static for CUDA emission";
+  return std::to_string(type.getDimSize(dim));
+}
+
+LogicalResult KernelEmitter::emitSignature() {
+  DenseI32ArrayAttr blockSize = func.getKnownBlockSizeAttr();
+  if (!blockSize || blockSize.size() != 3 || blockSize[1] != 1 ||
+      blockSize[2] != 1 || blockSize[0] % 32 != 0)
+    return func.emitOpError()
+           << "needs known_block_size = [32 * warps, 1, 1] for CUDA emission";
+  threads = blockSize[0];
+
+  // Pointers written by a store are the outputs; all others are read-only.
+  DenseSet<Value> written;
+  func.walk([&](TileStoreOp store) { written.insert(store.getDest()); });
+
+  os << "extern \"C\" __global__ void __launch_bounds__(" << threads << ")\n"
+     << func.getName() << "(";
+  for (BlockArgument arg : func.getArguments()) {
+    auto role = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  kParamAttrName);
+    if (!role)
+      return func.emitOpError() << "argument " << arg.getArgNumber()
+                                << " has no " << kParamAttrName << " role";
+    std::string name = role.getValue().str();
+    names[arg] = name;
+    if (arg.getArgNumber() != 0)
+      os << ", ";
+    if (arg.getType().isIndex()) {
+      os << "int " << name;
+      continue;
+    }
+    auto memref = dyn_cast<MemRefType>(arg.getType());
+    if (!memref)
+      return func.emitOpError()
+             << "cannot pass argument of type " << arg.getType();
+    std::string element = cudaScalarType(memref.getElementType());
+    // Packed codes and zero points are bit fields, not numbers.
+    if (name == "qweight" || name == "qzeros")
+      element = "uint32_t";
+    os << (written.contains(arg) ? "" : "const ") << element
+       << " *__restrict__ " << name;
+  }
+  os << ") {\n";
+  return success();
+}
+
+LogicalResult KernelEmitter::emit() {
+  LayoutAttr layout = func->getAttrOfType<LayoutAttr>("qmm.layout");
+  TileAttr tile = func->getAttrOfType<TileAttr>("qmm.tile");
+  os << "// " << func.getName() << "\n";
+  if (layout)
+    os << "//   layout " << layout << "\n";
+  if (tile)
+    os << "//   tile " << tile << "\n";
+  if (failed(emitSignature()))
+    return failure();
+  os.indent();
+  if (failed(emitBlock(func.getBody().front())))
+    return failure();
+  os.unindent();
+  os << "}\n";
+  return success();
+}
+
+LogicalResult KernelEmitter::emitBlock(Block &block) {
+  for (Operation &op : block)
+    if (failed(emitOp(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult KernelEmitter::emitOp(Operation *op) {
+  auto binary = [&](Operation *op, StringRef symbol) -> LogicalResult {
+    FailureOr<std::string> lhs = expr(op->getOperand(0));
+    FailureOr<std::string> rhs = expr(op->getOperand(1));
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    os << "const int " << declare(op->getResult(0)) << " = " << *lhs << " "
+       << symbol << " " << *rhs << ";\n";
+    return success();
+  };
+
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp constant) -> LogicalResult {
+        if (!constant.getType().isIntOrIndex())
+          return constant.emitOpError() << "only integer constants are emitted";
+        return success(); // inlined at each use by expr()
+      })
+      .Case([&](arith::AddIOp add) { return binary(add, "+"); })
+      .Case([&](arith::SubIOp sub) { return binary(sub, "-"); })
+      .Case([&](arith::MulIOp mul) { return binary(mul, "*"); })
+      .Case([&](gpu::BlockIdOp blockId) -> LogicalResult {
+        os << "const int " << declare(blockId) << " = int(blockIdx."
+           << gpu::stringifyDimension(blockId.getDimension()) << ");\n";
+        return success();
+      })
+      .Case([&](gpu::ThreadIdOp threadId) -> LogicalResult {
+        os << "const int " << declare(threadId) << " = int(threadIdx."
+           << gpu::stringifyDimension(threadId.getDimension()) << ");\n";
+        return success();
+      })
+      .Case([&](gpu::BarrierOp) -> LogicalResult {
+        os << "__syncthreads();\n";
+        return success();
+      })
+      .Case([&](gpu::ReturnOp ret) -> LogicalResult {
+        if (ret->getNextNode() || ret->getBlock() != &func.getBody().front())
+          os << "return;\n";
+        return success();
+      })
+      .Case([&](scf::ForOp loop) -> LogicalResult {
+        if (loop.getNumRegionIterArgs() != 0)
+          return loop.emitOpError()
+                 << "loop-carried values are not emitted to CUDA";
+        FailureOr<std::string> lower = expr(loop.getLowerBound());
+        FailureOr<std::string> upper = expr(loop.getUpperBound());
+        FailureOr<std::string> step = expr(loop.getStep());
+        if (failed(lower) || failed(upper) || failed(step))
+          return failure();
+        std::string iv = declare(loop.getInductionVar());
+        os << "for (int " << iv << " = " << *lower << "; " << iv << " < "
+           << *upper << "; " << iv << " += " << *step << ") {\n";
+        os.indent();
+        for (Operation &nested : loop.getBody()->without_terminator())
+          if (failed(emitOp(&nested)))
+            return failure();
+        os.unindent();
+        os << "}\n";
+        return success();
+      })
+      .Case([&](TileAllocSharedOp alloc) -> LogicalResult {
+        SharedTileType type = alloc.getType();
+        os << "__shared__ qmm::SharedTile<"
+           << cudaScalarType(type.getElementType()) << ", " << type.getRows()
+           << ", " << type.getCols() << "> " << declare(alloc) << ";\n";
+        return success();
+      })
+      .Case([&](TileAllocAccOp alloc) -> LogicalResult {
+        AccumulatorType type = alloc.getType();
+        os << "qmm::Accumulator<" << type.getRows() << ", " << type.getCols()
+           << ", " << threads / 32 << "> " << declare(alloc) << ";\n";
+        return success();
+      })
+      .Case([&](TileZeroOp zero) -> LogicalResult {
+        FailureOr<std::string> acc = expr(zero.getAcc());
+        if (failed(acc))
+          return failure();
+        os << "qmm::zero(" << *acc << ");\n";
+        return success();
+      })
+      .Case([&](TileLoadActOp load) -> LogicalResult {
+        FailureOr<std::string> dest = expr(load.getDest()),
+                               source = expr(load.getSource()),
+                               rows = expr(load.getRows()),
+                               row = expr(load.getRow()),
+                               col = expr(load.getCol()),
+                               cols = staticDim(load.getSource(), 1);
+        if (failed(dest) || failed(source) || failed(rows) || failed(row) ||
+            failed(col) || failed(cols))
+          return failure();
+        os << "qmm::load_act<" << threads << ">(" << *dest << ", " << *source
+           << ", " << *rows << ", " << *cols << ", " << *row << ", " << *col
+           << ");\n";
+        return success();
+      })
+      .Case([&](TileLoadDequantOp load) -> LogicalResult {
+        LayoutAttr layout = load.getLayout();
+        FailureOr<std::string> dest = expr(load.getDest()),
+                               qweight = expr(load.getQweight()),
+                               qzeros = expr(load.getQzeros()),
+                               scales = expr(load.getScales()),
+                               gIdx = expr(load.getGIdx()),
+                               k = expr(load.getK()), n = expr(load.getN()),
+                               outFeatures = staticDim(load.getScales(), 1),
+                               packedRows = staticDim(load.getQweight(), 0);
+        if (failed(dest) || failed(qweight) || failed(qzeros) ||
+            failed(scales) || failed(gIdx) || failed(k) || failed(n) ||
+            failed(outFeatures) || failed(packedRows))
+          return failure();
+        int64_t inFeatures =
+            load.getQweight().getType().getDimSize(0) * 32 / layout.getBits();
+        os << "qmm::load_dequant<" << threads << ", qmm::QuantLayout<"
+           << layout.getBits() << ", "
+           << layout.getEffectiveGroupSize(inFeatures) << ", "
+           << (layout.getActOrder() ? "true" : "false") << ", "
+           << (layout.getFormat() == CheckpointFormat::gptq_v1
+                   ? "qmm::ZeroStorage::MinusOne"
+                   : "qmm::ZeroStorage::AsIs")
+           << ">>(" << *dest << ", " << *qweight << ", " << *qzeros << ", "
+           << *scales << ", " << *gIdx << ", " << *outFeatures << ", " << *k
+           << ", " << *n << ");\n";
+        return success();
+      })
+      .Case([&](TileMmaOp mma) -> LogicalResult {
+        FailureOr<std::string> acc = expr(mma.getAcc()),
+                               lhs = expr(mma.getLhs()),
+                               rhs = expr(mma.getRhs());
+        if (failed(acc) || failed(lhs) || failed(rhs))
+          return failure();
+        os << "qmm::mma(" << *acc << ", " << *lhs << ", " << *rhs << ");\n";
+        return success();
+      })
+      .Case([&](TileStoreOp store) -> LogicalResult {
+        FailureOr<std::string> acc = expr(store.getAcc()),
+                               dest = expr(store.getDest()),
+                               bias = expr(store.getBias()),
+                               rows = expr(store.getRows()),
+                               row = expr(store.getRow()),
+                               col = expr(store.getCol()),
+                               cols = staticDim(store.getDest(), 1);
+        if (failed(acc) || failed(dest) || failed(bias) || failed(rows) ||
+            failed(row) || failed(col) || failed(cols))
+          return failure();
+        os << "qmm::store(" << *acc << ", " << *dest << ", " << *bias << ", "
+           << *rows << ", " << *cols << ", " << *row << ", " << *col
+           << ");\n";
+        return success();
+      })
+      .Default([&](Operation *op) {
+        return op->emitOpError() << "cannot be emitted as CUDA C++";
+      });
+}
+
+} // namespace
+
+LogicalResult mlir::qmm::translateKernelModuleToCuda(gpu::GPUModuleOp module,
+                                                     raw_ostream &output) {
+  raw_indented_ostream os(output);
+  os << "// Generated by convert-qmm-to-cuda from gpu.module @"
+     << module.getName() << "; do not edit.\n"
+     << "#include \"qmm/tile_ops.cuh\"\n";
+  for (auto func : module.getOps<gpu::GPUFuncOp>()) {
+    if (!func.isKernel())
+      continue;
+    os << "\n";
+    if (failed(KernelEmitter(func, os).emit()))
+      return failure();
+  }
+  return success();
+}
+
+namespace {
+struct ConvertQMMToCUDAPass
+    : mlir::qmm::impl::ConvertQMMToCUDABase<ConvertQMMToCUDAPass> {
+  void runOnOperation() override {
+    for (auto module : getOperation().getOps<gpu::GPUModuleOp>()) {
+      std::string source;
+      llvm::raw_string_ostream os(source);
+      if (failed(translateKernelModuleToCuda(module, os)))
+        return signalPassFailure();
+      module->setAttr(kCudaSourceAttrName,
+                      StringAttr::get(&getContext(), source));
+    }
+  }
+};
+} // namespace

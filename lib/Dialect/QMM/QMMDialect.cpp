@@ -1,0 +1,143 @@
+//===- QMMDialect.cpp - qmm dialect, attributes and types -----------------===//
+
+#include "gptq/Dialect/QMM/QMMDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::qmm;
+
+#include "QMM/QMMDialect.cpp.inc"
+#include "QMM/QMMEnums.cpp.inc"
+
+void QMMDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "QMM/QMMAttrs.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "QMM/QMMTypes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "QMM/QMMOps.cpp.inc"
+      >();
+}
+
+FailureOr<bool> mlir::qmm::parseBoolKeyword(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(),
+                          "expected 'true' or 'false'");
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 unsigned bits, int64_t groupSize,
+                                 bool actOrder, bool sym,
+                                 CheckpointFormat format) {
+  if (bits != 2 && bits != 3 && bits != 4 && bits != 8)
+    return emitError() << "bits must be 2, 3, 4 or 8, got " << bits;
+  if (groupSize != -1 && groupSize <= 0)
+    return emitError() << "group_size must be -1 or positive, got "
+                       << groupSize;
+  return success();
+}
+
+LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               KernelStrategy strategy, int64_t blockM,
+                               int64_t blockN, int64_t blockK, int64_t warps,
+                               int64_t stages) {
+  if (warps != 1 && warps != 2 && warps != 4 && warps != 8)
+    return emitError() << "warps must be 1, 2, 4 or 8, got " << warps;
+  // mma.sync m16n8k16: rows in 16s, each warp owns block_n / warps columns
+  // in 8s; block_k in 32s so every bit width unpacks whole int32 words.
+  if (blockM <= 0 || blockM % 16 != 0)
+    return emitError() << "block_m must be a positive multiple of 16, got "
+                       << blockM;
+  if (blockN <= 0 || blockN % (8 * warps) != 0)
+    return emitError() << "block_n must be a positive multiple of 8 * warps = "
+                       << 8 * warps << ", got " << blockN;
+  if (blockK <= 0 || blockK % 32 != 0)
+    return emitError() << "block_k must be a positive multiple of 32, got "
+                       << blockK;
+  if (stages < 1)
+    return emitError() << "stages must be at least 1, got " << stages;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Types: `<RxCxT>`
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyTileShape(function_ref<InFlightDiagnostic()> emitError,
+                                     ArrayRef<int64_t> shape) {
+  if (shape.size() != 2)
+    return emitError() << "tiles are 2-D, got rank " << shape.size();
+  for (int64_t dim : shape)
+    if (dim <= 0)
+      return emitError() << "tile dimensions must be static and positive";
+  return success();
+}
+
+LogicalResult
+SharedTileType::verify(function_ref<InFlightDiagnostic()> emitError,
+                       ArrayRef<int64_t> shape, Type elementType) {
+  if (!elementType.isF16() && !elementType.isBF16())
+    return emitError() << "shared tiles hold f16 or bf16, got " << elementType;
+  return verifyTileShape(emitError, shape);
+}
+
+LogicalResult
+AccumulatorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                        ArrayRef<int64_t> shape, Type elementType) {
+  if (!elementType.isF32())
+    return emitError() << "accumulators are f32, got " << elementType;
+  return verifyTileShape(emitError, shape);
+}
+
+template <typename TileT> static Type parseTileType(AsmParser &parser) {
+  SmallVector<int64_t> shape;
+  Type elementType;
+  if (parser.parseLess() ||
+      parser.parseDimensionList(shape, /*allowDynamic=*/false,
+                                /*withTrailingX=*/true) ||
+      parser.parseType(elementType) || parser.parseGreater())
+    return Type();
+  return TileT::getChecked(
+      [&] { return parser.emitError(parser.getNameLoc()); },
+      parser.getContext(), shape, elementType);
+}
+
+template <typename TileT> static void printTileType(AsmPrinter &printer, TileT type) {
+  printer << '<';
+  for (int64_t dim : type.getShape())
+    printer << dim << 'x';
+  printer << type.getElementType() << '>';
+}
+
+Type SharedTileType::parse(AsmParser &parser) {
+  return parseTileType<SharedTileType>(parser);
+}
+void SharedTileType::print(AsmPrinter &printer) const {
+  printTileType(printer, *this);
+}
+Type AccumulatorType::parse(AsmParser &parser) {
+  return parseTileType<AccumulatorType>(parser);
+}
+void AccumulatorType::print(AsmPrinter &printer) const {
+  printTileType(printer, *this);
+}
+
+#define GET_ATTRDEF_CLASSES
+#include "QMM/QMMAttrs.cpp.inc"
+#define GET_TYPEDEF_CLASSES
+#include "QMM/QMMTypes.cpp.inc"

@@ -1,0 +1,19 @@
+# lit configuration for the qmm dialect, passes and CUDA emission tests.
+import os
+
+import lit.formats
+
+config.name = "gptq-toolkit"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gptq_binary_dir, "test")
+# Unit, GPU and Python tests are run by CTest directly, not by lit.
+config.excludes = ["unit", "gpu", "python", "CMakeLists.txt", "lit.cfg.py"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.gptq_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+# Kernel caches written by tests stay inside the build tree.
+config.environment["GPTQ_KERNEL_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
+config.substitutions.append(("%examples", os.path.join(config.gptq_source_dir, "examples")))

@@ -1,0 +1,219 @@
+//===- gptq-opt.cpp - the qmm compiler driver -----------------------------===//
+//
+// mlir-opt for the qmm dialect, plus output modes: `--emit=mlir` prints the
+// module after the requested passes; `--emit=cuda` and `--emit=ptx` finish
+// the lowering (qmm-lower-to-cuda) for each `--arch` and print the CUDA C++
+// or the PTX that NVRTC makes of it. `--summary` prints one line per kernel
+// (registers, shared memory, spills) from compiling it for the architecture.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gptq/Dialect/QMM/Passes.h"
+#include "gptq/Runtime/Nvrtc.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitKind { Mlir, Cuda, Ptx };
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<input .mlir>"),
+                                   cl::init("-"));
+cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
+                                    cl::value_desc("filename"),
+                                    cl::init("-"));
+cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("What to write"), cl::init(EmitKind::Mlir),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the module after the passes"),
+               clEnumValN(EmitKind::Cuda, "cuda", "CUDA C++ of the kernels"),
+               clEnumValN(EmitKind::Ptx, "ptx", "PTX compiled by NVRTC")));
+cl::list<std::string> archs(
+    "arch", cl::desc("GPU architectures for --emit=cuda|ptx (sm_80, sm_90a, "
+                     "...; comma-separated or repeated)"),
+    cl::CommaSeparated);
+cl::opt<bool> printSummary(
+    "summary",
+    cl::desc("Print one line per kernel and architecture: registers, shared "
+             "memory, spills (compiles a cubin with NVRTC)"),
+    cl::init(false));
+cl::opt<bool> splitInputFile(
+    "split-input-file",
+    cl::desc("Process each chunk between '// -----' markers on its own"),
+    cl::init(false));
+cl::opt<bool> verifyDiagnostics(
+    "verify-diagnostics",
+    cl::desc("Check diagnostics against expected-* comments in the input"),
+    cl::init(false));
+
+/// The gpu.module sources that convert-qmm-to-cuda attached to `module`.
+SmallVector<std::pair<std::string, std::string>> cudaSources(ModuleOp module) {
+  SmallVector<std::pair<std::string, std::string>> sources;
+  module.walk([&](gpu::GPUModuleOp kernels) {
+    if (auto source =
+            kernels->getAttrOfType<StringAttr>(qmm::kCudaSourceAttrName))
+      sources.push_back({kernels.getName().str(), source.getValue().str()});
+  });
+  return sources;
+}
+
+/// Lowers a clone of `module` for `arch` and writes what --emit asks for.
+LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
+                          const std::string &arch, bool labelArch,
+                          raw_ostream &os, raw_ostream &summaryOs) {
+  OwningOpRef<ModuleOp> lowered = module.clone();
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  auto errorHandler = [&](const Twine &message) {
+    return emitError(UnknownLoc::get(module.getContext())) << message;
+  };
+  if (failed(passes.addToPipeline(pm, errorHandler)))
+    return failure();
+  qmm::buildLowerToCudaPipeline(pm, arch);
+  if (failed(pm.run(*lowered)))
+    return failure();
+
+  for (auto &[moduleName, source] : cudaSources(*lowered)) {
+    if (labelArch)
+      os << "// ----- " << arch << " -----\n";
+    gptq::rt::CompileOptions options;
+    options.arch = arch;
+    options.wantCubin = printSummary;
+    if (emitKind == EmitKind::Cuda && !printSummary) {
+      os << source;
+      continue;
+    }
+    auto compiled = gptq::rt::compileCuda(source, moduleName + ".cu", options);
+    if (!compiled)
+      return emitError(lowered->getLoc()) << compiled.message();
+    os << (emitKind == EmitKind::Cuda ? source : compiled->ptx);
+    if (printSummary)
+      for (const gptq::rt::KernelResources &kernel : compiled->kernels)
+        summaryOs << arch << "  " << kernel.name << "  registers "
+                  << kernel.registers << "  smem " << kernel.sharedBytes
+                  << " B  spill stores " << kernel.spillStoreBytes
+                  << " B  spill loads " << kernel.spillLoadBytes
+                  << " B  stack " << kernel.stackBytes << " B\n";
+  }
+  return success();
+}
+
+LogicalResult processModule(ModuleOp module, const PassPipelineCLParser &passes,
+                            raw_ostream &os, raw_ostream &summaryOs) {
+  if (emitKind == EmitKind::Mlir) {
+    PassManager pm(module.getContext());
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    auto errorHandler = [&](const Twine &message) {
+      return emitError(UnknownLoc::get(module.getContext())) << message;
+    };
+    if (failed(passes.addToPipeline(pm, errorHandler)) ||
+        failed(pm.run(module)))
+      return failure();
+    module.print(os);
+    os << "\n";
+    return success();
+  }
+  std::vector<std::string> targets(archs.begin(), archs.end());
+  if (targets.empty())
+    targets.push_back("sm_90a");
+  for (const std::string &arch : targets)
+    if (failed(emitForArch(module, passes, arch, targets.size() > 1, os,
+                           summaryOs)))
+      return failure();
+  return success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  DialectRegistry registry;
+  registry.insert<qmm::QMMDialect, func::FuncDialect, arith::ArithDialect,
+                  gpu::GPUDialect, scf::SCFDialect, memref::MemRefDialect,
+                  tensor::TensorDialect, linalg::LinalgDialect>();
+  qmm::registerQMMPasses();
+  qmm::registerLowerToCudaPipeline();
+  registerCanonicalizerPass();
+  registerCSEPass();
+
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  PassPipelineCLParser passes("", "Passes to run before emission");
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "gptq-opt: run qmm passes and emit MLIR, CUDA C++ or PTX\n");
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFilename, &errorMessage);
+  if (!input) {
+    llvm::errs() << "gptq-opt: " << errorMessage << "\n";
+    return 1;
+  }
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &errorMessage);
+  if (!output) {
+    llvm::errs() << "gptq-opt: " << errorMessage << "\n";
+    return 1;
+  }
+  // The summary goes beside the PTX/CUDA when that goes to a file, else to
+  // stderr so that stdout stays a valid source file.
+  raw_ostream &summaryOs =
+      outputFilename == "-" ? llvm::errs() : llvm::outs();
+
+  auto processChunk = [&](std::unique_ptr<llvm::MemoryBuffer> chunk,
+                          raw_ostream &os) -> LogicalResult {
+    MLIRContext context(registry);
+    context.allowUnregisteredDialects(false);
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(std::move(chunk), llvm::SMLoc());
+    auto parseAndProcess = [&]() -> LogicalResult {
+      OwningOpRef<ModuleOp> module =
+          parseSourceFile<ModuleOp>(sourceMgr, &context);
+      if (!module)
+        return failure();
+      return processModule(*module, passes, os, summaryOs);
+    };
+    if (!verifyDiagnostics) {
+      SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+      return parseAndProcess();
+    }
+    SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
+    context.printOpOnDiagnostic(false);
+    (void)parseAndProcess();
+    return handler.verify();
+  };
+
+  LogicalResult result =
+      splitAndProcessBuffer(std::move(input), processChunk, output->os(),
+                            splitInputFile ? kDefaultSplitMarker : "",
+                            splitInputFile ? kDefaultSplitMarker : "");
+  if (failed(result))
+    return 1;
+  output->keep();
+  return 0;
+}
