@@ -5,6 +5,8 @@
 // the lowering (qmm-lower-to-cuda) for each `--arch` and print the CUDA C++
 // or the PTX that NVRTC makes of it. `--summary` prints one line per kernel
 // (registers, shared memory, spills) from compiling it for the architecture.
+// `--emit=manifest` writes JSON describing each kernel (name, layout, tile,
+// parameters, launch shape): what a runtime needs to launch the CUDA source.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,7 +30,9 @@
 #include "mlir/Support/ToolUtilities.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -37,7 +41,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { Mlir, Cuda, Ptx };
+enum class EmitKind { Mlir, Cuda, Ptx, Manifest };
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<input .mlir>"),
                                    cl::init("-"));
@@ -48,7 +52,9 @@ cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Mlir),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the module after the passes"),
                clEnumValN(EmitKind::Cuda, "cuda", "CUDA C++ of the kernels"),
-               clEnumValN(EmitKind::Ptx, "ptx", "PTX compiled by NVRTC")));
+               clEnumValN(EmitKind::Ptx, "ptx", "PTX compiled by NVRTC"),
+               clEnumValN(EmitKind::Manifest, "manifest",
+                          "JSON describing each kernel and how to launch it")));
 cl::list<std::string> archs(
     "arch", cl::desc("GPU architectures for --emit=cuda|ptx (sm_80, sm_90a, "
                      "...; comma-separated or repeated)"),
@@ -78,10 +84,58 @@ SmallVector<std::pair<std::string, std::string>> cudaSources(ModuleOp module) {
   return sources;
 }
 
+/// One JSON object per kernel of the lowered module.
+void appendManifest(ModuleOp lowered, const std::string &arch,
+                    llvm::json::Array &kernels) {
+  lowered.walk([&](gpu::GPUFuncOp func) {
+    auto layout = func->getAttrOfType<qmm::LayoutAttr>("qmm.layout");
+    auto tile = func->getAttrOfType<qmm::TileAttr>("qmm.tile");
+    if (!func.isKernel() || !layout || !tile)
+      return;
+    llvm::json::Array params;
+    int64_t inFeatures = 0, outFeatures = 0;
+    std::string elementType;
+    for (BlockArgument arg : func.getArguments()) {
+      auto role = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                    qmm::kParamAttrName);
+      params.push_back(role ? role.getValue().str() : std::string("?"));
+      auto memref = dyn_cast<MemRefType>(arg.getType());
+      if (role && role.getValue() == "x" && memref) {
+        inFeatures = memref.getDimSize(1);
+        elementType = memref.getElementType().isBF16() ? "bf16" : "f16";
+      }
+      if (role && role.getValue() == "y" && memref)
+        outFeatures = memref.getDimSize(1);
+    }
+    auto gpuModule = func->getParentOfType<gpu::GPUModuleOp>();
+    kernels.push_back(llvm::json::Object{
+        {"name", func.getName().str()},
+        {"module", gpuModule.getName().str()},
+        {"arch", arch},
+        {"element_type", elementType},
+        {"bits", int64_t(layout.getBits())},
+        {"group_size", layout.getGroupSize()},
+        {"act_order", layout.getActOrder()},
+        {"sym", layout.getSym()},
+        {"format", qmm::stringifyCheckpointFormat(layout.getFormat()).str()},
+        {"in_features", inFeatures},
+        {"out_features", outFeatures},
+        {"block_m", tile.getBlockM()},
+        {"block_n", tile.getBlockN()},
+        {"block_k", tile.getBlockK()},
+        {"warps", tile.getWarps()},
+        {"stages", tile.getStages()},
+        {"threads", 32 * tile.getWarps()},
+        {"grid", "[out_features / block_n, ceil(m / block_m), 1]"},
+        {"params", std::move(params)}});
+  });
+}
+
 /// Lowers a clone of `module` for `arch` and writes what --emit asks for.
 LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
                           const std::string &arch, bool labelArch,
-                          raw_ostream &os, raw_ostream &summaryOs) {
+                          raw_ostream &os, raw_ostream &summaryOs,
+                          llvm::json::Array &manifest) {
   OwningOpRef<ModuleOp> lowered = module.clone();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -94,6 +148,10 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
   qmm::buildLowerToCudaPipeline(pm, arch);
   if (failed(pm.run(*lowered)))
     return failure();
+  if (emitKind == EmitKind::Manifest) {
+    appendManifest(*lowered, arch, manifest);
+    return success();
+  }
 
   for (auto &[moduleName, source] : cudaSources(*lowered)) {
     if (labelArch)
@@ -139,10 +197,16 @@ LogicalResult processModule(ModuleOp module, const PassPipelineCLParser &passes,
   std::vector<std::string> targets(archs.begin(), archs.end());
   if (targets.empty())
     targets.push_back("sm_90a");
+  llvm::json::Array manifest;
   for (const std::string &arch : targets)
     if (failed(emitForArch(module, passes, arch, targets.size() > 1, os,
-                           summaryOs)))
+                           summaryOs, manifest)))
       return failure();
+  if (emitKind == EmitKind::Manifest)
+    os << llvm::formatv("{0:2}",
+                        llvm::json::Value(llvm::json::Object{
+                            {"kernels", std::move(manifest)}}))
+       << "\n";
   return success();
 }
 
