@@ -12,6 +12,10 @@
 // RUN: not gptq-opt %s -qmm-select-tile=arch 2>&1 | FileCheck %s --check-prefix=OPTION
 // OPTION: error
 
+// RUN: not gptq-opt %examples/llama2-7b-w4g128.mlir --emit=ptx --arch=sm_7x -o %t.ptx 2>&1 | FileCheck %s --check-prefix=ARCH
+// ARCH: error: NVRTC could not compile {{.*}} for sm_7x
+// ARCH: invalid value for --gpu-architecture
+
 // RUN: not gptq-opt %s -split-input-file 2>&1 | FileCheck %s --check-prefix=PARSE
 // PARSE: error: unregistered operation 'qmm.bogus' found in dialect ('qmm')
 func.func @f() {

@@ -46,19 +46,20 @@ enum class EmitKind { Mlir, Cuda, Ptx, Manifest };
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<input .mlir>"),
                                    cl::init("-"));
 cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
-                                    cl::value_desc("filename"),
-                                    cl::init("-"));
+                                    cl::value_desc("filename"), cl::init("-"));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Mlir),
-    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "the module after the passes"),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir",
+                          "the module after the passes"),
                clEnumValN(EmitKind::Cuda, "cuda", "CUDA C++ of the kernels"),
                clEnumValN(EmitKind::Ptx, "ptx", "PTX compiled by NVRTC"),
                clEnumValN(EmitKind::Manifest, "manifest",
                           "JSON describing each kernel and how to launch it")));
-cl::list<std::string> archs(
-    "arch", cl::desc("GPU architectures for --emit=cuda|ptx (sm_80, sm_90a, "
-                     "...; comma-separated or repeated)"),
-    cl::CommaSeparated);
+cl::list<std::string>
+    archs("arch",
+          cl::desc("GPU architectures for --emit=cuda|ptx (sm_80, sm_90a, "
+                   "...; comma-separated or repeated)"),
+          cl::CommaSeparated);
 cl::opt<bool> printSummary(
     "summary",
     cl::desc("Print one line per kernel and architecture: registers, shared "
@@ -84,9 +85,21 @@ SmallVector<std::pair<std::string, std::string>> cudaSources(ModuleOp module) {
   return sources;
 }
 
-/// One JSON object per kernel of the lowered module.
+/// One JSON object per kernel of the lowered module, and one per
+/// qmm.matmul saying which kernel it runs (kernels are shared by matmuls of
+/// the same layout, shape and tile).
 void appendManifest(ModuleOp lowered, const std::string &arch,
-                    llvm::json::Array &kernels) {
+                    llvm::json::Array &kernels, llvm::json::Array &matmuls) {
+  lowered.walk([&](qmm::MatmulOp matmul) {
+    auto function = matmul->getParentOfType<FunctionOpInterface>();
+    SymbolRefAttr kernel = matmul.getKernelAttr();
+    int64_t rows = matmul.getX().getType().getDimSize(0);
+    matmuls.push_back(llvm::json::Object{
+        {"function", function ? function.getName().str() : std::string()},
+        {"arch", arch},
+        {"kernel", kernel ? kernel.getLeafReference().str() : std::string()},
+        {"rows", ShapedType::isDynamic(rows) ? int64_t(-1) : rows}});
+  });
   lowered.walk([&](gpu::GPUFuncOp func) {
     auto layout = func->getAttrOfType<qmm::LayoutAttr>("qmm.layout");
     auto tile = func->getAttrOfType<qmm::TileAttr>("qmm.tile");
@@ -135,7 +148,8 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
 LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
                           const std::string &arch, bool labelArch,
                           raw_ostream &os, raw_ostream &summaryOs,
-                          llvm::json::Array &manifest) {
+                          llvm::json::Array &manifest,
+                          llvm::json::Array &matmuls) {
   OwningOpRef<ModuleOp> lowered = module.clone();
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -149,7 +163,7 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
   if (failed(pm.run(*lowered)))
     return failure();
   if (emitKind == EmitKind::Manifest) {
-    appendManifest(*lowered, arch, manifest);
+    appendManifest(*lowered, arch, manifest, matmuls);
     return success();
   }
 
@@ -172,8 +186,8 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
         summaryOs << arch << "  " << kernel.name << "  registers "
                   << kernel.registers << "  smem " << kernel.sharedBytes
                   << " B  spill stores " << kernel.spillStoreBytes
-                  << " B  spill loads " << kernel.spillLoadBytes
-                  << " B  stack " << kernel.stackBytes << " B\n";
+                  << " B  spill loads " << kernel.spillLoadBytes << " B  stack "
+                  << kernel.stackBytes << " B\n";
   }
   return success();
 }
@@ -197,15 +211,15 @@ LogicalResult processModule(ModuleOp module, const PassPipelineCLParser &passes,
   std::vector<std::string> targets(archs.begin(), archs.end());
   if (targets.empty())
     targets.push_back("sm_90a");
-  llvm::json::Array manifest;
+  llvm::json::Array manifest, matmuls;
   for (const std::string &arch : targets)
     if (failed(emitForArch(module, passes, arch, targets.size() > 1, os,
-                           summaryOs, manifest)))
+                           summaryOs, manifest, matmuls)))
       return failure();
   if (emitKind == EmitKind::Manifest)
-    os << llvm::formatv("{0:2}",
-                        llvm::json::Value(llvm::json::Object{
-                            {"kernels", std::move(manifest)}}))
+    os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                     {"kernels", std::move(manifest)},
+                                     {"matmuls", std::move(matmuls)}}))
        << "\n";
   return success();
 }
@@ -228,8 +242,7 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   PassPipelineCLParser passes("", "Passes to run before emission");
   cl::ParseCommandLineOptions(
-      argc, argv,
-      "gptq-opt: run qmm passes and emit MLIR, CUDA C++ or PTX\n");
+      argc, argv, "gptq-opt: run qmm passes and emit MLIR, CUDA C++ or PTX\n");
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -246,8 +259,7 @@ int main(int argc, char **argv) {
   }
   // The summary goes beside the PTX/CUDA when that goes to a file, else to
   // stderr so that stdout stays a valid source file.
-  raw_ostream &summaryOs =
-      outputFilename == "-" ? llvm::errs() : llvm::outs();
+  raw_ostream &summaryOs = outputFilename == "-" ? llvm::errs() : llvm::outs();
 
   auto processChunk = [&](std::unique_ptr<llvm::MemoryBuffer> chunk,
                           raw_ostream &os) -> LogicalResult {

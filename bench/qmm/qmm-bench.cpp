@@ -1,0 +1,323 @@
+//===- qmm-bench.cpp - generated qmm kernels beside cuBLAS fp16 -----------===//
+//
+// For the PEERS.md shapes and M in {1, 16, 64, 256, 1024, 4096}: our
+// generated 4-bit kernel (compiled by NVRTC through the runtime's cache),
+// cuBLAS fp16 on the same shape with the weight in nn.Linear layout, the
+// device-to-device copy bandwidth and the 4-bit memory floor, all measured
+// in the same run. Times are medians of CUDA-event timings with the L2
+// flushed before every repetition; inputs are random, never zeros. Each row
+// also checks our output against cuBLAS on the dequantized weight.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/KernelCache.h"
+#include "gptq/Runtime/Module.h"
+#include "gptq/Support/Half.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+using namespace gptq;
+
+namespace {
+
+#define CHECK_CUDA(expr)                                                       \
+  do {                                                                         \
+    cudaError_t error_ = (expr);                                               \
+    if (error_ != cudaSuccess) {                                               \
+      std::fprintf(stderr, "qmm-bench: %s failed: %s\n", #expr,                \
+                   cudaGetErrorString(error_));                                \
+      std::exit(1);                                                            \
+    }                                                                          \
+  } while (false)
+
+#define CHECK_CUBLAS(expr)                                                     \
+  do {                                                                         \
+    cublasStatus_t status_ = (expr);                                           \
+    if (status_ != CUBLAS_STATUS_SUCCESS) {                                    \
+      std::fprintf(stderr, "qmm-bench: %s failed: status %d\n", #expr,         \
+                   int(status_));                                              \
+      std::exit(1);                                                            \
+    }                                                                          \
+  } while (false)
+
+template <typename T> T check(Expected<T> value, const char *what) {
+  if (!value) {
+    std::fprintf(stderr, "qmm-bench: %s: %s\n", what, value.message().c_str());
+    std::exit(1);
+  }
+  return value.take();
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "qmm-bench: cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// xorshift64*: fast, good enough for benchmark inputs.
+struct Random {
+  uint64_t state;
+  uint64_t next() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 2685821657736338717ull;
+  }
+  float uniform() { return float(next() >> 40) / float(1 << 24); }
+};
+
+/// Median of `reps` event-timed runs of `body`, each after an L2 flush.
+template <typename Body>
+double medianMicroseconds(Body &&body, void *flush, size_t flushBytes,
+                          int reps = 20) {
+  cudaEvent_t start, stop;
+  CHECK_CUDA(cudaEventCreate(&start));
+  CHECK_CUDA(cudaEventCreate(&stop));
+  for (int i = 0; i < 3; ++i)
+    body();
+  std::vector<double> times;
+  for (int i = 0; i < reps; ++i) {
+    CHECK_CUDA(cudaMemsetAsync(flush, i, flushBytes));
+    CHECK_CUDA(cudaEventRecord(start));
+    body();
+    CHECK_CUDA(cudaEventRecord(stop));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    times.push_back(ms * 1000.0);
+  }
+  CHECK_CUDA(cudaEventDestroy(start));
+  CHECK_CUDA(cudaEventDestroy(stop));
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+struct Shape {
+  const char *name;
+  int64_t K, N;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string whyNot;
+  if (!rt::cudaDeviceAvailable(&whyNot)) {
+    std::fprintf(stderr, "qmm-bench: no CUDA device: %s\n", whyNot.c_str());
+    return 1;
+  }
+  const std::string sourcePath = argc > 1 ? argv[1] : GPTQ_BENCH_KERNELS_CU;
+  const std::string manifestPath = argc > 2 ? argv[2] : GPTQ_BENCH_KERNELS_JSON;
+
+  auto context = check(rt::CudaContext::create(0), "CUDA context");
+  const rt::DeviceInfo info = context->info();
+  CHECK_CUDA(cudaSetDevice(0));
+
+  // Compile (or load from the disk cache) the generated kernels.
+  const std::string source = readFile(sourcePath);
+  nlohmann::json manifest = nlohmann::json::parse(readFile(manifestPath));
+  rt::KernelCache cache;
+  rt::CompileOptions options;
+  options.arch = info.arch();
+  auto compileStart = std::chrono::steady_clock::now();
+  auto compiled = check(cache.getOrCompile(source, "qmm-bench.cu", options),
+                        "compiling the bench kernels");
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
+  auto module = check(rt::LoadedModule::load(*compiled), "loading kernels");
+  std::map<std::string, nlohmann::json> kernels;
+  for (const auto &kernel : manifest.at("kernels"))
+    kernels[kernel.at("name")] = kernel;
+  std::map<std::string, std::string> kernelOfFunction;
+  for (const auto &matmul : manifest.at("matmuls"))
+    kernelOfFunction[matmul.at("function")] = matmul.at("kernel");
+
+  cublasHandle_t cublas;
+  CHECK_CUBLAS(cublasCreate(&cublas));
+
+  // L2 flush buffer (well above the 50 MB L2) and the copy ceiling.
+  const size_t flushBytes = size_t(256) << 20;
+  void *flush;
+  CHECK_CUDA(cudaMalloc(&flush, flushBytes));
+  const size_t copyBytes = size_t(1) << 30;
+  void *copySource, *copyDest;
+  CHECK_CUDA(cudaMalloc(&copySource, copyBytes));
+  CHECK_CUDA(cudaMalloc(&copyDest, copyBytes));
+  CHECK_CUDA(cudaMemset(copySource, 1, copyBytes));
+  double copyUs = medianMicroseconds(
+      [&] {
+        CHECK_CUDA(cudaMemcpyAsync(copyDest, copySource, copyBytes,
+                                   cudaMemcpyDeviceToDevice));
+      },
+      flush, flushBytes, 10);
+  const double copyBytesPerUs = 2.0 * copyBytes / copyUs; // read + write
+  CHECK_CUDA(cudaFree(copySource));
+  CHECK_CUDA(cudaFree(copyDest));
+
+  std::printf("# qmm-bench: %s (%s, %d SMs), driver %d\n", info.name.c_str(),
+              info.arch().c_str(), info.multiprocessors, info.driverVersion);
+  std::printf("# copy ceiling %.2f TB/s (read + write); NVRTC compile of %zu "
+              "kernels %.2f s (%s)\n",
+              copyBytesPerUs / 1e6, kernels.size(), compileSeconds,
+              cache.stats().misses ? "compiled" : "disk cache hit");
+  std::printf("# 4-bit, group 128, fp16; times are medians in microseconds, "
+              "L2 flushed\n\n");
+  std::printf(
+      "| shape (K×N) | M | ours µs | cuBLAS fp16 µs | ours ÷ fp16 "
+      "speedup | 4-bit floor µs | floor ÷ ours | rel.err vs cuBLAS |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+
+  const Shape shapes[] = {
+      {"7B.qkv", 4096, 12288},     {"7B.o", 4096, 4096},
+      {"7B.gateup", 4096, 22016},  {"7B.down", 11008, 4096},
+      {"70B.qkv", 8192, 10240},    {"70B.o", 8192, 8192},
+      {"70B.gateup", 8192, 57344}, {"70B.down", 28672, 8192}};
+  Random random{0x9e3779b97f4a7c15ull};
+  for (const Shape &shape : shapes) {
+    const int64_t K = shape.K, N = shape.N, groups = K / 128;
+    // Random packed codes and zero points, positive fp16 scales.
+    std::vector<uint32_t> qweight(K / 8 * N), qzeros(groups * N / 8);
+    for (auto &word : qweight)
+      word = uint32_t(random.next());
+    for (auto &word : qzeros)
+      word = uint32_t(random.next());
+    std::vector<uint16_t> scales(groups * N);
+    for (auto &scale : scales)
+      scale = floatToHalf(0.001f + 0.01f * random.uniform());
+    // The same weight dequantized, in nn.Linear layout [N][K], for cuBLAS.
+    std::vector<uint16_t> linearWeight(N * K);
+    {
+      std::vector<std::thread> workers;
+      unsigned count = std::max(1u, std::thread::hardware_concurrency());
+      for (unsigned w = 0; w < count; ++w)
+        workers.emplace_back([&, w] {
+          for (int64_t n = w; n < N; n += count)
+            for (int64_t k = 0; k < K; ++k) {
+              const int64_t group = k / 128;
+              int code = (qweight[(k / 8) * N + n] >> (4 * (k % 8))) & 15;
+              int zero =
+                  ((qzeros[group * N / 8 + n / 8] >> (4 * (n % 8))) & 15) + 1;
+              float scale = halfToFloat(scales[group * N + n]);
+              linearWeight[n * K + k] = floatToHalf(scale * (code - zero));
+            }
+        });
+      for (auto &worker : workers)
+        worker.join();
+    }
+    void *dQweight, *dQzeros, *dScales, *dWeight;
+    CHECK_CUDA(cudaMalloc(&dQweight, qweight.size() * 4));
+    CHECK_CUDA(cudaMalloc(&dQzeros, qzeros.size() * 4));
+    CHECK_CUDA(cudaMalloc(&dScales, scales.size() * 2));
+    CHECK_CUDA(cudaMalloc(&dWeight, linearWeight.size() * 2));
+    CHECK_CUDA(cudaMemcpy(dQweight, qweight.data(), qweight.size() * 4,
+                          cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaMemcpy(dQzeros, qzeros.data(), qzeros.size() * 4,
+                          cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaMemcpy(dScales, scales.data(), scales.size() * 2,
+                          cudaMemcpyHostToDevice));
+    CHECK_CUDA(cudaMemcpy(dWeight, linearWeight.data(), linearWeight.size() * 2,
+                          cudaMemcpyHostToDevice));
+
+    for (int64_t M : {1, 16, 64, 256, 1024, 4096}) {
+      std::string function =
+          std::string("llama") + shape.name + "_m" + std::to_string(M);
+      std::replace(function.begin(), function.end(), '.', '_');
+      const nlohmann::json &kernel = kernels.at(kernelOfFunction.at(function));
+      rt::KernelFunction entry =
+          check(module.function(kernel.at("name")), "kernel");
+
+      std::vector<uint16_t> x(M * K);
+      for (auto &value : x)
+        value = floatToHalf(2.0f * random.uniform() - 1.0f);
+      void *dX, *dY, *dYReference;
+      CHECK_CUDA(cudaMalloc(&dX, x.size() * 2));
+      CHECK_CUDA(cudaMalloc(&dY, M * N * 2));
+      CHECK_CUDA(cudaMalloc(&dYReference, M * N * 2));
+      CHECK_CUDA(
+          cudaMemcpy(dX, x.data(), x.size() * 2, cudaMemcpyHostToDevice));
+      CHECK_CUDA(cudaMemset(dY, 0xff, M * N * 2));
+
+      CUdeviceptr pX = CUdeviceptr(dX), pQweight = CUdeviceptr(dQweight),
+                  pQzeros = CUdeviceptr(dQzeros),
+                  pScales = CUdeviceptr(dScales), pY = CUdeviceptr(dY);
+      int rows = int(M);
+      void *args[] = {&pX, &pQweight, &pQzeros, &pScales, &pY, &rows};
+      const int64_t blockM = kernel.at("block_m"),
+                    blockN = kernel.at("block_n");
+      rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
+                    1};
+      rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
+      auto runOurs = [&] {
+        Status status = rt::launch(entry, grid, block, 0, nullptr, args);
+        if (!status.ok()) {
+          std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
+          std::exit(1);
+        }
+      };
+      const float alpha32 = 1.0f, beta32 = 0.0f;
+      auto runCublas = [&] {
+        // y[M][N] = x[M][K] · Wᵀ with W [N][K] row-major: column-major
+        // yᵀ (N x M) = W (op T of a K x N column-major) · xᵀ (K x M).
+        CHECK_CUBLAS(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(N),
+                                  int(M), int(K), &alpha32, dWeight, CUDA_R_16F,
+                                  int(K), dX, CUDA_R_16F, int(K), &beta32,
+                                  dYReference, CUDA_R_16F, int(N),
+                                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+      };
+      double oursUs = medianMicroseconds(runOurs, flush, flushBytes);
+      double cublasUs = medianMicroseconds(runCublas, flush, flushBytes);
+
+      std::vector<uint16_t> y(M * N), reference(M * N);
+      CHECK_CUDA(
+          cudaMemcpy(y.data(), dY, y.size() * 2, cudaMemcpyDeviceToHost));
+      CHECK_CUDA(cudaMemcpy(reference.data(), dYReference, reference.size() * 2,
+                            cudaMemcpyDeviceToHost));
+      double errorSquared = 0, referenceSquared = 0;
+      for (size_t i = 0; i < y.size(); ++i) {
+        double a = halfToFloat(y[i]), b = halfToFloat(reference[i]);
+        errorSquared += (a - b) * (a - b);
+        referenceSquared += b * b;
+      }
+      const double relative = std::sqrt(errorSquared / referenceSquared);
+
+      const double bytes =
+          K * N / 2.0 + groups * N * (2.0 + 0.5) + M * K * 2.0 + M * N * 2.0;
+      const double floorUs = bytes / copyBytesPerUs;
+      std::printf(
+          "| %s (%lld×%lld) | %lld | %.1f | %.1f | %.2f× | %.1f | %.0f%% "
+          "| %.1e |\n",
+          shape.name, (long long)K, (long long)N, (long long)M, oursUs,
+          cublasUs, cublasUs / oursUs, floorUs, 100.0 * floorUs / oursUs,
+          relative);
+      std::fflush(stdout);
+      CHECK_CUDA(cudaFree(dX));
+      CHECK_CUDA(cudaFree(dY));
+      CHECK_CUDA(cudaFree(dYReference));
+    }
+    CHECK_CUDA(cudaFree(dQweight));
+    CHECK_CUDA(cudaFree(dQzeros));
+    CHECK_CUDA(cudaFree(dScales));
+    CHECK_CUDA(cudaFree(dWeight));
+  }
+  CHECK_CUBLAS(cublasDestroy(cublas));
+  CHECK_CUDA(cudaFree(flush));
+  return 0;
+}

@@ -1,0 +1,197 @@
+//===- Module.cpp - Contexts, device memory, modules and launches ---------===//
+
+#include "gptq/Runtime/Module.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace gptq::rt {
+namespace {
+
+Expected<const DriverApi *> api() { return driverApi(); }
+
+#define GPTQ_CU(call, name)                                                    \
+  do {                                                                         \
+    auto loaded = api();                                                       \
+    if (!loaded.ok())                                                          \
+      return loaded.status();                                                  \
+    const DriverApi &cu = **loaded;                                            \
+    (void)cu;                                                                  \
+    GPTQ_RETURN_IF_ERROR(checkCu(call, name));                                 \
+  } while (false)
+
+} // namespace
+
+Expected<std::unique_ptr<CudaContext>> CudaContext::create(int ordinal) {
+  Expected<DeviceInfo> info = queryDevice(ordinal);
+  if (!info.ok())
+    return info.status();
+  std::unique_ptr<CudaContext> context(new CudaContext());
+  context->info_ = info.take();
+  GPTQ_CU(cu.cuDeviceGet(&context->device_, ordinal), "cuDeviceGet");
+  GPTQ_CU(cu.cuDevicePrimaryCtxRetain(&context->context_, context->device_),
+          "cuDevicePrimaryCtxRetain");
+  GPTQ_RETURN_IF_ERROR(context->makeCurrent());
+  return context;
+}
+
+CudaContext::~CudaContext() {
+  if (context_)
+    if (auto loaded = api(); loaded.ok())
+      (*loaded)->cuDevicePrimaryCtxRelease(device_);
+}
+
+Status CudaContext::makeCurrent() const {
+  GPTQ_CU(cu.cuCtxSetCurrent(context_), "cuCtxSetCurrent");
+  return Status::success();
+}
+
+Expected<DeviceBuffer> DeviceBuffer::create(size_t bytes) {
+  DeviceBuffer buffer;
+  buffer.bytes_ = bytes;
+  if (bytes == 0)
+    return buffer;
+  auto loaded = api();
+  if (!loaded.ok())
+    return loaded.status();
+  Status status =
+      checkCu((*loaded)->cuMemAlloc(&buffer.ptr_, bytes), "cuMemAlloc");
+  if (!status.ok())
+    return status.withContext(fmt::format("allocating {} bytes", bytes));
+  return buffer;
+}
+
+DeviceBuffer::DeviceBuffer(DeviceBuffer &&other) noexcept
+    : ptr_(std::exchange(other.ptr_, 0)),
+      bytes_(std::exchange(other.bytes_, 0)) {}
+
+DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&other) noexcept {
+  if (this != &other) {
+    this->~DeviceBuffer();
+    ptr_ = std::exchange(other.ptr_, 0);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr_)
+    if (auto loaded = api(); loaded.ok())
+      (*loaded)->cuMemFree(ptr_);
+  ptr_ = 0;
+}
+
+Status DeviceBuffer::copyFromHost(const void *data, size_t bytes) {
+  if (bytes > bytes_)
+    return Status::error(fmt::format(
+        "copy of {} bytes into a {}-byte device buffer", bytes, bytes_));
+  if (bytes == 0)
+    return Status::success();
+  GPTQ_CU(cu.cuMemcpyHtoD(ptr_, data, bytes), "cuMemcpyHtoD");
+  return Status::success();
+}
+
+Status DeviceBuffer::copyToHost(void *data, size_t bytes) const {
+  if (bytes > bytes_)
+    return Status::error(fmt::format(
+        "copy of {} bytes out of a {}-byte device buffer", bytes, bytes_));
+  if (bytes == 0)
+    return Status::success();
+  GPTQ_CU(cu.cuMemcpyDtoH(data, ptr_, bytes), "cuMemcpyDtoH");
+  return Status::success();
+}
+
+Status DeviceBuffer::fillBytes(unsigned char value) {
+  if (bytes_ == 0)
+    return Status::success();
+  GPTQ_CU(cu.cuMemsetD8(ptr_, value, bytes_), "cuMemsetD8");
+  return Status::success();
+}
+
+Expected<LoadedModule> LoadedModule::load(const CompileResult &compiled) {
+  LoadedModule module;
+  const std::string &image =
+      compiled.cubin.empty() ? compiled.ptx : compiled.cubin;
+  if (image.empty())
+    return Status::error(
+        "nothing to load: the compile result has neither cubin nor PTX");
+  // cuModuleLoadData reads PTX as a NUL-terminated string.
+  std::string ptx;
+  const void *data = image.data();
+  if (compiled.cubin.empty()) {
+    ptx = compiled.ptx;
+    data = ptx.c_str();
+  }
+  GPTQ_CU(cu.cuModuleLoadData(&module.module_, data), "cuModuleLoadData");
+  for (const KernelResources &kernel : compiled.kernels)
+    module.kernelNames_.push_back(kernel.name);
+  return module;
+}
+
+LoadedModule::LoadedModule(LoadedModule &&other) noexcept
+    : module_(std::exchange(other.module_, nullptr)),
+      kernelNames_(std::move(other.kernelNames_)) {}
+
+LoadedModule &LoadedModule::operator=(LoadedModule &&other) noexcept {
+  if (this != &other) {
+    this->~LoadedModule();
+    module_ = std::exchange(other.module_, nullptr);
+    kernelNames_ = std::move(other.kernelNames_);
+  }
+  return *this;
+}
+
+LoadedModule::~LoadedModule() {
+  if (module_)
+    if (auto loaded = api(); loaded.ok())
+      (*loaded)->cuModuleUnload(module_);
+  module_ = nullptr;
+}
+
+Expected<KernelFunction> LoadedModule::function(const std::string &name) const {
+  KernelFunction function;
+  function.name = name;
+  auto loaded = api();
+  if (!loaded.ok())
+    return loaded.status();
+  CUresult result =
+      (*loaded)->cuModuleGetFunction(&function.handle, module_, name.c_str());
+  if (result != CUDA_SUCCESS) {
+    std::string known;
+    for (const std::string &kernel : kernelNames_)
+      known += (known.empty() ? "" : ", ") + kernel;
+    return checkCu(result, "cuModuleGetFunction")
+        .withContext(fmt::format("kernel '{}' (the module has: {})", name,
+                                 known.empty() ? "unknown" : known));
+  }
+  return function;
+}
+
+Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
+              unsigned sharedBytes, CUstream stream, void **args) {
+  auto loaded = api();
+  if (!loaded.ok())
+    return loaded.status();
+  const DriverApi &cu = **loaded;
+  if (sharedBytes > 48 * 1024)
+    GPTQ_RETURN_IF_ERROR(checkCu(
+        cu.cuFuncSetAttribute(function.handle,
+                              CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                              int(sharedBytes)),
+        "cuFuncSetAttribute"));
+  return checkCu(cu.cuLaunchKernel(function.handle, grid.x, grid.y, grid.z,
+                                   block.x, block.y, block.z, sharedBytes,
+                                   stream, args, nullptr),
+                 "cuLaunchKernel")
+      .withContext(fmt::format(
+          "launching {} on grid ({},{},{}) block ({},{},{})", function.name,
+          grid.x, grid.y, grid.z, block.x, block.y, block.z));
+}
+
+Status synchronize() {
+  GPTQ_CU(cu.cuCtxSynchronize(), "cuCtxSynchronize");
+  return Status::success();
+}
+
+} // namespace gptq::rt
