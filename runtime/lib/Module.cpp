@@ -11,6 +11,20 @@ namespace {
 
 Expected<const DriverApi *> api() { return driverApi(); }
 
+/// The kernels a PTX module defines (`.entry NAME(`), for error messages.
+std::vector<std::string> ptxEntryNames(const std::string &ptx) {
+  std::vector<std::string> names;
+  const std::string marker = ".entry ";
+  for (size_t at = ptx.find(marker); at != std::string::npos;
+       at = ptx.find(marker, at + 1)) {
+    const size_t begin = at + marker.size();
+    const size_t end = ptx.find_first_of("( \n", begin);
+    if (end != std::string::npos)
+      names.push_back(ptx.substr(begin, end - begin));
+  }
+  return names;
+}
+
 #define GPTQ_CU(call, name)                                                    \
   do {                                                                         \
     auto loaded = api();                                                       \
@@ -124,8 +138,7 @@ Expected<LoadedModule> LoadedModule::load(const CompileResult &compiled) {
     data = ptx.c_str();
   }
   GPTQ_CU(cu.cuModuleLoadData(&module.module_, data), "cuModuleLoadData");
-  for (const KernelResources &kernel : compiled.kernels)
-    module.kernelNames_.push_back(kernel.name);
+  module.kernelNames_ = ptxEntryNames(compiled.ptx);
   return module;
 }
 

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -91,8 +92,12 @@ TEST_F(RuntimeGpuTest, CompileCacheLoadLaunch) {
   ASSERT_TRUE(synchronize().ok());
   std::vector<float> out(n);
   ASSERT_TRUE(dY->copyToHost(out.data(), n * 4).ok());
-  for (int i = 0; i < n; ++i)
-    ASSERT_FLOAT_EQ(out[i], a * x[i] + y[i]) << i;
+  // The device may fuse the multiply-add (one rounding instead of two), so
+  // compare against the double-precision value with a few ulps of slack.
+  for (int i = 0; i < n; ++i) {
+    const double expected = double(a) * x[i] + y[i];
+    ASSERT_NEAR(out[i], expected, 1e-6 * (std::fabs(expected) + 1.0)) << i;
+  }
 }
 
 TEST_F(RuntimeGpuTest, MissingKernelNamesWhatExists) {
@@ -100,6 +105,8 @@ TEST_F(RuntimeGpuTest, MissingKernelNamesWhatExists) {
   options.arch = context->info().arch();
   auto compiled = compileCuda(kSource, "axpy.cu", options);
   ASSERT_TRUE(compiled.ok()) << compiled.message();
+  std::printf("NVRTC %s log (%zu bytes): %s\n", nvrtcVersionString().c_str(),
+              compiled->log.size(), compiled->log.substr(0, 400).c_str());
   auto module = LoadedModule::load(*compiled);
   ASSERT_TRUE(module.ok()) << module.message();
   auto missing = module->function("nope");
