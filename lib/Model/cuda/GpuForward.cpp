@@ -1,0 +1,643 @@
+//===- GpuForward.cpp - fp16 transformer forward on a CUDA GPU ------------===//
+//
+// One forward routine serves prefill (T tokens per sequence from position 0)
+// and decode (one token per sequence at the cache's length): the only
+// differences are T and the starting position. Activations live in
+// workspaces sized once for maxBatch x maxSequence rows, so a step allocates
+// nothing. Dense linears go through cublasGemmEx (fp16 in, fp32 compute);
+// quantized ones through a generated qmm kernel when one matches their
+// shape and layout, else (if allowed) through cuBLAS on weights dequantized
+// once at load.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gptq/Model/GpuForward.h"
+#include "Kernels.h"
+#include "QmmKernels.h"
+#include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/Module.h"
+#include "gptq/Support/Half.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <fmt/format.h>
+
+namespace gptq::model {
+
+namespace {
+
+using cuda::half_t;
+
+Status cudaStatus(cudaError_t error, const char *call) {
+  if (error == cudaSuccess)
+    return Status::success();
+  return Status::error(fmt::format("{}: {} ({})", call, cudaGetErrorName(error),
+                                   cudaGetErrorString(error)));
+}
+Status cublasStatus(cublasStatus_t status, const char *call) {
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return Status::success();
+  return Status::error(
+      fmt::format("{}: {}", call, cublasGetStatusString(status)));
+}
+#define CUDA_TRY(call) GPTQ_RETURN_IF_ERROR(cudaStatus((call), #call))
+#define CUBLAS_TRY(call) GPTQ_RETURN_IF_ERROR(cublasStatus((call), #call))
+
+struct DeviceLinear {
+  std::string name;
+  int64_t in = 0, out = 0;
+  half_t *weight = nullptr; ///< [in][out] fp16 (dense or dequantized)
+  half_t *bias = nullptr;
+  // Quantized with a generated kernel:
+  const cuda::QmmKernelSpec *qmm = nullptr;
+  int32_t *qweight = nullptr, *qzeros = nullptr, *gIdx = nullptr;
+  half_t *scales = nullptr;
+  int64_t bytes = 0; ///< weight bytes read per use
+};
+
+struct DeviceNorm {
+  half_t *weight = nullptr, *bias = nullptr;
+};
+
+struct DeviceLayer {
+  DeviceNorm attentionNorm, mlpNorm;
+  DeviceLinear q, k, v, o, gate, up, down;
+  half_t *kCache = nullptr, *vCache = nullptr;
+};
+
+class GpuForwardImpl final : public GpuForward {
+public:
+  ~GpuForwardImpl() override {
+    if (cublas_)
+      cublasDestroy(cublas_);
+    if (stream_)
+      cudaStreamDestroy(stream_);
+    for (void *pointer : allocations_)
+      cudaFree(pointer);
+  }
+
+  Status init(const ModelConfig &config, const GpuOptions &options);
+  Status upload(const ModelWeights &weights);
+  Status randomize(const RandomWeightsOptions &random);
+  Status allocateWorkspaces();
+
+  Expected<std::vector<float>> prefill(const std::vector<int32_t> &tokens,
+                                       int64_t batch, int64_t T,
+                                       bool allLogits) override {
+    GPTQ_RETURN_IF_ERROR(forward(tokens, batch, T, 0, allLogits));
+    return copyLogits(allLogits ? batch * T : batch);
+  }
+  Expected<std::vector<float>>
+  decode(const std::vector<int32_t> &tokens) override {
+    GPTQ_RETURN_IF_ERROR(decodeNoCopy(tokens));
+    return copyLogits(batch_);
+  }
+  Status decodeNoCopy(const std::vector<int32_t> &tokens) override {
+    if (batch_ == 0)
+      return Status::error("decode before prefill");
+    if (int64_t(tokens.size()) != batch_)
+      return Status::error(fmt::format("decode: {} tokens for {} sequences",
+                                       tokens.size(), batch_));
+    return forward(tokens, batch_, 1, length_, false);
+  }
+  Status prefillNoCopy(const std::vector<int32_t> &tokens, int64_t batch,
+                       int64_t T) override {
+    return forward(tokens, batch, T, 0, false);
+  }
+  Status synchronize() override {
+    CUDA_TRY(cudaStreamSynchronize(stream_));
+    return Status::success();
+  }
+  int64_t weightBytesPerStep() const override { return weightBytes_; }
+  std::string deviceName() const override { return context_->info().name; }
+  std::string kernelSummary() const override {
+    return fmt::format("linears: {} qmm, {} cublas fp16, {} dequantized "
+                       "fallback",
+                       qmmCount_, cublasCount_, fallbackCount_);
+  }
+
+private:
+  template <typename T> Expected<T *> allocate(int64_t count) {
+    void *pointer = nullptr;
+    cudaError_t error =
+        cudaMalloc(&pointer, size_t(std::max<int64_t>(count, 1)) * sizeof(T));
+    if (error != cudaSuccess)
+      return cudaStatus(error, "cudaMalloc")
+          .withContext(fmt::format("allocating {} bytes", count * sizeof(T)));
+    allocations_.push_back(pointer);
+    return static_cast<T *>(pointer);
+  }
+  Expected<half_t *> uploadHalf(const std::vector<float> &values);
+  template <typename T> Expected<T *> uploadRaw(const std::vector<T> &values);
+  Status uploadLinear(const Linear &linear, DeviceLinear &out);
+  Status uploadNorm(const Norm &norm, DeviceNorm &out);
+  Status randomLinear(const std::string &name, int64_t in, int64_t out,
+                      bool bias, const RandomWeightsOptions &random,
+                      DeviceLinear &result);
+
+  Status linear(const DeviceLinear &l, const half_t *x, int64_t rows, half_t *y,
+                bool relu = false);
+  Status norm(const DeviceNorm &n, const half_t *x, int64_t rows, half_t *y);
+  Status forward(const std::vector<int32_t> &tokens, int64_t batch, int64_t T,
+                 int64_t start, bool allLogits);
+  Expected<std::vector<float>> copyLogits(int64_t rows);
+
+  ModelConfig config_;
+  GpuOptions options_;
+  std::unique_ptr<rt::CudaContext> context_;
+  std::unique_ptr<cuda::QmmKernels> qmm_;
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  std::vector<void *> allocations_;
+
+  half_t *embed_ = nullptr, *positions_ = nullptr;
+  std::vector<DeviceLayer> layers_;
+  DeviceNorm finalNorm_;
+  DeviceLinear lmHead_;
+
+  int64_t maxRows_ = 0;
+  int32_t *tokens_ = nullptr;
+  half_t *x_ = nullptr, *h_ = nullptr, *q_ = nullptr, *k_ = nullptr,
+         *v_ = nullptr, *attn_ = nullptr, *tmp_ = nullptr, *gate_ = nullptr,
+         *up_ = nullptr;
+  float *logits_ = nullptr;
+  int64_t logitRows_ = 0;
+
+  int64_t batch_ = 0, length_ = 0;
+  int64_t weightBytes_ = 0;
+  int qmmCount_ = 0, cublasCount_ = 0, fallbackCount_ = 0;
+};
+
+Status GpuForwardImpl::init(const ModelConfig &config,
+                            const GpuOptions &options) {
+  config_ = config;
+  options_ = options;
+  if (config.headDim % 32 != 0 || config.headDim > 256)
+    return Status::error(fmt::format(
+        "head_dim {} is not supported on the GPU (a multiple of 32, <= 256)",
+        config.headDim));
+  if (options.maxBatch < 1 || options.maxSequence < 1)
+    return Status::error("the GPU batch and sequence limits must be positive");
+  if (!config.isLlamaFamily() && options.maxSequence > config.maxPositions)
+    options_.maxSequence = config.maxPositions;
+  std::string whyNot;
+  if (!rt::cudaDeviceAvailable(&whyNot))
+    return Status::error("No CUDA device: " + whyNot);
+  CUDA_TRY(cudaSetDevice(0));
+  CUDA_TRY(
+      cudaFree(nullptr)); // creates (and makes current) the primary context
+  auto context = rt::CudaContext::create(0);
+  if (!context)
+    return context.status();
+  context_ = context.take();
+  CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  CUBLAS_TRY(cublasCreate(&cublas_));
+  CUBLAS_TRY(cublasSetStream(cublas_, stream_));
+  auto qmm = cuda::QmmKernels::create(context_->info().arch());
+  if (!qmm)
+    return qmm.status();
+  qmm_ = qmm.take();
+  return Status::success();
+}
+
+Expected<half_t *>
+GpuForwardImpl::uploadHalf(const std::vector<float> &values) {
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    bits[i] = floatToHalf(values[i]);
+  return uploadRaw(bits);
+}
+
+template <typename T>
+Expected<T *> GpuForwardImpl::uploadRaw(const std::vector<T> &values) {
+  Expected<T *> pointer = allocate<T>(int64_t(values.size()));
+  if (!pointer)
+    return pointer.status();
+  CUDA_TRY(cudaMemcpy(*pointer, values.data(), values.size() * sizeof(T),
+                      cudaMemcpyHostToDevice));
+  return *pointer;
+}
+
+#define ASSIGN_OR_RETURN(lhs, expr)                                            \
+  do {                                                                         \
+    auto result_ = (expr);                                                     \
+    if (!result_)                                                              \
+      return result_.status();                                                 \
+    lhs = *result_;                                                            \
+  } while (false)
+
+Status GpuForwardImpl::uploadNorm(const Norm &norm, DeviceNorm &out) {
+  ASSIGN_OR_RETURN(out.weight, uploadHalf(norm.weight));
+  if (!norm.bias.empty())
+    ASSIGN_OR_RETURN(out.bias, uploadHalf(norm.bias));
+  return Status::success();
+}
+
+Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
+  out.name = linear.name;
+  out.in = linear.in;
+  out.out = linear.out;
+  if (!linear.bias.empty())
+    ASSIGN_OR_RETURN(out.bias, uploadHalf(linear.bias));
+  if (linear.quantized) {
+    const format::QuantizedLinear &q = *linear.quantized;
+    out.qmm = qmm_->find(q);
+    if (out.qmm) {
+      ASSIGN_OR_RETURN(out.qweight, uploadRaw(q.qweight));
+      ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
+      ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
+      if (!q.gIdx.empty())
+        ASSIGN_OR_RETURN(out.gIdx, uploadRaw(q.gIdx));
+      out.bytes = int64_t(q.qweight.size() * 4 + q.qzeros.size() * 4 +
+                          q.scales.size() * 2 + q.gIdx.size() * 4);
+      ++qmmCount_;
+      return Status::success();
+    }
+    if (!options_.allowDequantizedFallback)
+      return Status::error(fmt::format(
+          "{}: no generated qmm kernel for K={} N={} {}-bit group {}{}",
+          linear.name, q.K, q.N, q.bits, q.groupSize,
+          q.gIdx.empty() ? "" : " act-order"));
+    Expected<std::vector<float>> dense = format::dequantize(q);
+    if (!dense)
+      return dense.status().withContext(linear.name);
+    ASSIGN_OR_RETURN(out.weight, uploadHalf(*dense));
+    out.bytes = linear.in * linear.out * 2;
+    ++fallbackCount_;
+    return Status::success();
+  }
+  if (int64_t(linear.weight.size()) != linear.in * linear.out)
+    return Status::error(linear.name + ": no weights to upload");
+  ASSIGN_OR_RETURN(out.weight, uploadHalf(linear.weight));
+  out.bytes = linear.in * linear.out * 2;
+  ++cublasCount_;
+  return Status::success();
+}
+
+Status GpuForwardImpl::upload(const ModelWeights &weights) {
+  ASSIGN_OR_RETURN(embed_, uploadHalf(weights.embedTokens));
+  if (!weights.embedPositions.empty())
+    ASSIGN_OR_RETURN(positions_, uploadHalf(weights.embedPositions));
+  layers_.resize(weights.layers.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const LayerWeights &src = weights.layers[i];
+    DeviceLayer &dst = layers_[i];
+    GPTQ_RETURN_IF_ERROR(uploadNorm(src.attentionNorm, dst.attentionNorm));
+    GPTQ_RETURN_IF_ERROR(uploadNorm(src.mlpNorm, dst.mlpNorm));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.q, dst.q));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.k, dst.k));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.v, dst.v));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.o, dst.o));
+    if (config_.isLlamaFamily())
+      GPTQ_RETURN_IF_ERROR(uploadLinear(src.gate, dst.gate));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.up, dst.up));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.down, dst.down));
+  }
+  if (!weights.finalNorm.weight.empty())
+    GPTQ_RETURN_IF_ERROR(uploadNorm(weights.finalNorm, finalNorm_));
+  // The logits GEMM writes fp32 through cuBLAS: a quantized lm_head (some
+  // GPTQModel checkpoints have one) runs on its dequantized weights.
+  Linear lmHead = weights.lmHead;
+  if (lmHead.quantized) {
+    Expected<std::vector<float>> dense = format::dequantize(*lmHead.quantized);
+    if (!dense)
+      return dense.status().withContext(lmHead.name);
+    lmHead.weight = dense.take();
+    lmHead.quantized.reset();
+  }
+  return uploadLinear(lmHead, lmHead_);
+}
+
+Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
+                                    int64_t out, bool bias,
+                                    const RandomWeightsOptions &random,
+                                    DeviceLinear &result) {
+  result.name = name;
+  result.in = in;
+  result.out = out;
+  const uint64_t seed = random.seed * 1000003 + std::hash<std::string>()(name);
+  if (bias) {
+    ASSIGN_OR_RETURN(result.bias, allocate<half_t>(out));
+    cuda::fillRandomHalf(result.bias, out, seed + 1, 0.01f, false, stream_);
+  }
+  if (random.bits == 0) {
+    ASSIGN_OR_RETURN(result.weight, allocate<half_t>(in * out));
+    cuda::fillRandomHalf(result.weight, in * out, seed,
+                         1.0f / std::sqrt(float(in)), false, stream_);
+    result.bytes = in * out * 2;
+    ++cublasCount_;
+    return Status::success();
+  }
+  format::QuantizedLinear shape; // for the kernel lookup only
+  shape.K = in;
+  shape.N = out;
+  shape.bits = random.bits;
+  shape.groupSize = random.groupSize;
+  if (random.actOrder)
+    shape.gIdx.assign(size_t(in), 0);
+  result.qmm = qmm_->find(shape);
+  if (!result.qmm)
+    return Status::error(fmt::format(
+        "{}: no generated qmm kernel for K={} N={} {}-bit group {}{}", name, in,
+        out, random.bits, random.groupSize,
+        random.actOrder ? " act-order" : ""));
+  const int64_t groups = shape.numGroups();
+  const int64_t packedRows = in * random.bits / 32;
+  const int64_t zeroWords = groups * out * random.bits / 32;
+  ASSIGN_OR_RETURN(result.qweight, allocate<int32_t>(packedRows * out));
+  ASSIGN_OR_RETURN(result.qzeros, allocate<int32_t>(zeroWords));
+  ASSIGN_OR_RETURN(result.scales, allocate<half_t>(groups * out));
+  cuda::fillRandomBits(result.qweight, packedRows * out, seed, stream_);
+  cuda::fillRandomBits(result.qzeros, zeroWords, seed + 2, stream_);
+  // Codes lie in 0..2^bits-1: scales ~ 1 / (sqrt(K) 2^bits) keep W ~ N(0, 1/K).
+  cuda::fillRandomHalf(result.scales, groups * out, seed + 3,
+                       2.0f / (std::sqrt(float(in)) * float(1 << random.bits)),
+                       true, stream_);
+  result.bytes = (packedRows * out + zeroWords) * 4 + groups * out * 2;
+  if (random.actOrder) {
+    ASSIGN_OR_RETURN(result.gIdx, allocate<int32_t>(in));
+    cuda::fillRandomGroups(result.gIdx, in, groups, seed + 4, stream_);
+    result.bytes += in * 4;
+  }
+  ++qmmCount_;
+  return Status::success();
+}
+
+Status GpuForwardImpl::randomize(const RandomWeightsOptions &random) {
+  const ModelConfig &c = config_;
+  const int64_t H = c.hiddenSize, I = c.intermediateSize;
+  auto randomNorm = [&](DeviceNorm &norm, uint64_t seed) -> Status {
+    ASSIGN_OR_RETURN(norm.weight, allocate<half_t>(H));
+    cuda::fillRandomHalf(norm.weight, H, seed, 1.0f, true, stream_);
+    if (!c.isLlamaFamily()) {
+      ASSIGN_OR_RETURN(norm.bias, allocate<half_t>(H));
+      cuda::fillRandomHalf(norm.bias, H, seed + 1, 0.01f, false, stream_);
+    }
+    return Status::success();
+  };
+  ASSIGN_OR_RETURN(embed_, allocate<half_t>(c.vocabSize * H));
+  cuda::fillRandomHalf(embed_, c.vocabSize * H, random.seed, 1.0f, false,
+                       stream_);
+  if (!c.isLlamaFamily()) {
+    const int64_t rows = c.maxPositions + c.positionOffset;
+    ASSIGN_OR_RETURN(positions_, allocate<half_t>(rows * H));
+    cuda::fillRandomHalf(positions_, rows * H, random.seed + 7, 0.1f, false,
+                         stream_);
+  }
+  layers_.resize(c.numLayers);
+  for (int64_t i = 0; i < c.numLayers; ++i) {
+    DeviceLayer &layer = layers_[i];
+    const std::string p = fmt::format("layers.{}.", i);
+    GPTQ_RETURN_IF_ERROR(randomNorm(layer.attentionNorm, 100 * i + 11));
+    GPTQ_RETURN_IF_ERROR(randomNorm(layer.mlpNorm, 100 * i + 13));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "q", H, c.qDim(), c.qkvBias, random, layer.q));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "k", H, c.kvDim(), c.qkvBias, random, layer.k));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "v", H, c.kvDim(), c.qkvBias, random, layer.v));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "o", c.qDim(), H, c.oBias, random, layer.o));
+    if (c.isLlamaFamily())
+      GPTQ_RETURN_IF_ERROR(
+          randomLinear(p + "gate", H, I, c.mlpBias, random, layer.gate));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "up", H, I, c.mlpBias, random, layer.up));
+    GPTQ_RETURN_IF_ERROR(
+        randomLinear(p + "down", I, H, c.mlpBias, random, layer.down));
+  }
+  GPTQ_RETURN_IF_ERROR(randomNorm(finalNorm_, 5));
+  RandomWeightsOptions dense = random;
+  dense.bits = 0; // lm_head stays fp16, as GPTQ checkpoints keep it
+  return randomLinear("lm_head", H, c.vocabSize, false, dense, lmHead_);
+}
+
+Status GpuForwardImpl::allocateWorkspaces() {
+  const ModelConfig &c = config_;
+  maxRows_ = options_.maxBatch * options_.maxSequence;
+  const int64_t R = maxRows_;
+  ASSIGN_OR_RETURN(tokens_, allocate<int32_t>(R));
+  ASSIGN_OR_RETURN(x_, allocate<half_t>(R * c.hiddenSize));
+  ASSIGN_OR_RETURN(h_, allocate<half_t>(R * c.hiddenSize));
+  ASSIGN_OR_RETURN(tmp_, allocate<half_t>(R * c.hiddenSize));
+  ASSIGN_OR_RETURN(q_, allocate<half_t>(R * c.qDim()));
+  ASSIGN_OR_RETURN(attn_, allocate<half_t>(R * c.qDim()));
+  ASSIGN_OR_RETURN(k_, allocate<half_t>(R * c.kvDim()));
+  ASSIGN_OR_RETURN(v_, allocate<half_t>(R * c.kvDim()));
+  ASSIGN_OR_RETURN(up_, allocate<half_t>(R * c.intermediateSize));
+  if (c.isLlamaFamily())
+    ASSIGN_OR_RETURN(gate_, allocate<half_t>(R * c.intermediateSize));
+  const int64_t cache = options_.maxBatch * c.kvDim() * options_.maxSequence;
+  for (DeviceLayer &layer : layers_) {
+    ASSIGN_OR_RETURN(layer.kCache, allocate<half_t>(cache));
+    ASSIGN_OR_RETURN(layer.vCache, allocate<half_t>(cache));
+  }
+  weightBytes_ = lmHead_.bytes;
+  for (const DeviceLayer &layer : layers_)
+    for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
+                                  &layer.gate, &layer.up, &layer.down})
+      weightBytes_ += l->bytes;
+  return synchronize();
+}
+
+Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
+                              int64_t rows, half_t *y, bool relu) {
+  if (l.qmm) {
+    cuda::QmmOperands operands;
+    operands.x = CUdeviceptr(x);
+    operands.qweight = CUdeviceptr(l.qweight);
+    operands.qzeros = CUdeviceptr(l.qzeros);
+    operands.scales = CUdeviceptr(l.scales);
+    operands.gIdx = CUdeviceptr(l.gIdx);
+    operands.y = CUdeviceptr(y);
+    GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows,
+                                      reinterpret_cast<CUstream>(stream_))
+                             .withContext(l.name));
+  } else {
+    // Row-major y[rows][out] = x[rows][in] W[in][out] is, column-major,
+    // y^T = W^T x^T with W^T an out x in matrix of leading dimension out.
+    const float alpha = 1.0f, beta = 0.0f;
+    CUBLAS_TRY(cublasGemmEx(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, int(l.out),
+                            int(rows), int(l.in), &alpha, l.weight, CUDA_R_16F,
+                            int(l.out), x, CUDA_R_16F, int(l.in), &beta, y,
+                            CUDA_R_16F, int(l.out), CUBLAS_COMPUTE_32F,
+                            CUBLAS_GEMM_DEFAULT));
+  }
+  if (l.bias || relu)
+    cuda::biasAct(y, l.bias, rows, l.out, relu, stream_);
+  return Status::success();
+}
+
+Status GpuForwardImpl::norm(const DeviceNorm &n, const half_t *x, int64_t rows,
+                            half_t *y) {
+  if (config_.isLlamaFamily())
+    cuda::rmsNorm(x, n.weight, rows, config_.hiddenSize, float(config_.normEps),
+                  y, stream_);
+  else
+    cuda::layerNorm(x, n.weight, n.bias, rows, config_.hiddenSize,
+                    float(config_.normEps), y, stream_);
+  return Status::success();
+}
+
+Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
+                               int64_t batch, int64_t T, int64_t start,
+                               bool allLogits) {
+  const ModelConfig &c = config_;
+  const int64_t rows = batch * T, H = c.hiddenSize;
+  if (batch < 1 || T < 1 || int64_t(tokens.size()) != rows)
+    return Status::error(
+        fmt::format("forward: {} tokens do not form {} sequences of {}",
+                    tokens.size(), batch, T));
+  if (batch > options_.maxBatch || start + T > options_.maxSequence)
+    return Status::error(fmt::format(
+        "forward: batch {} x length {} exceeds the GPU limits {} x {}", batch,
+        start + T, options_.maxBatch, options_.maxSequence));
+  if (c.slidingWindow > 0 && start + T > c.slidingWindow)
+    return Status::error(fmt::format(
+        "{} tokens exceed the sliding window of {} (not implemented)",
+        start + T, c.slidingWindow));
+  for (int64_t i = 0; i < rows; ++i)
+    if (tokens[i] < 0 || tokens[i] >= c.vocabSize)
+      return Status::error(fmt::format(
+          "token {} is outside the vocabulary of {}", tokens[i], c.vocabSize));
+  CUDA_TRY(cudaMemcpyAsync(tokens_, tokens.data(), rows * sizeof(int32_t),
+                           cudaMemcpyHostToDevice, stream_));
+  cuda::embed(tokens_, rows, T, start, embed_, positions_, c.positionOffset, H,
+              x_, stream_);
+
+  const bool llama = c.isLlamaFamily();
+  const bool preNorm = llama || c.doLayerNormBefore;
+  for (DeviceLayer &layer : layers_) {
+    const half_t *in = x_;
+    if (preNorm) {
+      GPTQ_RETURN_IF_ERROR(norm(layer.attentionNorm, x_, rows, h_));
+      in = h_;
+    }
+    GPTQ_RETURN_IF_ERROR(linear(layer.q, in, rows, q_));
+    GPTQ_RETURN_IF_ERROR(linear(layer.k, in, rows, k_));
+    GPTQ_RETURN_IF_ERROR(linear(layer.v, in, rows, v_));
+    if (llama)
+      cuda::rope(q_, k_, rows, T, start, c.numHeads, c.numKvHeads, c.headDim,
+                 float(c.ropeTheta), float(c.ropeLinearFactor), stream_);
+    cuda::appendKv(k_, v_, batch, T, start, c.numKvHeads, c.headDim,
+                   options_.maxSequence, layer.kCache, layer.vCache, stream_);
+    cuda::attention(q_, layer.kCache, layer.vCache, batch, T, start, c.numHeads,
+                    c.numKvHeads, c.headDim, options_.maxSequence, attn_,
+                    stream_);
+    GPTQ_RETURN_IF_ERROR(linear(layer.o, attn_, rows, tmp_));
+    cuda::residualAdd(x_, tmp_, rows * H, stream_);
+    if (!preNorm) {
+      GPTQ_RETURN_IF_ERROR(norm(layer.attentionNorm, x_, rows, h_));
+      std::swap(x_, h_);
+    }
+
+    in = x_;
+    if (preNorm) {
+      GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows, h_));
+      in = h_;
+    }
+    GPTQ_RETURN_IF_ERROR(linear(layer.up, in, rows, up_, !llama));
+    if (llama) {
+      GPTQ_RETURN_IF_ERROR(linear(layer.gate, in, rows, gate_));
+      cuda::siluMul(gate_, up_, rows * c.intermediateSize, stream_);
+    }
+    GPTQ_RETURN_IF_ERROR(linear(layer.down, up_, rows, tmp_));
+    cuda::residualAdd(x_, tmp_, rows * H, stream_);
+    if (!preNorm) {
+      GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows, h_));
+      std::swap(x_, h_);
+    }
+  }
+  const half_t *final = x_;
+  if (preNorm) {
+    GPTQ_RETURN_IF_ERROR(norm(finalNorm_, x_, rows, h_));
+    final = h_;
+  }
+  int64_t logitRows = rows;
+  if (!allLogits) {
+    cuda::gatherLastRows(final, batch, T, H, tmp_, stream_);
+    final = tmp_;
+    logitRows = batch;
+  }
+  if (logitRows > logitRows_) {
+    ASSIGN_OR_RETURN(logits_, allocate<float>(logitRows * c.vocabSize));
+    logitRows_ = logitRows;
+  }
+  const float alpha = 1.0f, beta = 0.0f;
+  CUBLAS_TRY(cublasGemmEx(cublas_, CUBLAS_OP_N, CUBLAS_OP_N, int(c.vocabSize),
+                          int(logitRows), int(H), &alpha, lmHead_.weight,
+                          CUDA_R_16F, int(c.vocabSize), final, CUDA_R_16F,
+                          int(H), &beta, logits_, CUDA_R_32F, int(c.vocabSize),
+                          CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  CUDA_TRY(cudaGetLastError());
+  batch_ = batch;
+  length_ = start + T;
+  return Status::success();
+}
+
+Expected<std::vector<float>> GpuForwardImpl::copyLogits(int64_t rows) {
+  std::vector<float> host(rows * config_.vocabSize);
+  CUDA_TRY(cudaMemcpyAsync(host.data(), logits_, host.size() * sizeof(float),
+                           cudaMemcpyDeviceToHost, stream_));
+  GPTQ_RETURN_IF_ERROR(synchronize());
+  return host;
+}
+
+} // namespace
+
+GpuForward::~GpuForward() = default;
+
+Expected<std::unique_ptr<GpuForward>>
+GpuForward::create(const ModelWeights &weights, const GpuOptions &options) {
+  auto forward = std::make_unique<GpuForwardImpl>();
+  GPTQ_RETURN_IF_ERROR(forward->init(weights.config, options));
+  GPTQ_RETURN_IF_ERROR(forward->upload(weights));
+  GPTQ_RETURN_IF_ERROR(forward->allocateWorkspaces());
+  return std::unique_ptr<GpuForward>(std::move(forward));
+}
+
+Expected<std::unique_ptr<GpuForward>>
+GpuForward::createRandom(const ModelConfig &config,
+                         const RandomWeightsOptions &random,
+                         const GpuOptions &options) {
+  auto forward = std::make_unique<GpuForwardImpl>();
+  GPTQ_RETURN_IF_ERROR(forward->init(config, options));
+  GPTQ_RETURN_IF_ERROR(forward->randomize(random));
+  GPTQ_RETURN_IF_ERROR(forward->allocateWorkspaces());
+  return std::unique_ptr<GpuForward>(std::move(forward));
+}
+
+bool gpuAvailable(std::string *whyNot) {
+  return rt::cudaDeviceAvailable(whyNot);
+}
+
+Expected<double> measureCopyBandwidth(size_t bytes) {
+  void *a = nullptr, *b = nullptr;
+  CUDA_TRY(cudaMalloc(&a, bytes));
+  if (cudaError_t error = cudaMalloc(&b, bytes); error != cudaSuccess) {
+    cudaFree(a);
+    return cudaStatus(error, "cudaMalloc");
+  }
+  cudaEvent_t begin, end;
+  cudaEventCreate(&begin);
+  cudaEventCreate(&end);
+  cudaMemset(a, 1, bytes);
+  cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice); // warm-up
+  const int iterations = 10;
+  cudaEventRecord(begin);
+  for (int i = 0; i < iterations; ++i)
+    cudaMemcpy(i % 2 ? a : b, i % 2 ? b : a, bytes, cudaMemcpyDeviceToDevice);
+  cudaEventRecord(end);
+  cudaError_t error = cudaEventSynchronize(end);
+  float ms = 0.0f;
+  cudaEventElapsedTime(&ms, begin, end);
+  cudaEventDestroy(begin);
+  cudaEventDestroy(end);
+  cudaFree(a);
+  cudaFree(b);
+  CUDA_TRY(error);
+  return 2.0 * double(bytes) * iterations / (double(ms) * 1e-3);
+}
+
+} // namespace gptq::model

@@ -1,0 +1,350 @@
+//===- Kernels.cu - Element-wise and attention kernels (GPU forward) ------===//
+//
+// Written for clarity first: one block per row for the norms, one thread per
+// element for the element-wise steps, and an attention kernel that gives
+// each (sequence, query, head) one block whose warps stream over the keys
+// with an online softmax, so any cache length works without shared memory
+// that grows with it. Rounding to fp16 happens where transformers rounds
+// (after the norm, after RoPE, after each linear) so logits can be compared.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include <cuda_fp16.h>
+
+namespace gptq::model::cuda {
+
+namespace {
+
+__device__ inline float load(const half_t *p, int64_t i) {
+  return __half2float(reinterpret_cast<const __half *>(p)[i]);
+}
+__device__ inline void store(half_t *p, int64_t i, float v) {
+  reinterpret_cast<__half *>(p)[i] = __float2half_rn(v);
+}
+__device__ inline float roundHalf(float v) {
+  return __half2float(__float2half_rn(v));
+}
+
+unsigned blocksFor(int64_t count, unsigned threads) {
+  return unsigned((count + threads - 1) / threads);
+}
+
+__device__ float blockSum(float value, float *scratch) {
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_xor_sync(0xffffffffu, value, offset);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  __syncthreads(); // scratch may still be read by a previous call
+  if (lane == 0)
+    scratch[warp] = value;
+  __syncthreads();
+  float total = 0.0f;
+  for (int w = 0; w < int(blockDim.x / 32); ++w)
+    total += scratch[w];
+  return total;
+}
+
+__global__ void embedKernel(const int32_t *tokens, int64_t T, int64_t start,
+                            const half_t *table, const half_t *positions,
+                            int64_t offset, int64_t hidden, half_t *out) {
+  const int64_t row = blockIdx.x;
+  const int64_t token = tokens[row];
+  const int64_t position = start + row % T + offset;
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x) {
+    float value = load(table, token * hidden + i);
+    if (positions)
+      value += load(positions, position * hidden + i);
+    store(out, row * hidden + i, value);
+  }
+}
+
+__global__ void rmsNormKernel(const half_t *x, const half_t *weight,
+                              int64_t hidden, float eps, half_t *out) {
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.x;
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x) {
+    const float v = load(x, row * hidden + i);
+    sum += v * v;
+  }
+  const float scale = rsqrtf(blockSum(sum, scratch) / float(hidden) + eps);
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x)
+    store(out, row * hidden + i,
+          load(weight, i) * roundHalf(load(x, row * hidden + i) * scale));
+}
+
+__global__ void layerNormKernel(const half_t *x, const half_t *weight,
+                                const half_t *bias, int64_t hidden, float eps,
+                                half_t *out) {
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.x;
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x)
+    sum += load(x, row * hidden + i);
+  const float mean = blockSum(sum, scratch) / float(hidden);
+  float squares = 0.0f;
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x) {
+    const float d = load(x, row * hidden + i) - mean;
+    squares += d * d;
+  }
+  const float inv = rsqrtf(blockSum(squares, scratch) / float(hidden) + eps);
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x)
+    store(out, row * hidden + i,
+          (load(x, row * hidden + i) - mean) * inv * load(weight, i) +
+              load(bias, i));
+}
+
+/// One block per row; thread i rotates pair (i, i + d/2) of every head.
+__global__ void ropeKernel(half_t *q, half_t *k, int64_t T, int64_t start,
+                           int64_t heads, int64_t kvHeads, int64_t headDim,
+                           float theta, float linearFactor) {
+  const int64_t row = blockIdx.x;
+  const int64_t half = headDim / 2;
+  const float position = float(start + row % T) / linearFactor;
+  for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
+    const float invFreq = 1.0f / powf(theta, float(2 * i) / float(headDim));
+    float sinA, cosA;
+    sincosf(position * invFreq, &sinA, &cosA);
+    cosA = roundHalf(cosA); // transformers casts cos/sin to the model dtype
+    sinA = roundHalf(sinA);
+    for (int64_t h = 0; h < heads + kvHeads; ++h) {
+      half_t *base = h < heads ? q + (row * heads + h) * headDim
+                               : k + (row * kvHeads + h - heads) * headDim;
+      const float a = load(base, i), b = load(base, i + half);
+      store(base, i, a * cosA - b * sinA);
+      store(base, i + half, b * cosA + a * sinA);
+    }
+  }
+}
+
+__global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t T,
+                               int64_t start, int64_t kvHeads, int64_t headDim,
+                               int64_t maxSeq, half_t *kCache, half_t *vCache) {
+  const int64_t row = blockIdx.x; // b * T + t
+  const int64_t b = row / T, t = row % T;
+  for (int64_t i = threadIdx.x; i < kvHeads * headDim; i += blockDim.x) {
+    const int64_t h = i / headDim, d = i % headDim;
+    const int64_t slot = ((b * kvHeads + h) * maxSeq + start + t) * headDim + d;
+    kCache[slot] = k[row * kvHeads * headDim + i];
+    vCache[slot] = v[row * kvHeads * headDim + i];
+  }
+}
+
+constexpr int kAttentionWarps = 4;
+constexpr int kMaxPerLane = 8; // head_dim <= 256
+
+/// grid (T, heads, batch), kAttentionWarps warps. Each warp folds every
+/// kAttentionWarps-th key into its own running (max, sum, accumulator); the
+/// warps' partial results are merged at the end.
+__global__ void attentionKernel(const half_t *q, const half_t *kCache,
+                                const half_t *vCache, int64_t T, int64_t start,
+                                int64_t heads, int64_t kvHeads, int64_t headDim,
+                                int64_t maxSeq, half_t *out) {
+  const int64_t t = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int64_t kvh = h / (heads / kvHeads);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int perLane = int(headDim / 32);
+  const float scale = rsqrtf(float(headDim));
+  const int64_t row = b * T + t;
+  const int64_t keys = start + t + 1;
+
+  float qv[kMaxPerLane], acc[kMaxPerLane];
+  for (int j = 0; j < perLane; ++j) {
+    qv[j] = load(q, (row * heads + h) * headDim + lane + 32 * j) * scale;
+    acc[j] = 0.0f;
+  }
+  float runningMax = -INFINITY, runningSum = 0.0f;
+  const half_t *kBase = kCache + (b * kvHeads + kvh) * maxSeq * headDim;
+  const half_t *vBase = vCache + (b * kvHeads + kvh) * maxSeq * headDim;
+  for (int64_t s = warp; s < keys; s += kAttentionWarps) {
+    float dot = 0.0f;
+    for (int j = 0; j < perLane; ++j)
+      dot += qv[j] * load(kBase, s * headDim + lane + 32 * j);
+    for (int offset = 16; offset > 0; offset /= 2)
+      dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+    const float newMax = fmaxf(runningMax, dot);
+    const float correction = __expf(runningMax - newMax);
+    const float p = __expf(dot - newMax);
+    runningSum = runningSum * correction + p;
+    for (int j = 0; j < perLane; ++j)
+      acc[j] =
+          acc[j] * correction + p * load(vBase, s * headDim + lane + 32 * j);
+    runningMax = newMax;
+  }
+
+  __shared__ float warpMax[kAttentionWarps], warpSum[kAttentionWarps];
+  __shared__ float warpAcc[kAttentionWarps][32 * kMaxPerLane];
+  if (lane == 0) {
+    warpMax[warp] = runningMax;
+    warpSum[warp] = runningSum;
+  }
+  for (int j = 0; j < perLane; ++j)
+    warpAcc[warp][lane + 32 * j] = acc[j];
+  __syncthreads();
+  float globalMax = -INFINITY;
+  for (int w = 0; w < kAttentionWarps; ++w)
+    globalMax = fmaxf(globalMax, warpMax[w]);
+  for (int64_t d = threadIdx.x; d < headDim; d += blockDim.x) {
+    float sum = 0.0f, value = 0.0f;
+    for (int w = 0; w < kAttentionWarps; ++w) {
+      if (warpSum[w] == 0.0f)
+        continue; // this warp saw no key
+      const float weight = __expf(warpMax[w] - globalMax);
+      sum += warpSum[w] * weight;
+      value += warpAcc[w][d] * weight;
+    }
+    store(out, (row * heads + h) * headDim + d, value / sum);
+  }
+}
+
+__global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= count)
+    return;
+  const float g = load(gate, i);
+  store(up, i, roundHalf(g / (1.0f + __expf(-g))) * load(up, i));
+}
+
+__global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
+                              int64_t cols, bool relu) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * cols)
+    return;
+  float v = load(y, i);
+  if (bias)
+    v = roundHalf(v + load(bias, i % cols));
+  if (relu)
+    v = fmaxf(v, 0.0f);
+  store(y, i, v);
+}
+
+__global__ void residualAddKernel(half_t *x, const half_t *delta,
+                                  int64_t count) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < count)
+    store(x, i, load(x, i) + load(delta, i));
+}
+
+__global__ void gatherLastRowsKernel(const half_t *x, int64_t T, int64_t hidden,
+                                     half_t *out) {
+  const int64_t b = blockIdx.x;
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x)
+    out[b * hidden + i] = x[(b * T + T - 1) * hidden + i];
+}
+
+__device__ inline uint64_t mix(uint64_t x) { // splitmix64
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+__global__ void fillRandomHalfKernel(half_t *out, int64_t count, uint64_t seed,
+                                     float scale, bool positive) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= count)
+    return;
+  const float u = float(mix(seed ^ mix(uint64_t(i))) >> 40) / float(1 << 24);
+  store(out, i, positive ? scale * (0.5f + u) : scale * (2.0f * u - 1.0f));
+}
+
+__global__ void fillRandomBitsKernel(int32_t *out, int64_t count,
+                                     uint64_t seed) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < count)
+    out[i] = int32_t(uint32_t(mix(seed ^ mix(uint64_t(i)))));
+}
+
+__global__ void fillRandomGroupsKernel(int32_t *out, int64_t count,
+                                       int64_t groups, uint64_t seed) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < count)
+    out[i] = int32_t(mix(seed ^ mix(uint64_t(i))) % uint64_t(groups));
+}
+
+} // namespace
+
+void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
+           const half_t *table, const half_t *positions, int64_t offset,
+           int64_t hidden, half_t *out, cudaStream_t stream) {
+  embedKernel<<<unsigned(rows), 256, 0, stream>>>(
+      tokens, T, start, table, positions, offset, hidden, out);
+}
+
+void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
+             int64_t hidden, float eps, half_t *out, cudaStream_t stream) {
+  rmsNormKernel<<<unsigned(rows), 256, 0, stream>>>(x, weight, hidden, eps,
+                                                    out);
+}
+
+void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
+               int64_t rows, int64_t hidden, float eps, half_t *out,
+               cudaStream_t stream) {
+  layerNormKernel<<<unsigned(rows), 256, 0, stream>>>(x, weight, bias, hidden,
+                                                      eps, out);
+}
+
+void rope(half_t *q, half_t *k, int64_t rows, int64_t T, int64_t start,
+          int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
+          float linearFactor, cudaStream_t stream) {
+  ropeKernel<<<unsigned(rows), 128, 0, stream>>>(q, k, T, start, heads, kvHeads,
+                                                 headDim, theta, linearFactor);
+}
+
+void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
+              int64_t start, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
+              half_t *kCache, half_t *vCache, cudaStream_t stream) {
+  appendKvKernel<<<unsigned(batch * T), 256, 0, stream>>>(
+      k, v, T, start, kvHeads, headDim, maxSeq, kCache, vCache);
+}
+
+void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
+               int64_t batch, int64_t T, int64_t start, int64_t heads,
+               int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
+               cudaStream_t stream) {
+  const dim3 grid{unsigned(T), unsigned(heads), unsigned(batch)};
+  attentionKernel<<<grid, 32 * kAttentionWarps, 0, stream>>>(
+      q, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq, out);
+}
+
+void siluMul(const half_t *gate, half_t *up, int64_t count,
+             cudaStream_t stream) {
+  siluMulKernel<<<blocksFor(count, 256), 256, 0, stream>>>(gate, up, count);
+}
+
+void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
+             bool relu, cudaStream_t stream) {
+  biasActKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(y, bias, rows,
+                                                                 cols, relu);
+}
+
+void residualAdd(half_t *x, const half_t *delta, int64_t count,
+                 cudaStream_t stream) {
+  residualAddKernel<<<blocksFor(count, 256), 256, 0, stream>>>(x, delta, count);
+}
+
+void gatherLastRows(const half_t *x, int64_t batch, int64_t T, int64_t hidden,
+                    half_t *out, cudaStream_t stream) {
+  gatherLastRowsKernel<<<unsigned(batch), 256, 0, stream>>>(x, T, hidden, out);
+}
+
+void fillRandomHalf(half_t *out, int64_t count, uint64_t seed, float scale,
+                    bool positive, cudaStream_t stream) {
+  fillRandomHalfKernel<<<blocksFor(count, 256), 256, 0, stream>>>(
+      out, count, seed, scale, positive);
+}
+
+void fillRandomBits(int32_t *out, int64_t count, uint64_t seed,
+                    cudaStream_t stream) {
+  fillRandomBitsKernel<<<blocksFor(count, 256), 256, 0, stream>>>(out, count,
+                                                                  seed);
+}
+
+void fillRandomGroups(int32_t *out, int64_t count, int64_t groups,
+                      uint64_t seed, cudaStream_t stream) {
+  fillRandomGroupsKernel<<<blocksFor(count, 256), 256, 0, stream>>>(
+      out, count, groups, seed);
+}
+
+} // namespace gptq::model::cuda

@@ -1,0 +1,78 @@
+//===- Kernels.h - Small kernels of the GPU forward ------------*- C++ -*-===//
+//
+// Host-callable launchers for the forward pass's small kernels (everything
+// but the matmuls). Plain C++ signatures so that GpuForward.cpp needs only
+// the CUDA runtime's types, not nvcc. Tensors are fp16 (`uint16_t` bits on
+// this side), row-major, one row per token; math inside is fp32.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_MODEL_CUDA_KERNELS_H
+#define GPTQ_MODEL_CUDA_KERNELS_H
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace gptq::model::cuda {
+
+using half_t = uint16_t;
+
+/// out[m] = table[tokens[m]] (+ positions[start + m % T + offset]).
+void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
+           const half_t *table, const half_t *positions, int64_t offset,
+           int64_t hidden, half_t *out, cudaStream_t stream);
+
+/// RMSNorm (bias null) as LlamaRMSNorm rounds it, or LayerNorm.
+void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
+             int64_t hidden, float eps, half_t *out, cudaStream_t stream);
+void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
+               int64_t rows, int64_t hidden, float eps, half_t *out,
+               cudaStream_t stream);
+
+/// Rotates q [rows][heads][d] and k [rows][kvHeads][d] in place; row m is at
+/// position start + m % T.
+void rope(half_t *q, half_t *k, int64_t rows, int64_t T, int64_t start,
+          int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
+          float linearFactor, cudaStream_t stream);
+
+/// Writes k, v [batch*T][kvHeads][d] into the cache [batch][kvHeads][maxSeq][d]
+/// at positions start..start+T.
+void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
+              int64_t start, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
+              half_t *kCache, half_t *vCache, cudaStream_t stream);
+
+/// Causal attention of q [batch*T][heads][d] (positions start..start+T)
+/// against the cache; out [batch*T][heads][d]. headDim <= 256, a multiple
+/// of 32.
+void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
+               int64_t batch, int64_t T, int64_t start, int64_t heads,
+               int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
+               cudaStream_t stream);
+
+/// up[i] = silu(gate[i]) * up[i].
+void siluMul(const half_t *gate, half_t *up, int64_t count,
+             cudaStream_t stream);
+/// y[m][n] += bias[n], then max(y, 0) when `relu`.
+void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
+             bool relu, cudaStream_t stream);
+/// x[i] += delta[i].
+void residualAdd(half_t *x, const half_t *delta, int64_t count,
+                 cudaStream_t stream);
+/// out[b] = x[b * T + T - 1] (rows of `hidden`).
+void gatherLastRows(const half_t *x, int64_t batch, int64_t T, int64_t hidden,
+                    half_t *out, cudaStream_t stream);
+
+/// Deterministic pseudo-random fills (benchmarks): fp16 uniform in
+/// [-scale, scale] (or [base, base + scale] when `positive`), int32 words
+/// of random bits, and g_idx values in [0, groups).
+void fillRandomHalf(half_t *out, int64_t count, uint64_t seed, float scale,
+                    bool positive, cudaStream_t stream);
+void fillRandomBits(int32_t *out, int64_t count, uint64_t seed,
+                    cudaStream_t stream);
+void fillRandomGroups(int32_t *out, int64_t count, int64_t groups,
+                      uint64_t seed, cudaStream_t stream);
+
+} // namespace gptq::model::cuda
+
+#endif // GPTQ_MODEL_CUDA_KERNELS_H

@@ -1,0 +1,132 @@
+//===- QmmKernels.cpp - Look up, compile and launch generated qmm kernels -===//
+//
+// Only the manifest's dynamic-M entries (`rows` = -1) are used: they accept
+// any number of tokens, which the forward pass needs for both prefill and
+// decode. The grid follows the manifest's formula
+// [out_features / block_n, ceil(m / block_m), 1].
+//
+//===----------------------------------------------------------------------===//
+
+#include "QmmKernels.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace gptq::model::cuda {
+
+Expected<std::unique_ptr<QmmKernels>>
+QmmKernels::create(const std::string &arch) {
+  std::unique_ptr<QmmKernels> kernels(new QmmKernels());
+  kernels->arch_ = arch;
+  const std::vector<QmmBundle> &bundles = qmmBundles();
+  for (size_t b = 0; b < bundles.size(); ++b) {
+    nlohmann::json manifest =
+        nlohmann::json::parse(bundles[b].manifest, nullptr, false);
+    if (manifest.is_discarded())
+      return Status::error(
+          fmt::format("qmm bundle {}: invalid manifest", bundles[b].name));
+    try {
+      std::map<std::string, const nlohmann::json *> byName;
+      for (const auto &kernel : manifest.at("kernels"))
+        byName[kernel.at("name").get<std::string>()] = &kernel;
+      for (const auto &matmul : manifest.at("matmuls")) {
+        if (matmul.at("rows").get<int64_t>() != -1)
+          continue;
+        const nlohmann::json &k = *byName.at(matmul.at("kernel"));
+        if (k.at("element_type") != "f16")
+          continue;
+        QmmKernelSpec spec;
+        spec.name = k.at("name");
+        spec.bundle = b;
+        spec.K = k.at("in_features");
+        spec.N = k.at("out_features");
+        spec.bits = k.at("bits");
+        spec.groupSize = k.at("group_size");
+        spec.actOrder = k.at("act_order");
+        spec.v1 = k.at("format") == "gptq_v1";
+        spec.blockM = k.at("block_m");
+        spec.blockN = k.at("block_n");
+        spec.threads = k.at("threads");
+        spec.params = k.at("params").get<std::vector<std::string>>();
+        kernels->specs_.push_back(std::move(spec));
+      }
+    } catch (const std::exception &error) {
+      return Status::error(fmt::format("qmm bundle {}: manifest: {}",
+                                       bundles[b].name, error.what()));
+    }
+  }
+  kernels->cache_ = std::make_unique<rt::KernelCache>();
+  return kernels;
+}
+
+const QmmKernelSpec *
+QmmKernels::find(const format::QuantizedLinear &layer) const {
+  const bool actOrder = !layer.gIdx.empty();
+  const bool v1 = layer.format == format::CheckpointFormat::GptqV1;
+  for (const QmmKernelSpec &spec : specs_)
+    if (spec.K == layer.K && spec.N == layer.N && spec.bits == layer.bits &&
+        spec.groupSize == layer.groupSize && spec.actOrder == actOrder &&
+        spec.v1 == v1)
+      return &spec;
+  return nullptr;
+}
+
+Expected<const rt::KernelFunction *>
+QmmKernels::function(const QmmKernelSpec &spec) {
+  if (auto it = functions_.find(spec.name); it != functions_.end())
+    return &it->second;
+  if (!modules_.count(spec.bundle)) {
+    const QmmBundle &bundle = qmmBundles()[spec.bundle];
+    rt::CompileOptions options;
+    options.arch = arch_;
+    options.wantCubin = true;
+    auto compiled = cache_->getOrCompile(
+        bundle.source, std::string(bundle.name) + ".cu", options);
+    if (!compiled)
+      return compiled.status();
+    auto module = rt::LoadedModule::load(**compiled);
+    if (!module)
+      return module.status();
+    modules_.emplace(spec.bundle, module.take());
+  }
+  auto function = modules_.at(spec.bundle).function(spec.name);
+  if (!function)
+    return function.status();
+  return &functions_.emplace(spec.name, function.take()).first->second;
+}
+
+Status QmmKernels::launch(const QmmKernelSpec &spec,
+                          const QmmOperands &operands, int64_t m,
+                          CUstream stream) {
+  Expected<const rt::KernelFunction *> function = this->function(spec);
+  if (!function)
+    return function.status();
+  int rows = int(m);
+  CUdeviceptr pointers[8];
+  std::vector<void *> args;
+  int slot = 0;
+  for (const std::string &param : spec.params) {
+    if (param == "m") {
+      args.push_back(&rows);
+      continue;
+    }
+    CUdeviceptr ptr = param == "x"         ? operands.x
+                      : param == "qweight" ? operands.qweight
+                      : param == "qzeros"  ? operands.qzeros
+                      : param == "scales"  ? operands.scales
+                      : param == "g_idx"   ? operands.gIdx
+                      : param == "y"       ? operands.y
+                                           : 0;
+    if (!ptr || slot == 8)
+      return Status::error(
+          fmt::format("{}: no operand for parameter '{}'", spec.name, param));
+    pointers[slot] = ptr;
+    args.push_back(&pointers[slot++]);
+  }
+  rt::Dim3 grid{unsigned(spec.N / spec.blockN),
+                unsigned((m + spec.blockM - 1) / spec.blockM), 1};
+  rt::Dim3 block{unsigned(spec.threads), 1, 1};
+  return rt::launch(**function, grid, block, 0, stream, args.data());
+}
+
+} // namespace gptq::model::cuda

@@ -1,0 +1,75 @@
+//===- QmmKernels.h - Generated qmm kernels for the GPU forward -*- C++ -*-===//
+//
+// gptq-opt generates the quantized-matmul kernels at build time (bundles of
+// CUDA C++ plus a JSON manifest per shape family, embedded in the library);
+// here they are looked up by a layer's shape and layout, compiled by NVRTC
+// through the runtime's disk cache on first use, and launched as their
+// manifest says. The forward pass never needs MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_MODEL_CUDA_QMMKERNELS_H
+#define GPTQ_MODEL_CUDA_QMMKERNELS_H
+
+#include "gptq/Format/Dequantize.h"
+#include "gptq/Runtime/KernelCache.h"
+#include "gptq/Runtime/Module.h"
+#include "gptq/Support/Status.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gptq::model::cuda {
+
+struct QmmBundle {
+  const char *name;
+  const char *source;   ///< CUDA C++ from gptq-opt --emit=cuda
+  const char *manifest; ///< JSON from gptq-opt --emit=manifest
+};
+/// The bundles compiled into this build (none without gptq-opt).
+const std::vector<QmmBundle> &qmmBundles();
+
+struct QmmKernelSpec {
+  std::string name;
+  size_t bundle = 0;
+  int64_t K = 0, N = 0;
+  int bits = 4;
+  int64_t groupSize = 128;
+  bool actOrder = false, v1 = true;
+  int64_t blockM = 16, blockN = 64, threads = 128;
+  std::vector<std::string> params;
+};
+
+/// Device pointers of one quantized linear, as the kernels take them.
+struct QmmOperands {
+  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, y = 0;
+};
+
+class QmmKernels {
+public:
+  /// Reads the embedded manifests; kernels compile for `arch` on first use.
+  static Expected<std::unique_ptr<QmmKernels>> create(const std::string &arch);
+
+  /// The dynamic-M fp16 kernel for this layer's shape and layout, or null.
+  const QmmKernelSpec *find(const format::QuantizedLinear &layer) const;
+  /// y[m][N] = x[m][K] · W on `stream`.
+  Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
+                int64_t m, CUstream stream);
+  size_t numKernels() const { return specs_.size(); }
+
+private:
+  QmmKernels() = default;
+  Expected<const rt::KernelFunction *> function(const QmmKernelSpec &spec);
+
+  std::string arch_;
+  std::vector<QmmKernelSpec> specs_;
+  std::unique_ptr<rt::KernelCache> cache_;
+  std::map<size_t, rt::LoadedModule> modules_;
+  std::map<std::string, rt::KernelFunction> functions_;
+};
+
+} // namespace gptq::model::cuda
+
+#endif // GPTQ_MODEL_CUDA_QMMKERNELS_H
