@@ -3,14 +3,15 @@
 // FORMAT.md §3 on the GPU, mirroring lib/Quant/CpuSolver.cpp step by step so
 // the two agree code for code (see CudaSolver.h). Choices and why:
 //
-// - U = upper Cholesky factor of H⁻¹ is computed in double (cuSOLVER potrf,
-//   H⁻¹ from the factor by cuBLAS trsm + syrk, potrf again) and rounded to
+// - U = upper Cholesky factor of H⁻¹ is computed in double and rounded to
 //   float, like the CPU reference: an fp32 factorization flips rounding
-//   ties against the golden file. FP64 runs on the H100's tensor cores, so
-//   this costs 9 ms at K = 4096 and 46 ms at K = 8192. The CPU's
-//   singularity rule (a pivot at or below 1e-10 of its diagonal entry
-//   fails) is re-checked on both factors, since cuSOLVER only reports
-//   non-positive pivots; both solvers then retry with the same damping.
+//   ties against the golden file. U comes from one cuSOLVER potrf of H in
+//   reversed order and one blocked triangular inverse (cuBLAS trmm; see
+//   factorize()); FP64 runs on the H100's tensor cores, so this costs 5 ms
+//   at K = 4096 and 18 ms at K = 8192. The CPU's singularity rule (a pivot
+//   at or below 1e-10 of its diagonal entry fails) is re-checked on H's
+//   factor and on U, since cuSOLVER only reports non-positive pivots; both
+//   solvers then retry with the same damping.
 //
 // - The act-order permutation is sorted on the host from diag(H), which the
 //   host already holds, with the CPU's stable sort: identical ties, and no
@@ -20,9 +21,9 @@
 //   by 8 threads of one warp that run a block's columns sequentially:
 //   quantize, spread the error over the block's later columns (kept in
 //   shared memory with U's diagonal block), all in the CPU's float
-//   operation order. One launch per block, then one sgemm (plain fp32, no
-//   TF32) for the trailing columns: no per-column launches and no host
-//   synchronization.
+//   operation order. One launch per block, then sgemms (plain fp32, no
+//   TF32) for the trailing columns, deferred over spans of blocks (see
+//   kUpdateSpan): no per-column launches and no host synchronization.
 //
 // - Dynamic groups read their parameters from W as the previous blocks left
 //   it, not from the in-block updated values: the reference's (and the CPU
@@ -41,7 +42,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <future>
 #include <numeric>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -68,8 +75,31 @@ constexpr int64_t kMaxBlockSize = 128;
 /// A pivot at or below this fraction of its diagonal entry is a failure
 /// (the same rule as lib/Quant/InverseCholesky.cpp).
 constexpr double kMinRelativePivot = 1e-10;
+/// Diagonal blocks this size are inverted by triangular solves; above it,
+/// the triangular inverse recurses on halves with two trmm per merge.
+constexpr int64_t kLeafSize = 256;
 
 enum ParamMode : int { kWholeRow = 0, kDynamicGroups = 1, kStaticGroups = 2 };
+
+/// Columns whose errors are applied to the columns past them in one sgemm.
+/// The trailing update W[:, i2:] -= Err · U[i1:i2, i2:] per block of 128 is
+/// an sgemm of inner dimension 128, which reaches about half the fp32 peak
+/// and re-reads and re-writes all of W's later columns each block (54 ms
+/// of 130 at 28672×8192). Deferring it for the columns past a span of
+/// blocks, updating only the span's own later columns after each block,
+/// makes the bulk of the flops one sgemm of inner dimension `span`.
+constexpr int64_t kUpdateSpan = 1024;
+
+/// The span: a multiple of the block width, and with dynamic groups also of
+/// the group size, since a group's parameters come from W's state after all
+/// previous blocks, so no group may reach past its span. Without such a
+/// multiple up to kUpdateSpan, one block (every update at once, as before).
+int64_t updateSpan(int64_t K, int64_t width, int mode, int64_t groupSize) {
+  for (int64_t span = kUpdateSpan / width * width; span > width; span -= width)
+    if (mode != kDynamicGroups || span % groupSize == 0)
+      return std::min(span, K);
+  return width;
+}
 
 size_t tileBytes(int64_t width) {
   return size_t(width) * width * sizeof(float) +
@@ -129,12 +159,14 @@ __global__ void gatherColumnsKernel(const T *src, T *dst, int64_t total,
   }
 }
 
-/// A[i][j] = H[perm[i]][perm[j]] in double, dead diagonals set to 1.
+/// A = J·P H Pᵀ·J in double, dead diagonals set to 1: the permuted
+/// Hessian with its row and column order reversed (J is the exchange
+/// matrix), A[i][j] = H[perm[K-1-i]][perm[K-1-j]]. See factorize() for why.
 __global__ void permuteHessianKernel(const float *h, double *a, int64_t K,
                                      const int32_t *perm) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < K * K;
        i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t r = i / K, c = i % K;
+    int64_t r = K - 1 - i / K, c = K - 1 - i % K;
     double value = double(h[int64_t(perm[r]) * K + perm[c]]);
     if (r == c && value == 0.0)
       value = 1.0;
@@ -151,17 +183,28 @@ __global__ void dampDiagonalKernel(double *a, int64_t K, double damp,
   diagonal[i] = a[i * K + i];
 }
 
-__global__ void identityKernel(double *a, int64_t K) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < K * K;
-       i += int64_t(gridDim.x) * blockDim.x)
-    a[i] = i / K == i % K ? 1.0 : 0.0;
+/// The identity in each leaf-sized diagonal block of the column-major `x`
+/// (the right-hand sides of the leaf triangular solves).
+__global__ void leafIdentityKernel(double *x, int64_t K, int64_t leaf) {
+  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < K * leaf;
+       e += int64_t(gridDim.x) * blockDim.x) {
+    int64_t c = e / leaf, rr = e % leaf, first = c / leaf * leaf;
+    if (first + rr < K)
+      x[c * K + first + rr] = first + rr == c ? 1.0 : 0.0;
+  }
 }
 
-__global__ void copyDiagonalKernel(const double *a, int64_t K,
-                                   double *diagonal) {
-  int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < K)
-    diagonal[i] = a[i * K + i];
+/// Device pointers to the `count` full leaf blocks of `a` and `x`, for the
+/// batched leaf solve.
+__global__ void leafPointersKernel(const double *a, double *x, int64_t K,
+                                   int64_t leaf, int count,
+                                   const double **aBlocks, double **xBlocks) {
+  int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= count)
+    return;
+  int64_t offset = int64_t(b) * leaf * (K + 1);
+  aBlocks[b] = a + offset;
+  xBlocks[b] = x + offset;
 }
 
 /// Flags a factor whose pivot L_ii² is not above kMinRelativePivot times
@@ -177,18 +220,62 @@ __global__ void checkPivotsKernel(const double *factor, int64_t K,
     atomicOr(flag, 1);
 }
 
-/// cuSOLVER's column-major lower factor L' (H⁻¹ = L'L'ᵀ) read row-major is
-/// U = L'ᵀ; the other triangle holds leftovers and becomes 0.
-__global__ void upperToFloatKernel(const double *factor, float *upper,
-                                   int64_t K, int *flag) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < K * K;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t r = i / K, c = i % K;
-    double value = c >= r ? factor[i] : 0.0;
-    if (!isfinite(value))
+/// The CPU's singularity rule for its second factorization, the Cholesky of
+/// H⁻¹ = UᵀU: pivot U_jj² above kMinRelativePivot times (H⁻¹)_jj =
+/// Σ_{k≤j} U_kj². Column j of U is column K-1-j of X = L⁻¹ read from the
+/// diagonal down (contiguous), so one warp per column sums it.
+__global__ void checkInversePivotsKernel(const double *x, int64_t K,
+                                         int *flag) {
+  const int64_t c = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x % 32;
+  if (c >= K)
+    return;
+  const double *column = x + c * K;
+  double sum = 0.0;
+  for (int64_t r = c + lane; r < K; r += 32)
+    sum += column[r] * column[r];
+  for (int offset = 16; offset > 0; offset /= 2)
+    sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+  if (lane == 0) {
+    double pivot = column[c] * column[c];
+    if (!(pivot > kMinRelativePivot * sum) || !isfinite(sum))
       atomicOr(flag, 1);
-    upper[i] = float(value);
   }
+}
+
+constexpr int kTransposeTile = 32;
+
+/// U[i][j] = X[K-1-i][K-1-j] for j ≥ i, else 0, rounded to float; X is the
+/// column-major lower inverse factor, U row-major. The index reversal plus
+/// the layout change is a transpose, done through a shared tile so both
+/// the reads and the writes are coalesced.
+__global__ void upperFromInverseKernel(const double *x, float *upper, int64_t K,
+                                       int *flag) {
+  __shared__ double tile[kTransposeTile][kTransposeTile + 1];
+  const int64_t i0 = int64_t(blockIdx.y) * kTransposeTile;
+  const int64_t j0 = int64_t(blockIdx.x) * kTransposeTile;
+  const int tx = threadIdx.x;
+  // Tiles wholly below the diagonal are zeros, with nothing to read.
+  const bool below = j0 + kTransposeTile - 1 < i0;
+  if (!below)
+    for (int ty = threadIdx.y; ty < kTransposeTile; ty += blockDim.y) {
+      int64_t i = i0 + tx, j = j0 + ty;
+      // Consecutive tx read consecutive (reversed) rows of one column.
+      tile[ty][tx] =
+          i < K && j < K && j >= i ? x[(K - 1 - j) * K + (K - 1 - i)] : 0.0;
+    }
+  __syncthreads();
+  bool bad = false;
+  for (int ty = threadIdx.y; ty < kTransposeTile; ty += blockDim.y) {
+    int64_t i = i0 + ty, j = j0 + tx;
+    if (i >= K || j >= K)
+      continue;
+    double value = below ? 0.0 : tile[tx][ty];
+    bad |= !isfinite(value);
+    upper[i * K + j] = float(value);
+  }
+  if (bad)
+    atomicOr(flag, 1);
 }
 
 struct BlockArgs {
@@ -203,7 +290,7 @@ struct BlockArgs {
   DeviceQuantConfig config;
   int32_t *codes; // [N][K] permuted
   float *values;  // [N][K] permuted
-  float *errors;  // [N][errorsPitch]
+  float *errors;  // [N][errorsPitch], at the block's first column
   int64_t errorsPitch;
   double *rowLoss; // [N]
 };
@@ -251,7 +338,6 @@ __global__ void __launch_bounds__(kThreadsPerCta)
   const float maxq = a.config.maxq;
   constexpr unsigned kAll = 0xffffffffu;
   DeviceParams p{1.0f, 0.0f};
-  double loss = 0.0;
   for (int i = 0; i < width; ++i) {
     const int64_t column = a.i1 + i;
     if (a.mode == kDynamicGroups) {
@@ -298,10 +384,6 @@ __global__ void __launch_bounds__(kThreadsPerCta)
     const float q = dequantizeCode(code, p);
     const float diff = __fsub_rn(x, q);
     const float err = __fdiv_rn(diff, d);
-    const double dd = double(diff), d64 = double(d);
-    loss = __dadd_rn(
-        loss,
-        __ddiv_rn(__ddiv_rn(__dmul_rn(dd, dd), __dmul_rn(d64, d64)), 2.0));
     const int first =
         i + 1 + (lane - (i + 1) % kLanesPerRow + kLanesPerRow) % kLanesPerRow;
 #pragma unroll 4
@@ -311,18 +393,38 @@ __global__ void __launch_bounds__(kThreadsPerCta)
     // Same values from every lane: no divergence, one write lands.
     tileC[i * kPitch + r] = uint8_t(int(code));
     tileQ[i * kPitch + r] = q;
-    tileW[i * kPitch + r] = err;
+    // The column keeps diff, not err: the loss and the error output below
+    // are computed off the sequential path.
+    tileW[i * kPitch + r] = diff;
   }
+  __syncthreads();
+
+  // The loss, (diff / d)² / 2 in double, over the columns this lane owns:
+  // every lane computing every column's term in the loop cost two double
+  // divisions per column on the critical path. The project compares losses
+  // to 0.5%, so the lanes' partial sums may be added in any order.
+  double loss = 0.0;
+  for (int j = lane; j < width; j += kLanesPerRow) {
+    const double dd = double(tileW[j * kPitch + r]);
+    const double d64 = double(tileU[j * width + j]);
+    loss = __dadd_rn(
+        loss,
+        __ddiv_rn(__ddiv_rn(__dmul_rn(dd, dd), __dmul_rn(d64, d64)), 2.0));
+  }
+  for (int offset = kLanesPerRow / 2; offset > 0; offset /= 2)
+    loss += __shfl_xor_sync(kAll, loss, offset, kLanesPerRow);
   if (active && lane == 0)
     a.rowLoss[row] += loss;
-  __syncthreads();
 
   for (int index = t; index < rows * width; index += kThreadsPerCta) {
     int rr = index / width, j = index % width;
     int64_t at = (row0 + rr) * a.K + a.i1 + j;
     a.codes[at] = tileC[j * kPitch + rr];
     a.values[at] = tileQ[j * kPitch + rr];
-    a.errors[(row0 + rr) * a.errorsPitch + j] = tileW[j * kPitch + rr];
+    // The same division as in the loop, so bit-identical to the err used
+    // for the in-block updates.
+    a.errors[(row0 + rr) * a.errorsPitch + j] =
+        __fdiv_rn(tileW[j * kPitch + rr], tileU[j * width + j]);
   }
 }
 
@@ -338,6 +440,8 @@ struct Workspace {
   DeviceArray<int32_t> perm, invPerm, codes, codesOut;
   DeviceArray<uint8_t> dead;
   DeviceArray<int> flags;
+  DeviceArray<const double *> leafA;
+  DeviceArray<double *> leafX;
 };
 
 class CudaSolverImpl final : public CudaGptqSolver {
@@ -351,6 +455,11 @@ public:
       cudaEventDestroy(event);
     for (cudaEvent_t event : factorEvents_)
       cudaEventDestroy(event);
+    for (cudaEvent_t event : stagingEvents_)
+      cudaEventDestroy(event);
+    for (void *buffer : staging_)
+      if (buffer)
+        cudaFreeHost(buffer);
     if (solver_)
       cusolverDnDestroy(solver_);
     if (blas_)
@@ -366,7 +475,8 @@ public:
 
 private:
   static constexpr int kNumEvents = 7;
-  /// Around potrf, the inverse and the second potrf of the last attempt.
+  /// Around potrf, the triangular inverse and U's checks and conversion,
+  /// for the last attempt.
   static constexpr int kNumFactorEvents = 4;
 
   Status initialize();
@@ -374,6 +484,14 @@ private:
                                      int64_t N, int64_t K,
                                      const std::vector<float> &hessian,
                                      const GptqOptions &options);
+  /// Results of more than kStagingBytes come back through pinned buffers.
+  static constexpr size_t kStagingBytes = size_t(16) << 20;
+  /// `count` elements from the device into `out`, on the stream (complete
+  /// once it returns, except for small ones: synchronize the stream).
+  template <typename T>
+  Status download(const T *device, size_t count, std::vector<T> &out);
+  /// Column-major lower `a` (K×K) to its inverse in `x` (lower triangle).
+  Status invertLower(const double *a, double *x, int64_t K);
   /// Damping retries; on success dUpper holds U and `dampUsed` is set.
   Status factorize(int64_t K, double meanDiagonal, const GptqOptions &options,
                    double &dampUsed);
@@ -385,6 +503,8 @@ private:
   cusolverDnHandle_t solver_ = nullptr;
   cudaEvent_t events_[kNumEvents] = {};
   cudaEvent_t factorEvents_[kNumFactorEvents] = {};
+  void *staging_[2] = {};
+  cudaEvent_t stagingEvents_[2] = {};
   Workspace ws_;
   CudaSolveTimings timings_;
 };
@@ -408,9 +528,70 @@ Status CudaSolverImpl::initialize() {
     GPTQ_CUDA(cudaEventCreate(&event));
   for (cudaEvent_t &event : factorEvents_)
     GPTQ_CUDA(cudaEventCreate(&event));
+  for (cudaEvent_t &event : stagingEvents_)
+    GPTQ_CUDA(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
   GPTQ_CUDA(cudaFuncSetAttribute(columnBlockKernel,
                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  int(tileBytes(kMaxBlockSize))));
+  return Status::success();
+}
+
+Status CudaSolverImpl::invertLower(const double *a, double *x, int64_t K) {
+  const int64_t leaf = std::min(kLeafSize, K);
+  leafIdentityKernel<<<gridFor(K * leaf, 256), 256, 0, stream_>>>(x, K, leaf);
+  GPTQ_CUDA_LAUNCH("leafIdentityKernel");
+  // Leaves: X_bb = L_bb⁻¹ by triangular solves against the identity, the
+  // full-sized ones in one batched call.
+  const double one = 1.0, minusOne = -1.0;
+  const int fullLeaves = int(K / leaf);
+  GPTQ_RETURN_IF_ERROR(ws_.leafA.reserve(fullLeaves, "leaf pointers"));
+  GPTQ_RETURN_IF_ERROR(ws_.leafX.reserve(fullLeaves, "leaf pointers"));
+  leafPointersKernel<<<gridFor(fullLeaves, 128), 128, 0, stream_>>>(
+      a, x, K, leaf, fullLeaves, ws_.leafA.get(), ws_.leafX.get());
+  GPTQ_CUDA_LAUNCH("leafPointersKernel");
+  GPTQ_CUBLAS(cublasDtrsmBatched(
+      blas_, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N,
+      CUBLAS_DIAG_NON_UNIT, int(leaf), int(leaf), &one, ws_.leafA.get(), int(K),
+      ws_.leafX.get(), int(K), fullLeaves));
+  if (int64_t rest = K - fullLeaves * leaf) {
+    int64_t offset = fullLeaves * leaf * (K + 1);
+    GPTQ_CUBLAS(cublasDtrsm(blas_, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER,
+                            CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, int(rest),
+                            int(rest), &one, a + offset, int(K), x + offset,
+                            int(K)));
+  }
+  // Then, bottom-up over a halving of [0, K) whose cuts fall on leaf
+  // boundaries: for L = [L11 0; L21 L22], X21 = -X22 · L21 · X11.
+  struct Node {
+    int64_t offset, size;
+  };
+  std::vector<Node> merges;
+  std::vector<Node> pending = {{0, K}};
+  while (!pending.empty()) {
+    Node node = pending.back();
+    pending.pop_back();
+    if (node.size <= leaf)
+      continue;
+    merges.push_back(node);
+    int64_t half = (node.size / 2 + leaf - 1) / leaf * leaf;
+    pending.push_back({node.offset, half});
+    pending.push_back({node.offset + half, node.size - half});
+  }
+  // Children were pushed after their parent: reversed, every merge comes
+  // after the merges inside it.
+  for (auto it = merges.rbegin(); it != merges.rend(); ++it) {
+    int64_t o = it->offset, n1 = (it->size / 2 + leaf - 1) / leaf * leaf,
+            n2 = it->size - n1;
+    const double *l21 = a + o * K + o + n1;
+    double *x11 = x + o * K + o, *x21 = x + o * K + o + n1,
+           *x22 = x + (o + n1) * K + o + n1;
+    GPTQ_CUBLAS(cublasDtrmm(blas_, CUBLAS_SIDE_RIGHT, CUBLAS_FILL_MODE_LOWER,
+                            CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, int(n2), int(n1),
+                            &one, x11, int(K), l21, int(K), x21, int(K)));
+    GPTQ_CUBLAS(cublasDtrmm(blas_, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER,
+                            CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, int(n2), int(n1),
+                            &minusOne, x22, int(K), x21, int(K), x21, int(K)));
+  }
   return Status::success();
 }
 
@@ -421,12 +602,12 @@ Status CudaSolverImpl::factorize(int64_t K, double meanDiagonal,
   GPTQ_CUSOLVER(cusolverDnDpotrf_bufferSize(solver_, CUBLAS_FILL_MODE_LOWER, n,
                                             ws_.factor.get(), n, &work));
   GPTQ_RETURN_IF_ERROR(ws_.solverWork.reserve(work, "the cuSOLVER workspace"));
-  // flags: [0], [1] the two potrf infos, [3] a pivot or value failed our
-  // checks.
+  // flags: [0] the potrf info, [3] a pivot or value failed our checks.
   int *flags = ws_.flags.get();
   double *a = ws_.factor.get(), *inverse = ws_.inverse.get();
   const unsigned diagGrid = gridFor(K, 256);
-  const double one = 1.0, zero = 0.0;
+  const dim3 tiles(unsigned((K + kTransposeTile - 1) / kTransposeTile),
+                   unsigned((K + kTransposeTile - 1) / kTransposeTile));
 
   double fraction = options.dampPercent;
   for (int attempt = 0; attempt <= options.maxDampRetries; ++attempt) {
@@ -439,46 +620,40 @@ Status CudaSolverImpl::factorize(int64_t K, double meanDiagonal,
         a, K, fraction * meanDiagonal, ws_.diagonal.get());
     GPTQ_CUDA_LAUNCH("dampDiagonalKernel");
     GPTQ_CUDA(cudaEventRecord(factorEvents_[0], stream_));
+    // `a` is J H J (reversed order): its lower factor L gives H = (J L J)
+    // (J L J)ᵀ with J L J upper, so H⁻¹ = (J L⁻¹ J)ᵀ (J L⁻¹ J) and, by
+    // uniqueness, U = J L⁻¹ J. One Cholesky and one triangular inverse
+    // (K³/3 flops each) instead of the textbook Cholesky, inverse from the
+    // factor and Cholesky of the inverse, which took 46 ms at K = 8192 on
+    // an H100 against 18 ms here.
     GPTQ_CUSOLVER(cusolverDnDpotrf(solver_, CUBLAS_FILL_MODE_LOWER, n, a, n,
                                    ws_.solverWork.get(), work, flags + 0));
     GPTQ_CUDA(cudaEventRecord(factorEvents_[1], stream_));
+    // The CPU checks the pivots of H's factor in the natural order; these are
+    // the reversed order's. Both are H's Cholesky pivots in some order, and a
+    // numerically singular H shows a vanishing pivot in either (the tests
+    // with exactly singular Hessians settle on the CPU's damping).
     checkPivotsKernel<<<diagGrid, 256, 0, stream_>>>(a, K, ws_.diagonal.get(),
                                                      flags + 3);
     GPTQ_CUDA_LAUNCH("checkPivotsKernel");
-    // H⁻¹ = L⁻ᵀ L⁻¹: L⁻¹ by a triangular solve against I, then its Gram
-    // matrix (lower triangle) back into `a`. cuSOLVER's potri does the same
-    // in one call, but took 51.6 ms at K = 8192 on an H100 (7 TFLOP/s), a
-    // third of the whole solve; these two BLAS-3 calls on the FP64 tensor
-    // cores take 30.5 ms there despite doing 3x the flops.
-    identityKernel<<<gridFor(K * K, 256), 256, 0, stream_>>>(inverse, K);
-    GPTQ_CUDA_LAUNCH("identityKernel");
-    GPTQ_CUBLAS(cublasDtrsm(blas_, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER,
-                            CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT, n, n, &one, a, n,
-                            inverse, n));
-    GPTQ_CUBLAS(cublasDsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_T, n, n,
-                            &one, inverse, n, &zero, a, n));
+    GPTQ_RETURN_IF_ERROR(invertLower(a, inverse, K));
     GPTQ_CUDA(cudaEventRecord(factorEvents_[2], stream_));
-    copyDiagonalKernel<<<diagGrid, 256, 0, stream_>>>(a, K, ws_.diagonal.get());
-    GPTQ_CUDA_LAUNCH("copyDiagonalKernel");
-    GPTQ_CUSOLVER(cusolverDnDpotrf(solver_, CUBLAS_FILL_MODE_LOWER, n, a, n,
-                                   ws_.solverWork.get(), work, flags + 1));
+    checkInversePivotsKernel<<<gridFor(K * 32, 256), 256, 0, stream_>>>(
+        inverse, K, flags + 3);
+    GPTQ_CUDA_LAUNCH("checkInversePivotsKernel");
+    upperFromInverseKernel<<<tiles, dim3(kTransposeTile, 8), 0, stream_>>>(
+        inverse, ws_.upper.get(), K, flags + 3);
+    GPTQ_CUDA_LAUNCH("upperFromInverseKernel");
     GPTQ_CUDA(cudaEventRecord(factorEvents_[3], stream_));
-    checkPivotsKernel<<<diagGrid, 256, 0, stream_>>>(a, K, ws_.diagonal.get(),
-                                                     flags + 3);
-    GPTQ_CUDA_LAUNCH("checkPivotsKernel");
-    upperToFloatKernel<<<gridFor(K * K, 256), 256, 0, stream_>>>(
-        a, ws_.upper.get(), K, flags + 3);
-    GPTQ_CUDA_LAUNCH("upperToFloatKernel");
 
     int host[4] = {};
     GPTQ_CUDA(cudaMemcpyAsync(host, flags, sizeof(host), cudaMemcpyDeviceToHost,
                               stream_));
     GPTQ_CUDA(cudaStreamSynchronize(stream_));
-    if (host[0] < 0 || host[1] < 0)
-      return Status::error(
-          fmt::format("cuSOLVER potrf rejected argument {} (K = {})",
-                      -std::min(host[0], host[1]), K));
-    if (host[0] == 0 && host[1] == 0 && host[3] == 0) {
+    if (host[0] < 0)
+      return Status::error(fmt::format(
+          "cuSOLVER potrf rejected argument {} (K = {})", -host[0], K));
+    if (host[0] == 0 && host[3] == 0) {
       dampUsed = fraction;
       return Status::success();
     }
@@ -489,25 +664,104 @@ Status CudaSolverImpl::factorize(int64_t K, double meanDiagonal,
       fraction, options.maxDampRetries));
 }
 
+/// Asks for transparent huge pages on the page-aligned interior of
+/// [data, data + bytes): a result vector of a large layer is about a GB of
+/// fresh memory, and faulting it in 4 KB pages costs more than copying it.
+/// Only advice; where it is refused, the copy is merely slower.
+void adviseHugePages(void *data, size_t bytes) {
+#ifdef __linux__
+  constexpr uintptr_t kHugePage = uintptr_t(2) << 20;
+  uintptr_t begin = (uintptr_t(data) + kHugePage - 1) & ~(kHugePage - 1);
+  uintptr_t end = (uintptr_t(data) + bytes) & ~(kHugePage - 1);
+  if (end > begin)
+    (void)madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+template <typename T>
+Status CudaSolverImpl::download(const T *device, size_t count,
+                                std::vector<T> &out) {
+  const size_t bytes = count * sizeof(T);
+  if (bytes <= kStagingBytes) {
+    out.resize(count);
+    GPTQ_CUDA(cudaMemcpyAsync(out.data(), device, bytes, cudaMemcpyDeviceToHost,
+                              stream_));
+    return Status::success();
+  }
+  // Pageable copies ran at 1.7 GB/s and the vector was zero-filled first.
+  // Instead: chunks through two pinned buffers, each appended to the
+  // reserved (untouched) vector while the next one is in flight.
+  if (!staging_[0])
+    for (void *&buffer : staging_)
+      GPTQ_CUDA(cudaMallocHost(&buffer, kStagingBytes));
+  out.clear();
+  out.reserve(count);
+  adviseHugePages(out.data(), bytes);
+  const size_t chunk = kStagingBytes / sizeof(T);
+  const size_t chunks = (count + chunk - 1) / chunk;
+  auto issue = [&](size_t c) -> Status {
+    size_t first = c * chunk, length = std::min(chunk, count - first);
+    GPTQ_CUDA(cudaMemcpyAsync(staging_[c % 2], device + first,
+                              length * sizeof(T), cudaMemcpyDeviceToHost,
+                              stream_));
+    GPTQ_CUDA(cudaEventRecord(stagingEvents_[c % 2], stream_));
+    return Status::success();
+  };
+  GPTQ_RETURN_IF_ERROR(issue(0));
+  for (size_t c = 0; c < chunks; ++c) {
+    // Buffer (c + 1) % 2 was emptied in the previous iteration.
+    if (c + 1 < chunks)
+      GPTQ_RETURN_IF_ERROR(issue(c + 1));
+    GPTQ_CUDA(cudaEventSynchronize(stagingEvents_[c % 2]));
+    const T *values = static_cast<const T *>(staging_[c % 2]);
+    out.insert(out.end(), values, values + std::min(chunk, count - c * chunk));
+  }
+  return Status::success();
+}
+
 Expected<GptqResult> CudaSolverImpl::solve(const std::vector<float> &weight,
                                            int64_t N, int64_t K,
                                            const std::vector<float> &hessian,
                                            const GptqOptions &options) {
   auto start = std::chrono::steady_clock::now();
-  GPTQ_RETURN_IF_ERROR(validateGptqInputs(weight, N, K, hessian, options));
-  if (options.blockSize > kMaxBlockSize)
-    return Status::error(
-        fmt::format("the CUDA solver supports block sizes up to {}, got {}",
-                    kMaxBlockSize, options.blockSize));
-  if (K > (int64_t(1) << 31) / 2 || N > (int64_t(1) << 31) - 1)
+  // validateGptqInputs scans all of W and H on one core (hundreds of ms for
+  // a large layer), so it runs beside the device work, which only needs the
+  // shapes and options below to stay in bounds: inputs that fail validation
+  // are still rejected with its message, and nothing of their solve is
+  // returned. Anything else is validated first, as before.
+  const bool inBounds =
+      N > 0 && K > 0 && int64_t(weight.size()) == N * K &&
+      int64_t(hessian.size()) == K * K && options.blockSize >= 1 &&
+      options.blockSize <= kMaxBlockSize &&
+      (options.groupSize == -1 ||
+       (options.groupSize > 0 && K % options.groupSize == 0)) &&
+      K <= (int64_t(1) << 31) / 2 && N <= (int64_t(1) << 31) - 1;
+  std::future<Status> validation;
+  if (inBounds) {
+    validation = std::async(std::launch::async, [&] {
+      return validateGptqInputs(weight, N, K, hessian, options);
+    });
+  } else {
+    GPTQ_RETURN_IF_ERROR(validateGptqInputs(weight, N, K, hessian, options));
+    if (options.blockSize > kMaxBlockSize)
+      return Status::error(
+          fmt::format("the CUDA solver supports block sizes up to {}, got {}",
+                      kMaxBlockSize, options.blockSize));
     return Status::error(fmt::format("layer {}x{} too large for cuBLAS", N, K));
-  GPTQ_RETURN_IF_ERROR(initialize());
-  Expected<GptqResult> result = solveOnDevice(weight, N, K, hessian, options);
-  if (!result.ok()) {
+  }
+  Status ready = initialize();
+  Expected<GptqResult> result =
+      ready.ok() ? solveOnDevice(weight, N, K, hessian, options)
+                 : Expected<GptqResult>(ready);
+  if (!result.ok())
     // Leave the stream idle so that the next solve starts clean.
     cudaStreamSynchronize(stream_);
+  GPTQ_RETURN_IF_ERROR(validation.get());
+  if (!result.ok())
     return result;
-  }
   timings_.wallMs = std::chrono::duration<double, std::milli>(
                         std::chrono::steady_clock::now() - start)
                         .count();
@@ -542,6 +796,7 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
                    : options.staticGroups  ? kStaticGroups
                                            : kDynamicGroups;
   const int64_t width = std::min(options.blockSize, K);
+  const int64_t span = updateSpan(K, width, mode, groupSize);
 
   // Host side, once per layer: dead channels, act-order and the mean of the
   // permuted diagonal, exactly as the CPU solver computes them.
@@ -578,7 +833,7 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
   GPTQ_RETURN_IF_ERROR(ws_.diagonal.reserve(K, "a diagonal"));
   GPTQ_RETURN_IF_ERROR(ws_.scales.reserve(N * groups, "scales"));
   GPTQ_RETURN_IF_ERROR(ws_.zeros.reserve(N * groups, "zero points"));
-  GPTQ_RETURN_IF_ERROR(ws_.errors.reserve(N * width, "the block errors"));
+  GPTQ_RETURN_IF_ERROR(ws_.errors.reserve(N * span, "the block errors"));
   GPTQ_RETURN_IF_ERROR(ws_.rowLoss.reserve(N, "the row losses"));
   GPTQ_RETURN_IF_ERROR(ws_.perm.reserve(K, "the permutation"));
   GPTQ_RETURN_IF_ERROR(ws_.invPerm.reserve(K, "the inverse permutation"));
@@ -657,26 +912,39 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
   args.config = config;
   args.codes = ws_.codes.get();
   args.values = values;
-  args.errors = ws_.errors.get();
-  args.errorsPitch = width;
+  args.errorsPitch = span;
   args.rowLoss = ws_.rowLoss.get();
   const unsigned rowBlocks = unsigned((N + kRowsPerCta - 1) / kRowsPerCta);
   const float minusOne = -1.0f, one = 1.0f;
-  for (int64_t i1 = 0; i1 < K; i1 += width) {
-    int64_t i2 = std::min(i1 + width, K);
-    args.i1 = i1;
-    args.width = int(i2 - i1);
-    columnBlockKernel<<<rowBlocks, kThreadsPerCta, tileBytes(args.width),
-                        stream_>>>(args);
-    GPTQ_CUDA_LAUNCH("columnBlockKernel");
-    if (i2 == K)
-      break;
-    // W[:, i2:] -= Err · U[i1:i2, i2:]; row-major arrays read column-major
-    // are their transposes: Wᵀ[i2:, :] -= U[i1:i2, i2:]ᵀ · Errᵀ.
-    GPTQ_CUBLAS(cublasSgemm(
-        blas_, CUBLAS_OP_N, CUBLAS_OP_N, int(K - i2), int(N), int(i2 - i1),
-        &minusOne, ws_.upper.get() + i1 * K + i2, int(K), ws_.errors.get(),
-        int(width), &one, w + i2, int(K)));
+  float *errors = ws_.errors.get();
+  const float *upper = ws_.upper.get();
+  // Row-major arrays read column-major are their transposes, so each
+  // update W[:, c1:c2] -= Err[:, e1:e2] · U[r1:r2, c1:c2] is the column-major
+  // Wᵀ[c1:c2, :] -= U[r1:r2, c1:c2]ᵀ · Errᵀ[e1:e2, :].
+  auto update = [&](int64_t r1, int64_t r2, int64_t c1, int64_t c2,
+                    int64_t e1) -> Status {
+    GPTQ_CUBLAS(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_N, int(c2 - c1),
+                            int(N), int(r2 - r1), &minusOne,
+                            upper + r1 * K + c1, int(K), errors + e1, int(span),
+                            &one, w + c1, int(K)));
+    return Status::success();
+  };
+  for (int64_t s1 = 0; s1 < K; s1 += span) {
+    const int64_t s2 = std::min(s1 + span, K);
+    for (int64_t i1 = s1; i1 < s2; i1 += width) {
+      int64_t i2 = std::min(i1 + width, s2);
+      args.i1 = i1;
+      args.width = int(i2 - i1);
+      args.errors = errors + (i1 - s1);
+      columnBlockKernel<<<rowBlocks, kThreadsPerCta, tileBytes(args.width),
+                          stream_>>>(args);
+      GPTQ_CUDA_LAUNCH("columnBlockKernel");
+      // The span's later blocks now; columns past the span later, at once.
+      if (i2 < s2)
+        GPTQ_RETURN_IF_ERROR(update(i1, i2, i2, s2, i1 - s1));
+    }
+    if (s2 < K)
+      GPTQ_RETURN_IF_ERROR(update(s1, s2, s2, K, 0));
   }
   GPTQ_CUDA(cudaEventRecord(events_[4], stream_));
 
@@ -693,16 +961,9 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
   result.N = N;
   result.K = K;
   result.dampUsed = dampUsed;
-  result.codes.resize(NK);
-  result.dequantized.resize(NK);
   result.scales.resize(N * groups);
   result.zeros.resize(N * groups);
   std::vector<double> rowLoss(N);
-  GPTQ_CUDA(cudaMemcpyAsync(result.codes.data(), ws_.codesOut.get(),
-                            NK * sizeof(int32_t), cudaMemcpyDeviceToHost,
-                            stream_));
-  GPTQ_CUDA(cudaMemcpyAsync(result.dequantized.data(), wIn, NK * sizeof(float),
-                            cudaMemcpyDeviceToHost, stream_));
   GPTQ_CUDA(cudaMemcpyAsync(result.scales.data(), ws_.scales.get(),
                             N * groups * sizeof(float), cudaMemcpyDeviceToHost,
                             stream_));
@@ -712,6 +973,8 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
   GPTQ_CUDA(cudaMemcpyAsync(rowLoss.data(), ws_.rowLoss.get(),
                             N * sizeof(double), cudaMemcpyDeviceToHost,
                             stream_));
+  GPTQ_RETURN_IF_ERROR(download(ws_.codesOut.get(), NK, result.codes));
+  GPTQ_RETURN_IF_ERROR(download(wIn, NK, result.dequantized));
   GPTQ_CUDA(cudaEventRecord(events_[6], stream_));
   GPTQ_CUDA(cudaStreamSynchronize(stream_));
 
@@ -740,7 +1003,7 @@ CudaSolverImpl::solveOnDevice(const std::vector<float> &weight, int64_t N,
         cudaEventElapsedTime(&part[i], factorEvents_[i], factorEvents_[i + 1]));
   timings_.choleskyMs = part[0];
   timings_.inverseMs = part[1];
-  timings_.cholesky2Ms = part[2];
+  timings_.upperMs = part[2];
   return result;
 }
 

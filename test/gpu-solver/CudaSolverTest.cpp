@@ -302,4 +302,24 @@ TEST(CudaSolver, SmallBlockSizeAgrees) {
   expectAgreement("block64_g128_asym_act", *cpu, *gpu);
 }
 
+TEST(CudaSolver, DeferredUpdatesRespectGroups) {
+  SKIP_WITHOUT_GPU();
+  // The solver defers the trailing update of columns past a span of blocks.
+  // A dynamic group reads W as all previous blocks left it, so no group may
+  // cross a span: group 96 with block 128 must get spans of 768 columns
+  // (groups cross blocks but not spans), and K = 1536 makes two of them.
+  Layer layer = makeLayer(160, 1536, 31u);
+  GptqOptions options;
+  options.groupSize = 96;
+  options.sym = false;
+  options.actOrder = true;
+  Expected<GptqResult> cpu = createCpuSolver()->solve(
+      layer.weight, layer.N, layer.K, layer.hessian, options);
+  ASSERT_TRUE(cpu.ok()) << cpu.message();
+  Expected<GptqResult> gpu = createCudaSolver()->solve(
+      layer.weight, layer.N, layer.K, layer.hessian, options);
+  ASSERT_TRUE(gpu.ok()) << gpu.message();
+  expectAgreement("g96_spans_asym_act", *cpu, *gpu);
+}
+
 } // namespace
