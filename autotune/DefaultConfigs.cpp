@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gptq::autotune {
 
 int64_t rowBucket(int64_t rows) {
@@ -24,27 +26,69 @@ static int64_t largestDivisor(int64_t extent,
   return 0;
 }
 
+int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
+
+/// Decode and small batches (M <= 64): the weight is read once (per 16 or
+/// 32 rows) and used by few rows, so the kernel is a weight stream (see
+/// runtime/device/qmm/stream.cuh). Each CTA's 4 warps split K; each warp
+/// keeps `stages - 1` steps of weights in flight through a cp.async ring.
+static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
+  constexpr int64_t kSms = 132; // H100 SXM; A100 has 108, same order
+  TileConfig config;
+  config.strategy = Strategy::Stream;
+  config.blockM = bucket <= 16 ? 16 : 32;
+  // 64 columns halve the x traffic per weight byte (it matters at M = 16),
+  // but only where that still leaves two CTAs for every SM.
+  config.blockN =
+      shape.outFeatures % 64 == 0 && shape.outFeatures / 64 >= 2 * kSms ? 64
+                                                                        : 32;
+  config.warps = 4;
+  // Units per lane per step: as many as keep a lane's step within 32 values
+  // (one quantization group; x in registers is then at most 32 registers
+  // per 16 rows) and within four 16-byte weight copies.
+  const int64_t unitValues = streamUnitValues(shape.bits);
+  const int64_t unitWords = shape.bits == 3 ? 3 : 1;
+  const int64_t vectors = config.blockN / 32;
+  const int64_t maxLaneValues = config.blockM == 16 ? 32 : 16;
+  int64_t units = 4;
+  while (units > 1 && (units * unitValues > maxLaneValues ||
+                       units * vectors * unitWords > 4))
+    units /= 2;
+  config.blockK = 4 * units * unitValues;
+  // Ring depth: as many slots as fit 40 KB of static shared memory (each
+  // slot holds, per lane, the weight vectors and one scale/zero vector per
+  // column vector), at most 6.
+  const int64_t slotBytes = 32 * 16 * (units * unitWords * vectors + vectors);
+  config.stages = std::min<int64_t>(6, 40960 / (config.warps * slotBytes));
+  return config;
+}
+
 Expected<TileConfig> defaultTileConfig(const std::string &arch,
                                        const ProblemShape &shape) {
   if (shape.inFeatures <= 0 || shape.inFeatures % 32 != 0)
-    return Status::error(fmt::format(
-        "input features K = {} must be a positive multiple of 32",
-        shape.inFeatures));
+    return Status::error(
+        fmt::format("input features K = {} must be a positive multiple of 32",
+                    shape.inFeatures));
   if (shape.outFeatures <= 0 || shape.outFeatures % 32 != 0)
-    return Status::error(fmt::format(
-        "output features N = {} must be a positive multiple of 32",
-        shape.outFeatures));
+    return Status::error(
+        fmt::format("output features N = {} must be a positive multiple of 32",
+                    shape.outFeatures));
   (void)arch; // sm_80 and sm_90a share the mma.sync family for now.
 
-  TileConfig config;
+  if (shape.bits != 2 && shape.bits != 3 && shape.bits != 4 && shape.bits != 8)
+    return Status::error(
+        fmt::format("bits = {} must be 2, 3, 4 or 8", shape.bits));
   const int64_t bucket = rowBucket(shape.rows);
-  // Decode and small batches: one 16-row mma tile, wide N so each CTA
-  // streams a large slice of the weight. Larger batches: 64 rows so each
-  // dequantized weight tile feeds four mma row tiles.
-  config.blockM = bucket <= 16 ? 16 : bucket <= 64 ? 32 : 64;
+  if (bucket <= 64)
+    return streamTileConfig(shape, bucket);
+
+  // Larger batches: 64 rows so each dequantized weight tile in shared memory
+  // feeds four mma row tiles.
+  TileConfig config;
+  config.blockM = 64;
   config.blockN = largestDivisor(shape.outFeatures, {128, 64, 32});
   config.blockK = largestDivisor(shape.inFeatures, {128, 64, 32});
-  if (bucket > 16 && config.blockK > 64)
+  if (config.blockK > 64)
     config.blockK = 64; // keep shared memory under the 48 KB static limit
   config.warps = config.blockN / 16 >= 4 ? 4 : config.blockN / 16;
   config.stages = 1;

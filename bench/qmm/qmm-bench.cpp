@@ -3,8 +3,9 @@
 // For the PEERS.md shapes and M in {1, 16, 64, 256, 1024, 4096}: our
 // generated 4-bit kernel (compiled by NVRTC through the runtime's cache),
 // cuBLAS fp16 on the same shape with the weight in nn.Linear layout, the
-// device-to-device copy bandwidth and the 4-bit memory floor, all measured
-// in the same run. Times are medians of CUDA-event timings with the L2
+// device-to-device copy bandwidth and the memory floor at the weight's bit
+// width, all measured in the same run; then 2-, 3- and 8-bit weights for
+// decode (M = 1 and 16). Times are medians of CUDA-event timings with the L2
 // flushed before every repetition; inputs are random, never zeros. Each row
 // also checks our output against cuBLAS on the dequantized weight.
 //
@@ -178,12 +179,13 @@ int main(int argc, char **argv) {
               "kernels %.2f s (%s)\n",
               copyBytesPerUs / 1e6, kernels.size(), compileSeconds,
               cache.stats().misses ? "compiled" : "disk cache hit");
-  std::printf("# 4-bit, group 128, fp16; times are medians in microseconds, "
-              "L2 flushed\n\n");
+  std::printf("# group 128, asymmetric, fp16; times are medians in "
+              "microseconds, L2 flushed; floor = (packed weights + scales and "
+              "zeros + x + y) / copy ceiling\n\n");
   std::printf(
-      "| shape (K×N) | M | ours µs | cuBLAS fp16 µs | ours ÷ fp16 "
-      "speedup | 4-bit floor µs | floor ÷ ours | rel.err vs cuBLAS |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+      "| shape (K×N) | bits | M | kernel | ours µs | cuBLAS fp16 µs | ours ÷ "
+      "fp16 speedup | floor µs | floor ÷ ours | rel.err vs cuBLAS |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
 
   const Shape shapes[] = {
       {"7B.qkv", 4096, 12288},     {"7B.o", 4096, 4096},
@@ -192,130 +194,153 @@ int main(int argc, char **argv) {
       {"70B.gateup", 8192, 57344}, {"70B.down", 28672, 8192}};
   Random random{0x9e3779b97f4a7c15ull};
   for (const Shape &shape : shapes) {
-    const int64_t K = shape.K, N = shape.N, groups = K / 128;
-    // Random packed codes and zero points, positive fp16 scales.
-    std::vector<uint32_t> qweight(K / 8 * N), qzeros(groups * N / 8);
-    for (auto &word : qweight)
-      word = uint32_t(random.next());
-    for (auto &word : qzeros)
-      word = uint32_t(random.next());
-    std::vector<uint16_t> scales(groups * N);
-    for (auto &scale : scales)
-      scale = floatToHalf(0.001f + 0.01f * random.uniform());
-    // The same weight dequantized, in nn.Linear layout [N][K], for cuBLAS.
-    std::vector<uint16_t> linearWeight(N * K);
-    {
-      std::vector<std::thread> workers;
-      unsigned count = std::max(1u, std::thread::hardware_concurrency());
-      for (unsigned w = 0; w < count; ++w)
-        workers.emplace_back([&, w] {
-          for (int64_t n = w; n < N; n += count)
-            for (int64_t k = 0; k < K; ++k) {
-              const int64_t group = k / 128;
-              int code = (qweight[(k / 8) * N + n] >> (4 * (k % 8))) & 15;
-              int zero =
-                  ((qzeros[group * N / 8 + n / 8] >> (4 * (n % 8))) & 15) + 1;
-              float scale = halfToFloat(scales[group * N + n]);
-              linearWeight[n * K + k] = floatToHalf(scale * (code - zero));
-            }
-        });
-      for (auto &worker : workers)
-        worker.join();
-    }
-    void *dQweight, *dQzeros, *dScales, *dWeight;
-    CHECK_CUDA(cudaMalloc(&dQweight, qweight.size() * 4));
-    CHECK_CUDA(cudaMalloc(&dQzeros, qzeros.size() * 4));
-    CHECK_CUDA(cudaMalloc(&dScales, scales.size() * 2));
-    CHECK_CUDA(cudaMalloc(&dWeight, linearWeight.size() * 2));
-    CHECK_CUDA(cudaMemcpy(dQweight, qweight.data(), qweight.size() * 4,
-                          cudaMemcpyHostToDevice));
-    CHECK_CUDA(cudaMemcpy(dQzeros, qzeros.data(), qzeros.size() * 4,
-                          cudaMemcpyHostToDevice));
-    CHECK_CUDA(cudaMemcpy(dScales, scales.data(), scales.size() * 2,
-                          cudaMemcpyHostToDevice));
-    CHECK_CUDA(cudaMemcpy(dWeight, linearWeight.data(), linearWeight.size() * 2,
-                          cudaMemcpyHostToDevice));
-
-    for (int64_t M : {1, 16, 64, 256, 1024, 4096}) {
-      std::string function =
-          std::string("llama") + shape.name + "_m" + std::to_string(M);
-      std::replace(function.begin(), function.end(), '.', '_');
-      const nlohmann::json &kernel = kernels.at(kernelOfFunction.at(function));
-      rt::KernelFunction entry =
-          check(module.function(kernel.at("name")), "kernel");
-
-      std::vector<uint16_t> x(M * K);
-      for (auto &value : x)
-        value = floatToHalf(2.0f * random.uniform() - 1.0f);
-      void *dX, *dY, *dYReference;
-      CHECK_CUDA(cudaMalloc(&dX, x.size() * 2));
-      CHECK_CUDA(cudaMalloc(&dY, M * N * 2));
-      CHECK_CUDA(cudaMalloc(&dYReference, M * N * 2));
-      CHECK_CUDA(
-          cudaMemcpy(dX, x.data(), x.size() * 2, cudaMemcpyHostToDevice));
-      CHECK_CUDA(cudaMemset(dY, 0xff, M * N * 2));
-
-      CUdeviceptr pX = CUdeviceptr(dX), pQweight = CUdeviceptr(dQweight),
-                  pQzeros = CUdeviceptr(dQzeros),
-                  pScales = CUdeviceptr(dScales), pY = CUdeviceptr(dY);
-      int rows = int(M);
-      void *args[] = {&pX, &pQweight, &pQzeros, &pScales, &pY, &rows};
-      const int64_t blockM = kernel.at("block_m"),
-                    blockN = kernel.at("block_n");
-      rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
-                    1};
-      rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
-      auto runOurs = [&] {
-        Status status = rt::launch(entry, grid, block, 0, nullptr, args);
-        if (!status.ok()) {
-          std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
-          std::exit(1);
-        }
-      };
-      const float alpha32 = 1.0f, beta32 = 0.0f;
-      auto runCublas = [&] {
-        // y[M][N] = x[M][K] · Wᵀ with W [N][K] row-major: column-major
-        // yᵀ (N x M) = W (op T of a K x N column-major) · xᵀ (K x M).
-        CHECK_CUBLAS(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(N),
-                                  int(M), int(K), &alpha32, dWeight, CUDA_R_16F,
-                                  int(K), dX, CUDA_R_16F, int(K), &beta32,
-                                  dYReference, CUDA_R_16F, int(N),
-                                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
-      };
-      double oursUs = medianMicroseconds(runOurs, flush, flushBytes);
-      double cublasUs = medianMicroseconds(runCublas, flush, flushBytes);
-
-      std::vector<uint16_t> y(M * N), reference(M * N);
-      CHECK_CUDA(
-          cudaMemcpy(y.data(), dY, y.size() * 2, cudaMemcpyDeviceToHost));
-      CHECK_CUDA(cudaMemcpy(reference.data(), dYReference, reference.size() * 2,
-                            cudaMemcpyDeviceToHost));
-      double errorSquared = 0, referenceSquared = 0;
-      for (size_t i = 0; i < y.size(); ++i) {
-        double a = halfToFloat(y[i]), b = halfToFloat(reference[i]);
-        errorSquared += (a - b) * (a - b);
-        referenceSquared += b * b;
+    for (int bits : {4, 2, 3, 8}) {
+      const int64_t K = shape.K, N = shape.N, groups = K / 128;
+      // Random packed codes and zero points, positive fp16 scales.
+      std::vector<uint32_t> qweight(K * bits / 32 * N),
+          qzeros(groups * N * bits / 32);
+      for (auto &word : qweight)
+        word = uint32_t(random.next());
+      for (auto &word : qzeros)
+        word = uint32_t(random.next());
+      std::vector<uint16_t> scales(groups * N);
+      for (auto &scale : scales)
+        scale = floatToHalf(0.001f + 0.01f * random.uniform());
+      // The same weight dequantized, in nn.Linear layout [N][K], for cuBLAS.
+      std::vector<uint16_t> linearWeight(N * K);
+      {
+        std::vector<std::thread> workers;
+        unsigned count = std::max(1u, std::thread::hardware_concurrency());
+        for (unsigned w = 0; w < count; ++w)
+          workers.emplace_back([&, w] {
+            // Both tensors are little-endian bit streams of `bits`-bit values
+            // over 32-bit words: down each column of qweight (word rows N
+            // apart), along each row of qzeros; 3-bit values may straddle.
+            const uint32_t mask = (1u << bits) - 1u;
+            auto field = [&](const uint32_t *words, int64_t stride,
+                             int64_t index) {
+              const int64_t bit = index * bits;
+              uint64_t value = words[(bit >> 5) * stride];
+              if ((bit & 31) + bits > 32)
+                value |= uint64_t(words[((bit >> 5) + 1) * stride]) << 32;
+              return int((value >> (bit & 31)) & mask);
+            };
+            for (int64_t n = w; n < N; n += count)
+              for (int64_t k = 0; k < K; ++k) {
+                const int64_t group = k / 128;
+                int code = field(qweight.data() + n, N, k);
+                int zero =
+                    field(qzeros.data() + group * N * bits / 32, 1, n) + 1;
+                float scale = halfToFloat(scales[group * N + n]);
+                linearWeight[n * K + k] = floatToHalf(scale * (code - zero));
+              }
+          });
+        for (auto &worker : workers)
+          worker.join();
       }
-      const double relative = std::sqrt(errorSquared / referenceSquared);
+      void *dQweight, *dQzeros, *dScales, *dWeight;
+      CHECK_CUDA(cudaMalloc(&dQweight, qweight.size() * 4));
+      CHECK_CUDA(cudaMalloc(&dQzeros, qzeros.size() * 4));
+      CHECK_CUDA(cudaMalloc(&dScales, scales.size() * 2));
+      CHECK_CUDA(cudaMalloc(&dWeight, linearWeight.size() * 2));
+      CHECK_CUDA(cudaMemcpy(dQweight, qweight.data(), qweight.size() * 4,
+                            cudaMemcpyHostToDevice));
+      CHECK_CUDA(cudaMemcpy(dQzeros, qzeros.data(), qzeros.size() * 4,
+                            cudaMemcpyHostToDevice));
+      CHECK_CUDA(cudaMemcpy(dScales, scales.data(), scales.size() * 2,
+                            cudaMemcpyHostToDevice));
+      CHECK_CUDA(cudaMemcpy(dWeight, linearWeight.data(),
+                            linearWeight.size() * 2, cudaMemcpyHostToDevice));
 
-      const double bytes =
-          K * N / 2.0 + groups * N * (2.0 + 0.5) + M * K * 2.0 + M * N * 2.0;
-      const double floorUs = bytes / copyBytesPerUs;
-      std::printf(
-          "| %s (%lld×%lld) | %lld | %.1f | %.1f | %.2f× | %.1f | %.0f%% "
-          "| %.1e |\n",
-          shape.name, (long long)K, (long long)N, (long long)M, oursUs,
-          cublasUs, cublasUs / oursUs, floorUs, 100.0 * floorUs / oursUs,
-          relative);
-      std::fflush(stdout);
-      CHECK_CUDA(cudaFree(dX));
-      CHECK_CUDA(cudaFree(dY));
-      CHECK_CUDA(cudaFree(dYReference));
+      const std::vector<int64_t> rowCounts =
+          bits == 4 ? std::vector<int64_t>{1, 16, 64, 256, 1024, 4096}
+                    : std::vector<int64_t>{1, 16};
+      for (int64_t M : rowCounts) {
+        std::string function = std::string("llama") + shape.name +
+                               (bits == 4 ? "" : "_w" + std::to_string(bits)) +
+                               "_m" + std::to_string(M);
+        std::replace(function.begin(), function.end(), '.', '_');
+        const nlohmann::json &kernel =
+            kernels.at(kernelOfFunction.at(function));
+        rt::KernelFunction entry =
+            check(module.function(kernel.at("name")), "kernel");
+
+        std::vector<uint16_t> x(M * K);
+        for (auto &value : x)
+          value = floatToHalf(2.0f * random.uniform() - 1.0f);
+        void *dX, *dY, *dYReference;
+        CHECK_CUDA(cudaMalloc(&dX, x.size() * 2));
+        CHECK_CUDA(cudaMalloc(&dY, M * N * 2));
+        CHECK_CUDA(cudaMalloc(&dYReference, M * N * 2));
+        CHECK_CUDA(
+            cudaMemcpy(dX, x.data(), x.size() * 2, cudaMemcpyHostToDevice));
+        CHECK_CUDA(cudaMemset(dY, 0xff, M * N * 2));
+
+        CUdeviceptr pX = CUdeviceptr(dX), pQweight = CUdeviceptr(dQweight),
+                    pQzeros = CUdeviceptr(dQzeros),
+                    pScales = CUdeviceptr(dScales), pY = CUdeviceptr(dY);
+        int rows = int(M);
+        void *args[] = {&pX, &pQweight, &pQzeros, &pScales, &pY, &rows};
+        const int64_t blockM = kernel.at("block_m"),
+                      blockN = kernel.at("block_n");
+        rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
+                      1};
+        rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
+        auto runOurs = [&] {
+          Status status = rt::launch(entry, grid, block, 0, nullptr, args);
+          if (!status.ok()) {
+            std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
+            std::exit(1);
+          }
+        };
+        const float alpha32 = 1.0f, beta32 = 0.0f;
+        auto runCublas = [&] {
+          // y[M][N] = x[M][K] · Wᵀ with W [N][K] row-major: column-major
+          // yᵀ (N x M) = W (op T of a K x N column-major) · xᵀ (K x M).
+          CHECK_CUBLAS(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(N),
+                                    int(M), int(K), &alpha32, dWeight,
+                                    CUDA_R_16F, int(K), dX, CUDA_R_16F, int(K),
+                                    &beta32, dYReference, CUDA_R_16F, int(N),
+                                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        };
+        double oursUs = medianMicroseconds(runOurs, flush, flushBytes);
+        double cublasUs = medianMicroseconds(runCublas, flush, flushBytes);
+
+        std::vector<uint16_t> y(M * N), reference(M * N);
+        CHECK_CUDA(
+            cudaMemcpy(y.data(), dY, y.size() * 2, cudaMemcpyDeviceToHost));
+        CHECK_CUDA(cudaMemcpy(reference.data(), dYReference,
+                              reference.size() * 2, cudaMemcpyDeviceToHost));
+        double errorSquared = 0, referenceSquared = 0;
+        for (size_t i = 0; i < y.size(); ++i) {
+          double a = halfToFloat(y[i]), b = halfToFloat(reference[i]);
+          errorSquared += (a - b) * (a - b);
+          referenceSquared += b * b;
+        }
+        const double relative = std::sqrt(errorSquared / referenceSquared);
+
+        const double bytes = K * N * bits / 8.0 +
+                             groups * N * (2.0 + bits / 8.0) + M * K * 2.0 +
+                             M * N * 2.0;
+        const double floorUs = bytes / copyBytesPerUs;
+        const std::string tile = kernel.at("name").get<std::string>();
+        const bool stream = tile.find("_stream_") != std::string::npos;
+        std::printf(
+            "| %s (%lld×%lld) | %d | %lld | %s | %.1f | %.1f | %.2f× | %.1f | "
+            "%.0f%% | %.1e |\n",
+            shape.name, (long long)K, (long long)N, bits, (long long)M,
+            stream ? "stream" : "mma", oursUs, cublasUs, cublasUs / oursUs,
+            floorUs, 100.0 * floorUs / oursUs, relative);
+        std::fflush(stdout);
+        CHECK_CUDA(cudaFree(dX));
+        CHECK_CUDA(cudaFree(dY));
+        CHECK_CUDA(cudaFree(dYReference));
+      }
+      CHECK_CUDA(cudaFree(dQweight));
+      CHECK_CUDA(cudaFree(dQzeros));
+      CHECK_CUDA(cudaFree(dScales));
+      CHECK_CUDA(cudaFree(dWeight));
     }
-    CHECK_CUDA(cudaFree(dQweight));
-    CHECK_CUDA(cudaFree(dQzeros));
-    CHECK_CUDA(cudaFree(dScales));
-    CHECK_CUDA(cudaFree(dWeight));
   }
   CHECK_CUBLAS(cublasDestroy(cublas));
   CHECK_CUDA(cudaFree(flush));

@@ -18,7 +18,8 @@ def QMM_CheckpointFormat : I32EnumAttr<"CheckpointFormat",
 
 def QMM_KernelStrategy : I32EnumAttr<"KernelStrategy",
     "the kernel family a tile configuration belongs to", [
-      I32EnumAttrCase<"mma", 0>
+      I32EnumAttrCase<"mma", 0>,
+      I32EnumAttrCase<"stream", 1>
     ]> {
   let cppNamespace = "::mlir::qmm";
   let genSpecializedAttr = 0;
@@ -72,10 +73,22 @@ def QMM_LayoutAttr : QMM_Attr<"Layout", "layout"> {
 def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
   let summary = "tiling of a dequantize-matmul kernel";
   let description = [{
-    One CTA computes a `block_m` x `block_n` tile of the output, stepping
-    through the input dimension `block_k` channels at a time with `warps`
-    warps; the warps split the tile's columns. `stages` is the depth of the
-    shared-memory pipeline.
+    One CTA computes a `block_m` x `block_n` tile of the output with `warps`
+    warps. What the other fields mean depends on the strategy:
+
+    - `mma` (large M): the CTA steps through the input dimension `block_k`
+      channels at a time, dequantizing each weight block into shared memory;
+      the warps split the tile's columns. `stages` is the depth of the
+      shared-memory pipeline.
+    - `stream` (decode, small M): packed weights stream through a per-warp
+      cp.async ring in shared memory and are dequantized in registers
+      (runtime/device/qmm/stream.cuh); the warps split the input dimension
+      and reduce through shared memory at the end. `block_k` is the number
+      of input channels one warp consumes per step (4 lanes, each a whole
+      number of packed units: 1 word for 2/4/8 bits, 3 words for 3 bits, at
+      most 32 channels per lane); `stages` is the ring depth (at least 2:
+      `stages - 1` steps of loads in flight per warp). `block_m` is 16 or
+      32, `block_n` 32 or 64.
 
     Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,
     block_k = 64, warps = 4, stages = 1>`

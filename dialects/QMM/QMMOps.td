@@ -168,4 +168,34 @@ def QMM_TileStoreOp : QMM_Op<"tile.store"> {
   let hasVerifier = 1;
 }
 
+def QMM_TileStreamMatmulOp
+    : QMM_Op<"tile.stream_matmul", [AttrSizedOperandSegments]> {
+  let summary = "one CTA's output tile of the stream strategy";
+  let description = [{
+    Computes `dest[row : row + block_m, col : col + block_n] = source[row :,
+    :] · W[:, col :] (+ bias)` for rows below `rows`, with the packed weight
+    streamed through a cp.async ring in shared memory and dequantized in
+    registers (see runtime/device/qmm/stream.cuh); the CTA's warps split the
+    input dimension. One op is the whole kernel body: the copy pipeline and
+    the cross-warp reduction live in the building block.
+  }];
+  let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
+                       MemRefRankOf<[I32], [2]>:$qweight,
+                       MemRefRankOf<[I32], [2]>:$qzeros,
+                       MemRefRankOf<[F16, BF16], [2]>:$scales,
+                       Optional<MemRefRankOf<[I32], [1]>>:$g_idx,
+                       Optional<MemRefRankOf<[F16, BF16], [1]>>:$bias,
+                       MemRefRankOf<[F16, BF16], [2]>:$dest,
+                       Index:$row, Index:$col, Index:$rows,
+                       QMM_LayoutAttr:$layout, QMM_TileAttr:$tile);
+  let assemblyFormat = [{
+    $source `,` $qweight `,` $qzeros `,` $scales
+    (`g_idx` `(` $g_idx^ `:` type($g_idx) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `into` $dest `[` $row `,` $col `]` `rows` $rows attr-dict `:`
+    type($source) `,` type($qweight) `,` type($qzeros) `,` type($scales) `,`
+    type($dest)
+  }];
+}
+
 #endif // QMM_OPS

@@ -15,7 +15,8 @@ using namespace mlir::qmm;
 
 namespace {
 
-struct QMMSelectTilePass : mlir::qmm::impl::QMMSelectTileBase<QMMSelectTilePass> {
+struct QMMSelectTilePass
+    : mlir::qmm::impl::QMMSelectTileBase<QMMSelectTilePass> {
   using QMMSelectTileBase::QMMSelectTileBase;
 
   void runOnOperation() override {
@@ -25,9 +26,8 @@ struct QMMSelectTilePass : mlir::qmm::impl::QMMSelectTileBase<QMMSelectTilePass>
       RankedTensorType xType = op.getX().getType();
       RankedTensorType resultType = op.getResult().getType();
       gptq::autotune::ProblemShape shape;
-      shape.rows = ShapedType::isDynamic(xType.getDimSize(0))
-                       ? -1
-                       : xType.getDimSize(0);
+      shape.rows =
+          ShapedType::isDynamic(xType.getDimSize(0)) ? -1 : xType.getDimSize(0);
       shape.inFeatures = xType.getDimSize(1);
       shape.outFeatures = resultType.getDimSize(1);
       shape.bits = op.getLayout().getBits();
@@ -41,10 +41,13 @@ struct QMMSelectTilePass : mlir::qmm::impl::QMMSelectTileBase<QMMSelectTilePass>
         op.emitOpError() << "cannot be tiled: " << config.message();
         return WalkResult::interrupt();
       }
-      op.setTileAttr(TileAttr::get(&getContext(), KernelStrategy::mma,
-                                   config->blockM, config->blockN,
-                                   config->blockK, config->warps,
-                                   config->stages));
+      KernelStrategy strategy =
+          config->strategy == gptq::autotune::Strategy::Stream
+              ? KernelStrategy::stream
+              : KernelStrategy::mma;
+      op.setTileAttr(TileAttr::get(&getContext(), strategy, config->blockM,
+                                   config->blockN, config->blockK,
+                                   config->warps, config->stages));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

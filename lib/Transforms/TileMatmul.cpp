@@ -9,6 +9,10 @@
 //     barrier; acc += xs · wsᵀ; barrier
 //   store acc -> y[row0:, n0:]
 //
+// That is the `mma` strategy. The `stream` strategy (decode) keeps its K
+// loop inside one op, qmm.tile.stream_matmul, whose building block owns the
+// cp.async pipeline and the cross-warp reduction.
+//
 // Grid: (N / block_n, ceil(M / block_m)); block: 32 * warps threads.
 //
 //===----------------------------------------------------------------------===//
@@ -50,10 +54,14 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
   if (layout.getFormat() == CheckpointFormat::gptq_v2)
     name += "_v2";
   name += "_k" + std::to_string(K) + "_n" + std::to_string(N);
+  if (tile.getStrategy() == KernelStrategy::stream)
+    name += "_stream";
   name += "_m" + std::to_string(tile.getBlockM()) + "n" +
           std::to_string(tile.getBlockN()) + "k" +
           std::to_string(tile.getBlockK()) + "w" +
           std::to_string(tile.getWarps());
+  if (tile.getStrategy() == KernelStrategy::stream)
+    name += "s" + std::to_string(tile.getStages());
   if (op.getBias())
     name += "_bias";
   return name;
@@ -64,8 +72,7 @@ MemRefType memrefFor(RankedTensorType type) {
 }
 
 gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
-  if (auto existing =
-          module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
+  if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
     return existing;
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -97,8 +104,7 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
     addParam(memrefFor(cast<RankedTensorType>(op.getGIdx().getType())),
              "g_idx");
   if (op.getBias())
-    addParam(memrefFor(cast<RankedTensorType>(op.getBias().getType())),
-             "bias");
+    addParam(memrefFor(cast<RankedTensorType>(op.getBias().getType())), "bias");
   addParam(MemRefType::get({ShapedType::kDynamic, N}, elementType), "y");
   addParam(IndexType::get(context), "m");
 
@@ -107,8 +113,8 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
                                      FunctionType::get(context, types, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                 builder.getUnitAttr());
-  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
-      {int32_t(32 * tile.getWarps()), 1, 1}));
+  func.setKnownBlockSizeAttr(
+      builder.getDenseI32ArrayAttr({int32_t(32 * tile.getWarps()), 1, 1}));
   func->setAttr("qmm.layout", op.getLayout());
   func->setAttr("qmm.tile", tile);
   for (auto [index, role] : llvm::enumerate(roles))
@@ -132,6 +138,14 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
       arith::MulIOp::create(builder, loc, tileM, constant(tile.getBlockM()));
   Value col0 =
       arith::MulIOp::create(builder, loc, tileN, constant(tile.getBlockN()));
+  if (tile.getStrategy() == KernelStrategy::stream) {
+    TileStreamMatmulOp::create(
+        builder, loc, argument("x"), argument("qweight"), argument("qzeros"),
+        argument("scales"), argument("g_idx"), argument("bias"), argument("y"),
+        row0, col0, argument("m"), op.getLayout(), tile);
+    gpu::ReturnOp::create(builder, loc);
+    return;
+  }
   auto actTileType = SharedTileType::get(
       context, {tile.getBlockM(), tile.getBlockK()}, elementType);
   auto weightTileType = SharedTileType::get(
@@ -149,8 +163,8 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(loop.getBody());
     Value k0 = loop.getInductionVar();
-    TileLoadActOp::create(builder, loc, argument("x"), row0, k0,
-                          argument("m"), actTile);
+    TileLoadActOp::create(builder, loc, argument("x"), row0, k0, argument("m"),
+                          actTile);
     TileLoadDequantOp::create(builder, loc, argument("qweight"),
                               argument("qzeros"), argument("scales"),
                               argument("g_idx"), k0, col0, weightTile,
@@ -162,6 +176,54 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
   TileStoreOp::create(builder, loc, acc, argument("y"), row0, col0,
                       argument("m"), argument("bias"));
   gpu::ReturnOp::create(builder, loc);
+}
+
+/// The stream building block's static requirements, checked here so that a
+/// bad hand-written tile fails with a message instead of in NVRTC.
+LogicalResult verifyStreamTile(MatmulOp op, TileAttr tile, int64_t K,
+                               int64_t N) {
+  const int64_t bits = op.getLayout().getBits();
+  const int64_t unitValues = bits == 3 ? 32 : 32 / bits;
+  if (tile.getBlockM() != 16 && tile.getBlockM() != 32)
+    return op.emitOpError()
+           << "stream tiles need block_m = 16 or 32, got " << tile.getBlockM();
+  if (tile.getBlockN() != 32 && tile.getBlockN() != 64)
+    return op.emitOpError()
+           << "stream tiles need block_n = 32 or 64, got " << tile.getBlockN();
+  if (N % tile.getBlockN() != 0)
+    return op.emitOpError()
+           << "N = " << N
+           << " must be a multiple of block_n = " << tile.getBlockN();
+  if (K % 32 != 0)
+    return op.emitOpError() << "K = " << K << " must be a multiple of 32";
+  const int64_t laneValues = tile.getBlockK() / 4;
+  if (tile.getBlockK() % (4 * unitValues) != 0 || laneValues > 32)
+    return op.emitOpError()
+           << "stream tiles need block_k = 4 lanes x a whole number of "
+           << unitValues << "-value units for " << bits
+           << "-bit codes, at most 128, got " << tile.getBlockK();
+  if (tile.getStages() < 2)
+    return op.emitOpError()
+           << "stream tiles need stages >= 2 (a ring slot in use and one "
+              "filling), got "
+           << tile.getStages();
+  // Static shared memory: each warp's ring (per slot and lane, the weight
+  // vectors plus one scale/zero vector per column vector) and the fp32
+  // partial sums of the output tile.
+  const int64_t unitWords = bits == 3 ? 3 : 1;
+  const int64_t vectors = tile.getBlockN() / 32;
+  const int64_t units = laneValues / unitValues;
+  const int64_t items = units * unitWords * vectors +
+                        (op.getLayout().getActOrder() ? 0 : vectors);
+  const int64_t sharedBytes =
+      tile.getWarps() * tile.getStages() * items * 32 * 16 +
+      tile.getBlockM() * tile.getBlockN() * 4;
+  if (sharedBytes > 48 * 1024)
+    return op.emitOpError()
+           << "stream tile needs " << sharedBytes
+           << " bytes of shared memory, over the 48 KB static limit; use "
+              "fewer stages or warps";
+  return success();
 }
 
 struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
@@ -184,7 +246,10 @@ struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
         return signalPassFailure();
       }
       TileAttr tile = op.getTileAttr();
-      if (K % tile.getBlockK() != 0 || N % tile.getBlockN() != 0) {
+      if (tile.getStrategy() == KernelStrategy::stream) {
+        if (failed(verifyStreamTile(op, tile, K, N)))
+          return signalPassFailure();
+      } else if (K % tile.getBlockK() != 0 || N % tile.getBlockN() != 0) {
         op.emitOpError() << "K = " << K << " and N = " << N
                          << " must be multiples of block_k = "
                          << tile.getBlockK()
@@ -194,9 +259,9 @@ struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
       std::string name = kernelName(op, K, N);
       if (!kernelModule.lookupSymbol(name))
         buildKernel(op, kernelModule, name, K, N);
-      op.setKernelAttr(SymbolRefAttr::get(
-          &getContext(), kKernelModuleName,
-          {FlatSymbolRefAttr::get(&getContext(), name)}));
+      op.setKernelAttr(
+          SymbolRefAttr::get(&getContext(), kKernelModuleName,
+                             {FlatSymbolRefAttr::get(&getContext(), name)}));
     }
   }
 };

@@ -7,16 +7,16 @@
 // CHECK: "act_order": false,
 // CHECK-NEXT: "arch": "sm_80",
 // CHECK-NEXT: "bits": 8,
-// CHECK-NEXT: "block_k": 128,
+// CHECK-NEXT: "block_k": 64,
 // CHECK-NEXT: "block_m": 16,
-// CHECK-NEXT: "block_n": 64,
+// CHECK-NEXT: "block_n": 32,
 // CHECK-NEXT: "element_type": "f16",
 // CHECK-NEXT: "format": "gptq_v2",
 // CHECK-NEXT: "grid": "[out_features / block_n, ceil(m / block_m), 1]",
 // CHECK-NEXT: "group_size": -1,
 // CHECK-NEXT: "in_features": 256,
 // CHECK-NEXT: "module": "qmm_kernels",
-// CHECK-NEXT: "name": "qmm_f16_w8gall_v2_k256_n64_m16n64k128w4",
+// CHECK-NEXT: "name": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
 // CHECK-NEXT: "out_features": 64,
 // CHECK-NEXT: "params": [
 // CHECK-NEXT: "x",
@@ -26,7 +26,7 @@
 // CHECK-NEXT: "y",
 // CHECK-NEXT: "m"
 // CHECK-NEXT: ],
-// CHECK-NEXT: "stages": 1,
+// CHECK-NEXT: "stages": 4,
 // CHECK-NEXT: "sym": true,
 // CHECK-NEXT: "threads": 128,
 // CHECK-NEXT: "warps": 4
@@ -34,10 +34,10 @@
 // Both functions share the kernel; the matmul list says so.
 // CHECK: "matmuls": [
 // CHECK: "function": "first",
-// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_m16n64k128w4",
+// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
 // CHECK-NEXT: "rows": -1
 // CHECK: "function": "second",
-// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_m16n64k128w4",
+// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
 // CHECK-NEXT: "rows": 3
 func.func @first(%x: tensor<?x256xf16>, %qw: tensor<64x64xi32>, %qz: tensor<1x16xi32>, %s: tensor<1x64xf16>) -> tensor<?x64xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x256xf16>, tensor<64x64xi32>, tensor<1x16xi32>, tensor<1x64xf16>) -> tensor<?x64xf16>

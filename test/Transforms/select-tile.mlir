@@ -3,12 +3,83 @@
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Unknown M is treated as decode: one 16-row tile, the widest N block.
+// Unknown M is treated as decode: the stream strategy, 32-column blocks
+// (N / 64 = 64 CTAs would leave SMs idle), 4 units of 8 codes per lane and
+// step (block_k = 4 lanes x 32), a 4-slot cp.async ring per warp (40 KB).
 // CHECK-LABEL: func.func @decode
-// CHECK: tile = #qmm.tile<strategy = mma, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 1>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
 func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<?x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<?x4096xf16>
   return %y : tensor<?x4096xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+// M = 1 and M = 16 are decode too; M = 17 falls in the 64 bucket: still a
+// stream, with 32-row blocks and 16 codes per lane and step (x registers).
+// CHECK-LABEL: func.func @m1
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK-LABEL: func.func @m16
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK-LABEL: func.func @m17
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 6>
+func.func @m1(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+func.func @m16(%x: tensor<16x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<16x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<16x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<16x4096xf16>
+  return %y : tensor<16x4096xf16>
+}
+func.func @m17(%x: tensor<17x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<17x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<17x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<17x4096xf16>
+  return %y : tensor<17x4096xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+// Wide N (two CTAs per SM even at 64 columns): 64-column blocks halve the
+// activation traffic per weight byte; two column vectors per lane leave room
+// for two units per step.
+// CHECK-LABEL: func.func @decode_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 4, stages = 3>
+func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<?x17408xf16>
+  return %y : tensor<?x17408xf16>
+}
+
+// -----
+
+// Other bit widths: a lane's step stays within 32 codes (2 bits: 2 units of
+// 16; 3 bits: 1 unit of 32 in 3 words) and 4 weight loads (8 bits: 4 units
+// of 4 at 32 columns, 2 at 64); smaller ring slots make deeper rings.
+// CHECK-LABEL: func.func @w2
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 6>
+// CHECK-LABEL: func.func @w3
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 5>
+// CHECK-LABEL: func.func @w8
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 4>
+// CHECK-LABEL: func.func @w8_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 32, warps = 4, stages = 3>
+func.func @w2(%x: tensor<?x256xf16>, %qw: tensor<16x256xi32>, %qz: tensor<2x16xi32>, %s: tensor<2x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<?x256xf16>, tensor<16x256xi32>, tensor<2x16xi32>, tensor<2x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+func.func @w3(%x: tensor<?x256xf16>, %qw: tensor<24x256xi32>, %qz: tensor<2x24xi32>, %s: tensor<2x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<?x256xf16>, tensor<24x256xi32>, tensor<2x24xi32>, tensor<2x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+func.func @w8(%x: tensor<?x256xf16>, %qw: tensor<64x256xi32>, %qz: tensor<2x64xi32>, %s: tensor<2x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<?x256xf16>, tensor<64x256xi32>, tensor<2x64xi32>, tensor<2x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+func.func @w8_wide(%x: tensor<1x256xf16>, %qw: tensor<64x17408xi32>, %qz: tensor<2x4352xi32>, %s: tensor<2x17408xf16>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x256xf16>, tensor<64x17408xi32>, tensor<2x4352xi32>, tensor<2x17408xf16>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
 }
 
 // -----
@@ -27,9 +98,10 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 #l = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = true, format = gptq_v1>
 
-// N = 96 is not a multiple of 64: 32-column blocks with two warps.
+// N = 96 is not a multiple of 64: 32-column blocks; K = 96 is not a
+// multiple of block_k (the stream's last step is partial).
 // CHECK-LABEL: func.func @narrow
-// CHECK: tile = #qmm.tile<strategy = mma, block_m = 32, block_n = 32, block_k = 32, warps = 2, stages = 1>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 6>
 func.func @narrow(%x: tensor<40x96xf16>, %qw: tensor<12x96xi32>, %qz: tensor<3x12xi32>, %s: tensor<3x96xf16>) -> tensor<40x96xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<40x96xf16>, tensor<12x96xi32>, tensor<3x12xi32>, tensor<3x96xf16>) -> tensor<40x96xf16>
   return %y : tensor<40x96xf16>

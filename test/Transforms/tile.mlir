@@ -72,6 +72,77 @@ func.func @k_not_multiple_of_block(%x: tensor<?x96xf16>, %qw: tensor<12x64xi32>,
 
 // -----
 
+#l = #qmm.layout<bits = 3, group_size = 32, act_order = true, sym = false, format = gptq_v2>
+#t = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 2>
+
+// The stream strategy: one qmm.tile.stream_matmul is the whole body; K need
+// not be a multiple of block_k (the last step is partial). The strategy and
+// the stage count show in the name so both families can coexist.
+// CHECK-LABEL: gpu.func @qmm_bf16_w3g32_act_asym_v2_k96_n32_stream_m16n32k128w4s2_bias(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x96xbf16> {qmm.param = "x"}
+// CHECK-SAME: %[[QW:[^:]*]]: memref<9x32xi32> {qmm.param = "qweight"}
+// CHECK-SAME: %[[QZ:[^:]*]]: memref<3x3xi32> {qmm.param = "qzeros"}
+// CHECK-SAME: %[[S:[^:]*]]: memref<3x32xbf16> {qmm.param = "scales"}
+// CHECK-SAME: %[[G:[^:]*]]: memref<96xi32> {qmm.param = "g_idx"}
+// CHECK-SAME: %[[B:[^:]*]]: memref<32xbf16> {qmm.param = "bias"}
+// CHECK-SAME: %[[Y:[^:]*]]: memref<?x32xbf16> {qmm.param = "y"}
+// CHECK-SAME: %[[M:[^:]*]]: index {qmm.param = "m"}
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: %[[TN:.*]] = gpu.block_id x
+// CHECK: %[[TM:.*]] = gpu.block_id y
+// CHECK: %[[ROW:.*]] = arith.muli %[[TM]], %{{.*}}
+// CHECK: %[[COL:.*]] = arith.muli %[[TN]], %{{.*}}
+// CHECK-NEXT: qmm.tile.stream_matmul %[[X]], %[[QW]], %[[QZ]], %[[S]] g_idx(%[[G]] : memref<96xi32>) bias(%[[B]] : memref<32xbf16>) into %[[Y]][%[[ROW]], %[[COL]]] rows %[[M]] {layout = #qmm.layout<bits = 3, {{.*}}>, tile = #qmm.tile<strategy = stream, {{.*}}>}
+// CHECK-NEXT: gpu.return
+// CHECK-NOT: scf.for
+func.func @stream(%x: tensor<?x96xbf16>, %qw: tensor<9x32xi32>, %qz: tensor<3x3xi32>, %s: tensor<3x32xbf16>, %g: tensor<96xi32>, %b: tensor<32xbf16>) -> tensor<?x32xbf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) bias(%b) {layout = #l, tile = #t}
+      : (tensor<?x96xbf16>, tensor<9x32xi32>, tensor<3x3xi32>, tensor<3x32xbf16>, tensor<96xi32>, tensor<32xbf16>) -> tensor<?x32xbf16>
+  return %y : tensor<?x32xbf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+func.func @stream_bad_block_m(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{stream tiles need block_m = 16 or 32, got 48}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 48, block_n = 64, block_k = 128, warps = 4, stages = 2>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
+  return %y : tensor<?x64xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+func.func @stream_bad_block_k(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{stream tiles need block_k = 4 lanes x a whole number of 8-value units for 4-bit codes, at most 128, got 256}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 256, warps = 4, stages = 2>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
+  return %y : tensor<?x64xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+func.func @stream_bad_stages(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{stream tiles need stages >= 2 (a ring slot in use and one filling), got 1}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 1>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
+  return %y : tensor<?x64xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
+func.func @stream_too_much_shared(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{stream tile needs 53248 bytes of shared memory, over the 48 KB static limit; use fewer stages or warps}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 5>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
+  return %y : tensor<?x64xf16>
+}
+
+// -----
+
 // Matmuls without a tile are left for qmm-select-tile.
 // CHECK-LABEL: func.func @untiled
 // CHECK-NOT: kernel =

@@ -4,8 +4,10 @@
 // generated at build time (kernel-sweep.mlir -> CUDA C++ + JSON manifest)
 // are compiled by NVRTC through the runtime's kernel cache for the GPU at
 // hand, launched on fresh random GPTQ layers, and compared with the CPU
-// reference dequant-matmul. Outputs are poisoned with NaN first so an
-// unwritten element fails the check. Without a GPU every test skips.
+// reference dequant-matmul (fp16 or bf16 activations, with or without a
+// bias, whatever each kernel's parameters say). Outputs are poisoned with NaN
+// first so an unwritten element fails the check. Without a GPU every test
+// skips.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -71,6 +74,18 @@ std::vector<KernelSpec> readManifest(const std::string &path) {
   return specs;
 }
 
+/// `value` rounded to the kernel's element type (fp16 or bf16), as a float.
+float roundToElement(float value, bool bf16) {
+  return bf16 ? bf16ToFloat(floatToBf16(value))
+              : halfToFloat(floatToHalf(value));
+}
+
+/// Raw fp16 or bf16 bits of `value` (exactly representable after
+/// roundToElement).
+uint16_t elementBits(float value, bool bf16) {
+  return bf16 ? floatToBf16(value) : floatToHalf(value);
+}
+
 /// A random layer in checkpoint form: codes, zero points (storable in the
 /// chosen format), positive fp16 scales, and with act-order a random g_idx.
 format::QuantizedLinear randomLayer(const KernelSpec &spec, std::mt19937 &rng) {
@@ -92,7 +107,7 @@ format::QuantizedLinear randomLayer(const KernelSpec &spec, std::mt19937 &rng) {
   std::uniform_real_distribution<float> scale(0.002f, 0.02f);
   layer.scales.resize(groups * layer.N);
   for (auto &value : layer.scales)
-    value = halfToFloat(floatToHalf(scale(rng)));
+    value = roundToElement(scale(rng), spec.bf16);
   if (spec.actOrder) {
     layer.gIdx.resize(layer.K);
     for (auto &group : layer.gIdx)
@@ -107,8 +122,8 @@ format::QuantizedLinear randomLayer(const KernelSpec &spec, std::mt19937 &rng) {
 /// y = x · W in double, split over the host's cores (M x K x N reaches 2e10
 /// multiply-adds for the largest sweep case).
 std::vector<double> referenceMatmul(const std::vector<float> &x,
-                                    const std::vector<float> &weight,
-                                    int64_t M, int64_t K, int64_t N) {
+                                    const std::vector<float> &weight, int64_t M,
+                                    int64_t K, int64_t N) {
   std::vector<double> y(M * N, 0.0);
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
@@ -174,16 +189,31 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       std::vector<uint16_t> xBits(M * K);
       std::vector<float> x(M * K);
       for (int64_t i = 0; i < M * K; ++i) {
-        xBits[i] = floatToHalf(uniform(rng));
-        x[i] = halfToFloat(xBits[i]);
+        x[i] = roundToElement(uniform(rng), spec.bf16);
+        xBits[i] = elementBits(x[i], spec.bf16);
+      }
+      const bool hasBias = std::find(spec.params.begin(), spec.params.end(),
+                                     "bias") != spec.params.end();
+      std::vector<uint16_t> biasBits;
+      if (hasBias) {
+        layer.bias.resize(N);
+        biasBits.resize(N);
+        for (int64_t n = 0; n < N; ++n) {
+          layer.bias[n] = roundToElement(uniform(rng), spec.bf16);
+          biasBits[n] = elementBits(layer.bias[n], spec.bf16);
+        }
       }
       auto weight = format::dequantize(layer);
       ASSERT_TRUE(weight.ok()) << weight.message();
       std::vector<double> reference = referenceMatmul(x, *weight, M, K, N);
+      if (hasBias)
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 0; n < N; ++n)
+            reference[m * N + n] += layer.bias[n];
 
       std::vector<uint16_t> scaleBits(layer.scales.size());
       for (size_t i = 0; i < scaleBits.size(); ++i)
-        scaleBits[i] = floatToHalf(layer.scales[i]);
+        scaleBits[i] = elementBits(layer.scales[i], spec.bf16);
 
       auto upload = [&](const void *data, size_t bytes) {
         auto buffer = rt::DeviceBuffer::create(bytes);
@@ -197,11 +227,14 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       rt::DeviceBuffer dQzeros =
           upload(layer.qzeros.data(), layer.qzeros.size() * 4);
       rt::DeviceBuffer dScales = upload(scaleBits.data(), scaleBits.size() * 2);
-      rt::DeviceBuffer dGIdx = upload(
-          layer.gIdx.empty() ? nullptr : layer.gIdx.data(), layer.gIdx.size() * 4);
+      rt::DeviceBuffer dGIdx =
+          upload(layer.gIdx.empty() ? nullptr : layer.gIdx.data(),
+                 layer.gIdx.size() * 4);
+      rt::DeviceBuffer dBias = upload(
+          biasBits.empty() ? nullptr : biasBits.data(), biasBits.size() * 2);
       auto yBuffer = rt::DeviceBuffer::create(M * N * 2);
       ASSERT_TRUE(yBuffer.ok()) << yBuffer.message();
-      ASSERT_TRUE(yBuffer->fillBytes(0xff).ok()); // fp16 NaN everywhere
+      ASSERT_TRUE(yBuffer->fillBytes(0xff).ok()); // fp16/bf16 NaN everywhere
 
       std::vector<void *> args;
       CUdeviceptr pointers[8];
@@ -217,6 +250,7 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
                           : param == "qzeros"  ? dQzeros.ptr()
                           : param == "scales"  ? dScales.ptr()
                           : param == "g_idx"   ? dGIdx.ptr()
+                          : param == "bias"    ? dBias.ptr()
                           : param == "y"       ? yBuffer->ptr()
                                                : 0;
         ASSERT_NE(ptr, 0u) << "no buffer for parameter " << param;
@@ -226,7 +260,8 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       rt::Dim3 grid{unsigned(N / spec.blockN),
                     unsigned((M + spec.blockM - 1) / spec.blockM), 1};
       rt::Dim3 block{unsigned(spec.threads), 1, 1};
-      ASSERT_TRUE(rt::launch(*function, grid, block, 0, nullptr, args.data()).ok());
+      ASSERT_TRUE(
+          rt::launch(*function, grid, block, 0, nullptr, args.data()).ok());
       ASSERT_TRUE(rt::synchronize().ok());
 
       std::vector<uint16_t> yBits(M * N);
@@ -234,7 +269,8 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       double errorSquared = 0.0, referenceSquared = 0.0;
       int64_t unwritten = 0;
       for (int64_t i = 0; i < M * N; ++i) {
-        const float value = halfToFloat(yBits[i]);
+        const float value =
+            spec.bf16 ? bf16ToFloat(yBits[i]) : halfToFloat(yBits[i]);
         if (!std::isfinite(value)) {
           ++unwritten;
           continue;
@@ -247,7 +283,9 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
                   spec.name.c_str(), (long long)M, relative,
                   (long long)unwritten);
       EXPECT_EQ(unwritten, 0);
-      EXPECT_LT(relative, 2e-3);
+      // Rounding the output (and, inside the kernel, each dequantized weight)
+      // to 8 mantissa bits instead of 11 costs bf16 about 8x the error.
+      EXPECT_LT(relative, spec.bf16 ? 5e-3 : 2e-3);
       ++checks;
     }
   }

@@ -1,7 +1,8 @@
-// Kernels of the GPU correctness sweep (QmmKernelGpuTest): 4-bit, group 128,
-// no act-order, fp16, AutoGPTQ v1 layout, K and N from 256 to 8192.
-// Functions with M unknown get the decode tile and run for M in
-// {1, 7, 16, 64, 300}; those with static M = 300 get the large-M tile.
+// Kernels of the GPU correctness sweep (QmmKernelGpuTest); every kernel runs
+// for M in {1, 7, 16, 64, 300}. The first part: 4-bit, group 128, no
+// act-order, fp16, AutoGPTQ v1 layout, K and N from 256 to 8192; functions
+// with M unknown get the decode (stream) tile, those with static M = 300 the
+// large-M (mma) tile.
 
 #w4g128 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
 
@@ -87,4 +88,110 @@ func.func @k8192_n8192_m300(%x: tensor<300x8192xf16>, %qweight: tensor<1024x8192
   %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #w4g128}
       : (tensor<300x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<300x8192xf16>
   return %y : tensor<300x8192xf16>
+}
+
+// ----- stream strategy (decode): every bit width, group sizes -1/32/64/128,
+// act-order, sym/asym, v1/v2, bf16, bias; M unknown selects it, the
+// hand-written tiles cover the block shapes the defaults do not pick.
+
+func.func @stream_w2g128_k1024_n4096(%x: tensor<?x1024xf16>, %qweight: tensor<64x4096xi32>, %qzeros: tensor<8x256xi32>, %scales: tensor<8x4096xf16>) -> tensor<?x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>}
+      : (tensor<?x1024xf16>, tensor<64x4096xi32>, tensor<8x256xi32>, tensor<8x4096xf16>) -> tensor<?x4096xf16>
+  return %y : tensor<?x4096xf16>
+}
+
+func.func @stream_w3g128_asym_k4096_n256(%x: tensor<?x4096xf16>, %qweight: tensor<384x256xi32>, %qzeros: tensor<32x24xi32>, %scales: tensor<32x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<?x4096xf16>, tensor<384x256xi32>, tensor<32x24xi32>, tensor<32x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w3g32_asym_v2_bf16_bias_k1024_n512(%x: tensor<?x1024xbf16>, %qweight: tensor<96x512xi32>, %qzeros: tensor<32x48xi32>, %scales: tensor<32x512xbf16>, %bias: tensor<512xbf16>) -> tensor<?x512xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 32, act_order = false, sym = false, format = gptq_v2>}
+      : (tensor<?x1024xbf16>, tensor<96x512xi32>, tensor<32x48xi32>, tensor<32x512xbf16>, tensor<512xbf16>) -> tensor<?x512xbf16>
+  return %y : tensor<?x512xbf16>
+}
+
+func.func @stream_w8gall_k8192_n256(%x: tensor<?x8192xf16>, %qweight: tensor<2048x256xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = -1, act_order = false, sym = true, format = gptq_v1>}
+      : (tensor<?x8192xf16>, tensor<2048x256xi32>, tensor<1x64xi32>, tensor<1x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w8g128_asym_bf16_k512_n1024(%x: tensor<?x512xbf16>, %qweight: tensor<128x1024xi32>, %qzeros: tensor<4x256xi32>, %scales: tensor<4x1024xbf16>) -> tensor<?x1024xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<?x512xbf16>, tensor<128x1024xi32>, tensor<4x256xi32>, tensor<4x1024xbf16>) -> tensor<?x1024xbf16>
+  return %y : tensor<?x1024xbf16>
+}
+
+func.func @stream_w4g32_act_asym_k2048_n512(%x: tensor<?x2048xf16>, %qweight: tensor<256x512xi32>, %qzeros: tensor<64x64xi32>, %scales: tensor<64x512xf16>, %g_idx: tensor<2048xi32>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 4, group_size = 32, act_order = true, sym = false, format = gptq_v1>}
+      : (tensor<?x2048xf16>, tensor<256x512xi32>, tensor<64x64xi32>, tensor<64x512xf16>, tensor<2048xi32>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @stream_w4gall_v2_bf16_bias_k256_n8192(%x: tensor<?x256xbf16>, %qweight: tensor<32x8192xi32>, %qzeros: tensor<1x1024xi32>, %scales: tensor<1x8192xbf16>, %bias: tensor<8192xbf16>) -> tensor<?x8192xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v2>}
+      : (tensor<?x256xbf16>, tensor<32x8192xi32>, tensor<1x1024xi32>, tensor<1x8192xbf16>, tensor<8192xbf16>) -> tensor<?x8192xbf16>
+  return %y : tensor<?x8192xbf16>
+}
+
+func.func @stream_w4g128_asym_k4096_n17408(%x: tensor<?x4096xf16>, %qweight: tensor<512x17408xi32>, %qzeros: tensor<32x2176xi32>, %scales: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<?x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<?x17408xf16>
+  return %y : tensor<?x17408xf16>
+}
+
+func.func @stream_w2g32_act_bf16_k512_n256(%x: tensor<?x512xbf16>, %qweight: tensor<32x256xi32>, %qzeros: tensor<16x16xi32>, %scales: tensor<16x256xbf16>, %g_idx: tensor<512xi32>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 2, group_size = 32, act_order = true, sym = true, format = gptq_v1>}
+      : (tensor<?x512xbf16>, tensor<32x256xi32>, tensor<16x16xi32>, tensor<16x256xbf16>, tensor<512xi32>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @stream_w3g128_act_asym_v2_bias_k1024_n1024(%x: tensor<?x1024xf16>, %qweight: tensor<96x1024xi32>, %qzeros: tensor<8x96xi32>, %scales: tensor<8x1024xf16>, %g_idx: tensor<1024xi32>, %bias: tensor<1024xf16>) -> tensor<?x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 128, act_order = true, sym = false, format = gptq_v2>}
+      : (tensor<?x1024xf16>, tensor<96x1024xi32>, tensor<8x96xi32>, tensor<8x1024xf16>, tensor<1024xi32>, tensor<1024xf16>) -> tensor<?x1024xf16>
+  return %y : tensor<?x1024xf16>
+}
+
+func.func @stream_w8g32_act_asym_bias_k256_n1024(%x: tensor<?x256xf16>, %qweight: tensor<64x1024xi32>, %qzeros: tensor<8x256xi32>, %scales: tensor<8x1024xf16>, %g_idx: tensor<256xi32>, %bias: tensor<1024xf16>) -> tensor<?x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) bias(%bias) {layout = #qmm.layout<bits = 8, group_size = 32, act_order = true, sym = false, format = gptq_v1>}
+      : (tensor<?x256xf16>, tensor<64x1024xi32>, tensor<8x256xi32>, tensor<8x1024xf16>, tensor<256xi32>, tensor<1024xf16>) -> tensor<?x1024xf16>
+  return %y : tensor<?x1024xf16>
+}
+
+func.func @stream_w4g32_asym_k352_n96(%x: tensor<?x352xf16>, %qweight: tensor<44x96xi32>, %qzeros: tensor<11x12xi32>, %scales: tensor<11x96xf16>) -> tensor<?x96xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<?x352xf16>, tensor<44x96xi32>, tensor<11x12xi32>, tensor<11x96xf16>) -> tensor<?x96xf16>
+  return %y : tensor<?x96xf16>
+}
+
+func.func @stream_w3g32_asym_k352_n96(%x: tensor<?x352xf16>, %qweight: tensor<33x96xi32>, %qzeros: tensor<11x9xi32>, %scales: tensor<11x96xf16>) -> tensor<?x96xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 32, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<?x352xf16>, tensor<33x96xi32>, tensor<11x9xi32>, tensor<11x96xf16>) -> tensor<?x96xf16>
+  return %y : tensor<?x96xf16>
+}
+
+func.func @stream_w2g128_asym_tile_n64_k256_n512(%x: tensor<?x256xf16>, %qweight: tensor<16x512xi32>, %qzeros: tensor<2x32xi32>, %scales: tensor<2x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 2>}
+      : (tensor<?x256xf16>, tensor<16x512xi32>, tensor<2x32xi32>, tensor<2x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @stream_w3g64_asym_bf16_tile_m32_k512_n512(%x: tensor<?x512xbf16>, %qweight: tensor<48x512xi32>, %qzeros: tensor<8x48xi32>, %scales: tensor<8x512xbf16>) -> tensor<?x512xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 64, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 64, block_k = 128, warps = 2, stages = 2>}
+      : (tensor<?x512xbf16>, tensor<48x512xi32>, tensor<8x48xi32>, tensor<8x512xbf16>) -> tensor<?x512xbf16>
+  return %y : tensor<?x512xbf16>
+}
+
+func.func @stream_w8g128_asym_tile_m32_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 32, warps = 4, stages = 5>}
+      : (tensor<?x1024xf16>, tensor<256x256xi32>, tensor<8x64xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w4g64_act_tile_n64_k512_n256(%x: tensor<?x512xf16>, %qweight: tensor<64x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>, %g_idx: tensor<512xi32>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = true, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 8, stages = 2>}
+      : (tensor<?x512xf16>, tensor<64x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>, tensor<512xi32>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
 }

@@ -16,8 +16,13 @@
 
 namespace gptq::autotune {
 
-/// One kernel's tiling; mirrors #qmm.tile.
+/// The kernel family; mirrors qmm::KernelStrategy.
+enum class Strategy { Mma, Stream };
+
+/// One kernel's tiling; mirrors #qmm.tile (see its description for what the
+/// fields mean under each strategy).
 struct TileConfig {
+  Strategy strategy = Strategy::Mma;
   int64_t blockM = 16;
   int64_t blockN = 64;
   int64_t blockK = 64;
@@ -33,6 +38,10 @@ struct ProblemShape {
   int64_t outFeatures = 0; // N
   int bits = 4;
 };
+
+/// Input channels in one packed unit of the stream strategy: one word of
+/// 2-, 4- or 8-bit codes, or the three words that hold 32 3-bit codes.
+int64_t streamUnitValues(int bits);
 
 /// The M bucket a row count falls in: 1, 16, 64, 256, 1024, 4096 (upper
 /// bounds); -1 (unknown) maps to 16.
