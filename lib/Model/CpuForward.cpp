@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Model/CpuForward.h"
+#include "gptq/Model/LayerForward.h"
 #include "gptq/Model/ParallelFor.h"
 
 #include <cmath>
@@ -158,93 +159,159 @@ void cpuLinear(const float *x, int64_t T, const Linear &linear, float *y,
 CpuForward::CpuForward(const ModelWeights &weights, unsigned threads)
     : weights_(weights), threads_(resolveThreads(threads)) {}
 
-Expected<std::vector<float>>
-CpuForward::logits(const std::vector<int32_t> &tokens) const {
-  const ModelConfig &c = weights_.config;
-  const int64_t T = int64_t(tokens.size()), H = c.hiddenSize;
-  if (T == 0)
-    return Status::error("the token sequence is empty");
+Expected<std::vector<float>> cpuEmbed(const ModelWeights &weights,
+                                      const std::vector<int32_t> &tokens,
+                                      int64_t sequences, int64_t T) {
+  const ModelConfig &c = weights.config;
+  const int64_t H = c.hiddenSize;
+  if (int64_t(tokens.size()) != sequences * T)
+    return Status::error(fmt::format("{} tokens do not form {} sequences of {}",
+                                     tokens.size(), sequences, T));
   const bool llama = c.isLlamaFamily();
   if (!llama && T > c.maxPositions)
     return Status::error(fmt::format(
         "{} tokens exceed max_position_embeddings {}", T, c.maxPositions));
+  std::vector<float> x(tokens.size() * H);
+  for (int64_t m = 0; m < int64_t(tokens.size()); ++m) {
+    const int64_t t = m % T;
+    if (tokens[m] < 0 || tokens[m] >= c.vocabSize)
+      return Status::error(fmt::format("token {} at position {} is outside "
+                                       "the vocabulary of {}",
+                                       tokens[m], t, c.vocabSize));
+    for (int64_t i = 0; i < H; ++i)
+      x[m * H + i] = weights.embedTokens[tokens[m] * H + i];
+    if (!llama)
+      for (int64_t i = 0; i < H; ++i)
+        x[m * H + i] += weights.embedPositions[(t + c.positionOffset) * H + i];
+  }
+  return x;
+}
+
+namespace {
+
+void applyNorm(const ModelConfig &c, const float *in, int64_t rows,
+               const Norm &n, float *out) {
+  if (c.isLlamaFamily())
+    rmsNorm(in, rows, c.hiddenSize, n, c.normEps, out);
+  else
+    layerNorm(in, rows, c.hiddenSize, n, c.normEps, out);
+}
+
+} // namespace
+
+void cpuFinalNorm(const ModelWeights &weights, std::vector<float> &x,
+                  int64_t rows) {
+  const ModelConfig &c = weights.config;
+  if (c.isLlamaFamily() || c.doLayerNormBefore)
+    applyNorm(c, std::vector<float>(x).data(), rows, weights.finalNorm,
+              x.data());
+}
+
+Status cpuDecoderLayer(const LayerWeights &layer, const ModelConfig &c,
+                       std::vector<float> &x, int64_t sequences, int64_t T,
+                       unsigned threads, const CpuLayerHooks &hooks) {
+  const int64_t rows = sequences * T, H = c.hiddenSize;
+  if (int64_t(x.size()) != rows * H)
+    return Status::error(
+        fmt::format("hidden states of {} values do not form {} rows of {}",
+                    x.size(), rows, H));
   if (c.slidingWindow > 0 && T > c.slidingWindow)
     return Status::error(fmt::format(
         "{} tokens exceed the sliding window of {} (not implemented)", T,
         c.slidingWindow));
-  for (const LayerWeights &layer : weights_.layers)
-    for (const Linear *linear :
-         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.up, &layer.down})
-      if (linear->weight.empty())
-        return Status::error(linear->name +
-                             ": no dense weights (load with dequantize)");
-
-  std::vector<float> x(T * H);
-  for (int64_t t = 0; t < T; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= c.vocabSize)
-      return Status::error(fmt::format("token {} at position {} is outside "
-                                       "the vocabulary of {}",
-                                       tokens[t], t, c.vocabSize));
-    for (int64_t i = 0; i < H; ++i)
-      x[t * H + i] = weights_.embedTokens[tokens[t] * H + i];
-    if (!llama)
-      for (int64_t i = 0; i < H; ++i)
-        x[t * H + i] += weights_.embedPositions[(t + c.positionOffset) * H + i];
-  }
-
-  auto norm = [&](const std::vector<float> &in, const Norm &n,
-                  std::vector<float> &out) {
-    if (llama)
-      rmsNorm(in.data(), T, H, n, c.normEps, out.data());
-    else
-      layerNorm(in.data(), T, H, n, c.normEps, out.data());
+  const bool llama = c.isLlamaFamily();
+  for (const Linear *l : {&layer.q, &layer.k, &layer.v, &layer.o, &layer.up,
+                          &layer.down, &layer.gate})
+    if ((llama || l != &layer.gate) && l->weight.empty())
+      return Status::error(l->name + ": no dense weights (load with "
+                                     "dequantize)");
+  threads = resolveThreads(threads);
+  // With an early stop the caller's states stay untouched.
+  std::vector<float> scratch;
+  std::vector<float> &state = hooks.stopAfter ? (scratch = x) : x;
+  // Calls the hook; true when the run should stop here.
+  Status hookStatus = Status::success();
+  auto reached = [&](LinearInput input, const std::vector<float> &in) {
+    if (hooks.capture)
+      hookStatus = hooks.capture(input, in.data(), sequences, T);
+    return !hookStatus.ok() || hooks.stopAfter == input;
   };
   auto linear = [&](const std::vector<float> &in, const Linear &l) {
-    std::vector<float> out(T * l.out);
-    cpuLinear(in.data(), T, l, out.data(), threads_);
+    std::vector<float> out(rows * l.out);
+    cpuLinear(in.data(), rows, l, out.data(), threads);
     return out;
   };
 
-  std::vector<float> h(T * H), attn(T * c.qDim());
-  for (const LayerWeights &layer : weights_.layers) {
-    // Attention block (pre-norm, or post-norm for OPT-350m style models).
-    const bool preNorm = llama || c.doLayerNormBefore;
-    if (preNorm)
-      norm(x, layer.attentionNorm, h);
-    else
-      h = x;
-    std::vector<float> q = linear(h, layer.q), k = linear(h, layer.k),
-                       v = linear(h, layer.v);
+  // Attention block (pre-norm, or post-norm for OPT-350m style models).
+  const bool preNorm = llama || c.doLayerNormBefore;
+  std::vector<float> h(rows * H);
+  if (preNorm)
+    applyNorm(c, state.data(), rows, layer.attentionNorm, h.data());
+  else
+    h = state;
+  if (reached(LinearInput::Attention, h))
+    return hookStatus;
+  std::vector<float> q = linear(h, layer.q), k = linear(h, layer.k),
+                     v = linear(h, layer.v);
+  std::vector<float> attn(rows * c.qDim());
+  for (int64_t s = 0; s < sequences; ++s) {
+    float *qs = q.data() + s * T * c.qDim();
+    float *ks = k.data() + s * T * c.kvDim();
+    const float *vs = v.data() + s * T * c.kvDim();
     if (llama) {
-      applyRope(q.data(), T, c.numHeads, c.headDim, c);
-      applyRope(k.data(), T, c.numKvHeads, c.headDim, c);
+      applyRope(qs, T, c.numHeads, c.headDim, c);
+      applyRope(ks, T, c.numKvHeads, c.headDim, c);
     }
-    attention(q.data(), k.data(), v.data(), T, c, attn.data(), threads_);
-    addInPlace(x, linear(attn, layer.o));
-    if (!preNorm)
-      norm(std::vector<float>(x), layer.attentionNorm, x);
-
-    // MLP block.
-    if (preNorm)
-      norm(x, layer.mlpNorm, h);
-    else
-      h = x;
-    std::vector<float> up = linear(h, layer.up);
-    if (llama) {
-      std::vector<float> gate = linear(h, layer.gate);
-      for (size_t i = 0; i < up.size(); ++i)
-        up[i] *= gate[i] / (1.0f + std::exp(-gate[i]));
-    } else {
-      for (float &value : up)
-        value = std::max(value, 0.0f);
-    }
-    addInPlace(x, linear(up, layer.down));
-    if (!preNorm)
-      norm(std::vector<float>(x), layer.mlpNorm, x);
+    attention(qs, ks, vs, T, c, attn.data() + s * T * c.qDim(), threads);
   }
-  if (llama || c.doLayerNormBefore)
-    norm(std::vector<float>(x), weights_.finalNorm, x);
-  return linear(x, weights_.lmHead);
+  if (reached(LinearInput::AttentionOutput, attn))
+    return hookStatus;
+  addInPlace(state, linear(attn, layer.o));
+  if (!preNorm)
+    applyNorm(c, std::vector<float>(state).data(), rows, layer.attentionNorm,
+              state.data());
+
+  // MLP block.
+  if (preNorm)
+    applyNorm(c, state.data(), rows, layer.mlpNorm, h.data());
+  else
+    h = state;
+  if (reached(LinearInput::MlpInput, h))
+    return hookStatus;
+  std::vector<float> up = linear(h, layer.up);
+  if (llama) {
+    std::vector<float> gate = linear(h, layer.gate);
+    for (size_t i = 0; i < up.size(); ++i)
+      up[i] *= gate[i] / (1.0f + std::exp(-gate[i]));
+  } else {
+    for (float &value : up)
+      value = std::max(value, 0.0f);
+  }
+  if (reached(LinearInput::MlpOutput, up))
+    return hookStatus;
+  addInPlace(state, linear(up, layer.down));
+  if (!preNorm)
+    applyNorm(c, std::vector<float>(state).data(), rows, layer.mlpNorm,
+              state.data());
+  return Status::success();
+}
+
+Expected<std::vector<float>>
+CpuForward::logits(const std::vector<int32_t> &tokens) const {
+  const int64_t T = int64_t(tokens.size());
+  if (T == 0)
+    return Status::error("the token sequence is empty");
+  Expected<std::vector<float>> embedded = cpuEmbed(weights_, tokens, 1, T);
+  if (!embedded)
+    return embedded.status();
+  std::vector<float> x = embedded.take();
+  for (const LayerWeights &layer : weights_.layers)
+    GPTQ_RETURN_IF_ERROR(
+        cpuDecoderLayer(layer, weights_.config, x, 1, T, threads_));
+  cpuFinalNorm(weights_, x, T);
+  std::vector<float> out(T * weights_.lmHead.out);
+  cpuLinear(x.data(), T, weights_.lmHead, out.data(), threads_);
+  return out;
 }
 
 } // namespace gptq::model

@@ -10,6 +10,7 @@
 
 #include "gptq/Model/ModelWeights.h"
 #include "gptq/Format/Safetensors.h"
+#include "gptq/Model/LayerForward.h"
 
 #include <filesystem>
 
@@ -283,6 +284,32 @@ layerLinears(LayerWeights &layer, const ModelConfig &config) {
           {"self_attn.out_proj", &layer.o},
           {"fc1", &layer.up},
           {"fc2", &layer.down}};
+}
+
+} // namespace gptq::model
+
+namespace gptq::model {
+
+std::vector<std::pair<std::string, Linear *>>
+linearsReading(LayerWeights &layer, const ModelConfig &config,
+               LinearInput input) {
+  const bool llama = config.isLlamaFamily();
+  switch (input) {
+  case LinearInput::Attention:
+    // AutoGPTQ's inside_layer_modules order: k, v, q.
+    return {{"self_attn.k_proj", &layer.k},
+            {"self_attn.v_proj", &layer.v},
+            {"self_attn.q_proj", &layer.q}};
+  case LinearInput::AttentionOutput:
+    return {{llama ? "self_attn.o_proj" : "self_attn.out_proj", &layer.o}};
+  case LinearInput::MlpInput:
+    if (llama)
+      return {{"mlp.up_proj", &layer.up}, {"mlp.gate_proj", &layer.gate}};
+    return {{"fc1", &layer.up}};
+  case LinearInput::MlpOutput:
+    return {{llama ? "mlp.down_proj" : "fc2", &layer.down}};
+  }
+  return {};
 }
 
 } // namespace gptq::model

@@ -1,56 +1,30 @@
 //===- LayerOutput.cpp - Write a quantized layer as GPTQ tensors ----------===//
 //
-// The solver works row-major in nn.Linear's [N][K]; the checkpoint is laid
-// out along K first (qweight [K·bits/32][N], scales [G][N]), so codes,
-// scales and zero points are transposed here before packing.
+// The tensors of one quantized layer (PackResult.h lays them out) plus the
+// solver's loss and settings as metadata, for research and the golden
+// tests.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LayerOutput.h"
+#include "PackResult.h"
 
 #include "gptq/Format/Safetensors.h"
 
 #include <fmt/format.h>
-
-#include <cmath>
 
 namespace gptq::tools {
 
 Status writeLayerOutput(const std::string &path,
                         const quant::GptqResult &result,
                         const LayerOutputSettings &settings) {
-  const int64_t N = result.N, K = result.K, groups = result.numGroups();
-
-  std::vector<int32_t> codesKN(K * N);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t k = 0; k < K; ++k)
-      codesKN[k * N + n] = result.codes[n * K + k];
-  Expected<std::vector<int32_t>> qweight =
-      format::packWeights(codesKN, K, N, settings.bits);
-  if (!qweight)
-    return qweight.status().withContext("packing qweight");
-
-  std::vector<int32_t> zeros(groups * N);
-  std::vector<float> scales(groups * N);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t group = 0; group < groups; ++group) {
-      // Zero points are integers held in floats by the solver.
-      zeros[group * N + n] =
-          static_cast<int32_t>(std::lround(result.zeros[n * groups + group]));
-      scales[group * N + n] = result.scales[n * groups + group];
-    }
-  Expected<std::vector<int32_t>> qzeros =
-      format::packZeros(zeros, groups, N, settings.bits, settings.format);
-  if (!qzeros)
-    return qzeros.status().withContext("packing qzeros");
-
+  const int64_t N = result.N, K = result.K;
+  Expected<format::QuantizedLinear> packed =
+      packResult(result, settings.bits, settings.groupSize, settings.format);
+  if (!packed)
+    return packed.status();
   format::SafetensorsWriter writer;
-  GPTQ_RETURN_IF_ERROR(
-      writer.addInt32("qweight", {K * settings.bits / 32, N}, *qweight));
-  GPTQ_RETURN_IF_ERROR(
-      writer.addInt32("qzeros", {groups, N * settings.bits / 32}, *qzeros));
-  GPTQ_RETURN_IF_ERROR(writer.addFloat16("scales", {groups, N}, scales));
-  GPTQ_RETURN_IF_ERROR(writer.addInt32("g_idx", {K}, result.gIdx));
+  GPTQ_RETURN_IF_ERROR(addQuantizedTensors(writer, "", *packed));
   GPTQ_RETURN_IF_ERROR(
       writer.addFloat32("loss", {}, {static_cast<float>(result.loss)}));
 
