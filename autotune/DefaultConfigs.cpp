@@ -38,10 +38,15 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   config.strategy = Strategy::Stream;
   config.blockM = bucket <= 16 ? 16 : 32;
   // 64 columns halve the x traffic per weight byte (it matters at M = 16),
-  // but only where that still leaves two CTAs for every SM.
-  config.blockN =
-      shape.outFeatures % 64 == 0 && shape.outFeatures / 64 >= 2 * kSms ? 64
-                                                                        : 32;
+  // but only where that still leaves two CTAs for every SM. At M = 1 with
+  // 4- and 8-bit codes 32 columns measured faster (H100, 70B gate-up:
+  // 4-bit 161 -> 148 us with 2 ring slots, 8-bit 309 -> 273 us); 2-bit
+  // measured faster with 64 (103 vs 120 us), 3-bit was not measured.
+  const bool narrowDecode = bucket == 1 && (shape.bits == 4 || shape.bits == 8);
+  config.blockN = !narrowDecode && shape.outFeatures % 64 == 0 &&
+                          shape.outFeatures / 64 >= 2 * kSms
+                      ? 64
+                      : 32;
   config.warps = 4;
   // Units per lane per step: as many as keep a lane's step within 32 values
   // (one quantization group; x in registers is then at most 32 registers
@@ -60,6 +65,14 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   // column vector), at most 6.
   const int64_t slotBytes = 32 * 16 * (units * unitWords * vectors + vectors);
   config.stages = std::min<int64_t>(6, 40960 / (config.warps * slotBytes));
+  // 4-bit decode over many CTAs (at least 8 per SM, so SMs stay full
+  // without a deep ring) measured faster with 2 slots than 4 (148 vs
+  // 163 us, 70B gate-up, same occupancy; likely because the smaller ring
+  // leaves more of the SM's L1 to x). Smaller grids were measured only
+  // with 4.
+  if (bucket == 1 && shape.bits == 4 &&
+      shape.outFeatures / config.blockN >= 8 * kSms)
+    config.stages = 2;
   return config;
 }
 

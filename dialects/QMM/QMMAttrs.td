@@ -87,7 +87,8 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       of input channels one warp consumes per step (4 lanes, each a whole
       number of packed units: 1 word for 2/4/8 bits, 3 words for 3 bits, at
       most 32 channels per lane); `stages` is the ring depth (at least 2:
-      `stages - 1` steps of loads in flight per warp). `block_m` is 16 or
+      `stages - 1` steps of loads in flight per warp; x goes to registers
+      outside the ring, one step ahead where that fits). `block_m` is 16 or
       32, `block_n` 32 or 64.
 
     Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,

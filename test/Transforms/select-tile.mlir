@@ -77,8 +77,38 @@ func.func @w8(%x: tensor<?x256xf16>, %qw: tensor<64x256xi32>, %qz: tensor<2x64xi
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<?x256xf16>, tensor<64x256xi32>, tensor<2x64xi32>, tensor<2x256xf16>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
 }
-func.func @w8_wide(%x: tensor<1x256xf16>, %qw: tensor<64x17408xi32>, %qz: tensor<2x4352xi32>, %s: tensor<2x17408xf16>) -> tensor<1x17408xf16> {
+func.func @w8_wide(%x: tensor<16x256xf16>, %qw: tensor<64x17408xi32>, %qz: tensor<2x4352xi32>, %s: tensor<2x17408xf16>) -> tensor<16x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x256xf16>, tensor<64x17408xi32>, tensor<2x4352xi32>, tensor<2x17408xf16>) -> tensor<16x17408xf16>
+  return %y : tensor<16x17408xf16>
+}
+
+// -----
+
+// M = 1 with 4- and 8-bit codes keeps 32-column blocks even where N is wide
+// (measured faster); 4 bits over at least 8 CTAs per SM use a 2-slot ring.
+// 2 bits keep 64 columns at any M.
+// CHECK-LABEL: func.func @m1_w4_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK-LABEL: func.func @m1_w4_gateup
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// CHECK-LABEL: func.func @m1_w8_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 4>
+// CHECK-LABEL: func.func @m1_w2_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 3>
+func.func @m1_w4_wide(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
+}
+func.func @m1_w4_gateup(%x: tensor<1x8192xf16>, %qw: tensor<1024x57344xi32>, %qz: tensor<64x7168xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}
+func.func @m1_w8_wide(%x: tensor<1x256xf16>, %qw: tensor<64x17408xi32>, %qz: tensor<2x4352xi32>, %s: tensor<2x17408xf16>) -> tensor<1x17408xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x256xf16>, tensor<64x17408xi32>, tensor<2x4352xi32>, tensor<2x17408xf16>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
+}
+func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: tensor<2x1088xi32>, %s: tensor<2x17408xf16>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x256xf16>, tensor<16x17408xi32>, tensor<2x1088xi32>, tensor<2x17408xf16>) -> tensor<1x17408xf16>
   return %y : tensor<1x17408xf16>
 }
 

@@ -195,3 +195,26 @@ func.func @stream_w4g64_act_tile_n64_k512_n256(%x: tensor<?x512xf16>, %qweight: 
       : (tensor<?x512xf16>, tensor<64x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>, tensor<512xi32>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
 }
+
+// Scales and zeros kept in registers across a warp's steps of one group:
+// one group for all of K (with a partial last step, whose idle lanes
+// reload), at 4 bits with the M = 1 default's 2-slot ring and at 8 bits in
+// bf16 (the per-value path); and group 64 with one warp and 32-value steps,
+// where every second step reuses them.
+func.func @stream_w4gall_asym_tile_s2_k1056_n512(%x: tensor<?x1056xf16>, %qweight: tensor<132x512xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 2>}
+      : (tensor<?x1056xf16>, tensor<132x512xi32>, tensor<1x64xi32>, tensor<1x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @stream_w8gall_asym_v2_bf16_tile_k544_n256(%x: tensor<?x544xbf16>, %qweight: tensor<136x256xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = -1, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 4>}
+      : (tensor<?x544xbf16>, tensor<136x256xi32>, tensor<1x64xi32>, tensor<1x256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @stream_w4g64_v2_tile_w1_k448_n256(%x: tensor<?x448xf16>, %qweight: tensor<56x256xi32>, %qzeros: tensor<7x32xi32>, %scales: tensor<7x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = true, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 32, warps = 1, stages = 3>}
+      : (tensor<?x448xf16>, tensor<56x256xi32>, tensor<7x32xi32>, tensor<7x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}

@@ -33,6 +33,12 @@
 //    only reads the slot entries it copied itself. Partial sums meet in
 //    shared memory (fp32 atomics) and are written once, with the bias, as
 //    packed pairs.
+//  - x is small and read by every CTA, so it comes from L2 with __ldg, one
+//    step ahead in registers: the next step's load overlaps this step's
+//    math instead of stalling the start of every step.
+//  - Scales and zeros are copied, and turned into registers, only when a
+//    lane's quantization group changes between its warp's consecutive
+//    steps (once per warp when one group spans all of K).
 //
 // Act-order layouts and bf16 with 8-bit codes (whose 1.0-spaced range in
 // bf16 holds only 128 values) take a per-value path through fp32 instead of
@@ -213,7 +219,8 @@ template <int Pending> __device__ __forceinline__ void wait() {
 /// depth of each warp's cp.async ring in shared memory: a lane keeps the
 /// weights (and scales and zeros) of Stages - 1 future steps in flight
 /// without spending registers on them. x comes from L2/L1 (it is small and
-/// shared by every CTA) into registers at the start of each step.
+/// shared by every CTA) into registers one step ahead where the tile's x
+/// fragment is small enough to hold twice.
 template <int Threads, typename Layout, int BlockM, int BlockN, int BlockK,
           int Stages, typename T>
 __device__ __forceinline__ void
@@ -234,11 +241,16 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   static_assert(UK >= 1 && UK * 4 * U::kValues == BlockK,
                 "block_k is 4 lanes x whole units");
   // A lane's units of one step lie in one quantization group (group sizes
-  // are multiples of 32), so scales and zeros are loaded once per step.
+  // are multiples of 32), so one set of scales and zeros serves the step.
   static_assert(UK * U::kValues <= 32, "a lane's step stays within 32 values");
   static_assert(Stages >= 2, "the ring needs a slot in use and one filling");
   constexpr bool kMagicPath =
       !Layout::kActOrder && !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
+  // Holding the next step's x beside this step's doubles the x registers.
+  // That measured faster on 16-row tiles (up to 32 x registers per step);
+  // 32-row tiles with 32 values per lane (64 per step) would risk spills,
+  // so they load x at the start of each step instead.
+  constexpr bool kPrefetchX = MG * UK * U::kPairs <= 32;
   // Ring slot items (uint4 per lane): the weight words, then per column
   // vector one item holding 4 scales (.x, .y) and the zero-point words
   // (.z, .w: a 3-bit field may straddle two).
@@ -273,6 +285,20 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
         for (int e = 0; e < 4; ++e)
           acc[v][j][mg][e] = 0.0f;
 
+  // Whether the lane needs new scales and zeros at `step` (one of this
+  // warp's): at the warp's first step, when the lane's group differs from
+  // the one at the warp's previous step, and past K (where the copies
+  // zero-fill, as the weights do). issue() copies them and the step's math
+  // reads them from the ring only then; otherwise the registers still hold
+  // them.
+  auto newGroup = [&](int step) {
+    const int unit0 = step * 4 * UK + t * UK;
+    const int previous = unit0 - kWarps * 4 * UK;
+    return step == warp || unit0 >= units ||
+           unit0 * U::kValues / Layout::kGroupSize !=
+               previous * U::kValues / Layout::kGroupSize;
+  };
+
   // Starts the copies of `step` (none past the end) into ring slot `slot`.
   auto issue = [&](int slot, int step) {
     const int unit0 = step * 4 * UK + t * UK;
@@ -293,21 +319,63 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
               valid);
     }
     if constexpr (!Layout::kActOrder) {
-      const bool valid = stepValid && unit0 < units;
-      const int group = valid ? unit0 * U::kValues / Layout::kGroupSize : 0;
+      if (stepValid && newGroup(step)) {
+        const bool valid = unit0 < units;
+        const int group = valid ? unit0 * U::kValues / Layout::kGroupSize : 0;
 #pragma unroll
-      for (int v = 0; v < UN; ++v) {
-        const int col = col0 + 32 * v + 4 * g;
-        uint4 *item = &ring[warp][slot][kWeightItems + v][lane];
-        stream::copy8(item, scales + (int64_t)group * outFeatures + col, valid);
-        const uint32_t *zeroRow = qzeros + (int64_t)group * zeroWords;
-        const int bit = col * Bits;
-        stream::copy4(&item->z, zeroRow + (bit >> 5), valid);
-        stream::copy4(&item->w, zeroRow + (bit >> 5) + 1,
-                      valid && (bit & 31) + 4 * Bits > 32);
+        for (int v = 0; v < UN; ++v) {
+          const int col = col0 + 32 * v + 4 * g;
+          uint4 *item = &ring[warp][slot][kWeightItems + v][lane];
+          stream::copy8(item, scales + (int64_t)group * outFeatures + col,
+                        valid);
+          const uint32_t *zeroRow = qzeros + (int64_t)group * zeroWords;
+          const int bit = col * Bits;
+          stream::copy4(&item->z, zeroRow + (bit >> 5), valid);
+          stream::copy4(&item->w, zeroRow + (bit >> 5) + 1,
+                        valid && (bit & 31) + 4 * Bits > 32);
+        }
       }
     }
   };
+
+  // x of `step` in natural order (rows past the CTA's live rows and units
+  // past K are zero, which also zeroes their products).
+  using XFragment = uint32_t[UK][MG][U::kPairs];
+  auto loadX = [&](XFragment &xs, int step) {
+    const int unit0 = step * 4 * UK + t * UK;
+#pragma unroll
+    for (int u = 0; u < UK; ++u)
+#pragma unroll
+      for (int mg = 0; mg < MG; ++mg) {
+        const int m = 8 * mg + g;
+        const bool live = unit0 + u < units && m < liveRows;
+        const T *src =
+            x + (int64_t)(row0 + m) * inFeatures + (unit0 + u) * U::kValues;
+        if constexpr (U::kPairs >= 4) {
+#pragma unroll
+          for (int q = 0; q < U::kPairs / 4; ++q) {
+            uint4 value = make_uint4(0u, 0u, 0u, 0u);
+            if (live)
+              value = __ldg(reinterpret_cast<const uint4 *>(src) + q);
+            xs[u][mg][4 * q] = value.x;
+            xs[u][mg][4 * q + 1] = value.y;
+            xs[u][mg][4 * q + 2] = value.z;
+            xs[u][mg][4 * q + 3] = value.w;
+          }
+        } else {
+          uint2 value = make_uint2(0u, 0u);
+          if (live)
+            value = __ldg(reinterpret_cast<const uint2 *>(src));
+          xs[u][mg][0] = value.x;
+          xs[u][mg][1] = value.y;
+        }
+      }
+  };
+
+  // Per column: the zero as (magic + zero) and the scale, both broadcast to
+  // half2 (magic path) or as floats; kept across steps of one group.
+  uint32_t z2[UN][4] = {}, s2[UN][4] = {};
+  float zf[UN][4] = {}, sf[UN][4] = {};
 
   if (warp < steps) {
 #pragma unroll
@@ -315,6 +383,9 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
       issue(s, warp + s * kWarps);
       stream::commit();
     }
+    XFragment xs;
+    if constexpr (kPrefetchX)
+      loadX(xs, warp);
     int slot = 0;
     for (int step = warp; step < steps; step += kWarps) {
       {
@@ -324,62 +395,37 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
         stream::commit();
       }
       const int unit0 = step * 4 * UK + t * UK;
-      // x for this step, natural order (rows past the CTA's live rows and
-      // units past K are zero, which also zeroes their products).
-      uint32_t xs[UK][MG][U::kPairs];
-#pragma unroll
-      for (int u = 0; u < UK; ++u)
-#pragma unroll
-        for (int mg = 0; mg < MG; ++mg) {
-          const int m = 8 * mg + g;
-          const bool live = unit0 + u < units && m < liveRows;
-          const T *src =
-              x + (int64_t)(row0 + m) * inFeatures + (unit0 + u) * U::kValues;
-          if constexpr (U::kPairs >= 4) {
-#pragma unroll
-            for (int q = 0; q < U::kPairs / 4; ++q) {
-              uint4 value = make_uint4(0u, 0u, 0u, 0u);
-              if (live)
-                value = __ldg(reinterpret_cast<const uint4 *>(src) + q);
-              xs[u][mg][4 * q] = value.x;
-              xs[u][mg][4 * q + 1] = value.y;
-              xs[u][mg][4 * q + 2] = value.z;
-              xs[u][mg][4 * q + 3] = value.w;
-            }
-          } else {
-            uint2 value = make_uint2(0u, 0u);
-            if (live)
-              value = __ldg(reinterpret_cast<const uint2 *>(src));
-            xs[u][mg][0] = value.x;
-            xs[u][mg][1] = value.y;
-          }
-        }
+      // xs is this step's x; xn the next step's (all zero past the end), in
+      // flight during this step's math.
+      [[maybe_unused]] XFragment xn;
+      if constexpr (kPrefetchX)
+        loadX(xn, step + kWarps);
+      else
+        loadX(xs, step);
       // This step's copies are the oldest of the Stages in flight.
       stream::wait<Stages - 1>();
 
-      // Per column: the zero as (magic + zero) and the scale, both
-      // broadcast to half2 (magic path) or as floats.
-      uint32_t z2[UN][4], s2[UN][4];
-      float zf[UN][4], sf[UN][4];
       if constexpr (!Layout::kActOrder) {
+        if (newGroup(step)) {
 #pragma unroll
-        for (int v = 0; v < UN; ++v) {
-          const uint4 item = ring[warp][slot][kWeightItems + v][lane];
-          const int shift = ((col0 + 32 * v + 4 * g) * Bits) & 31;
-          uint32_t fields = item.z >> shift;
-          if (shift + 4 * Bits > 32)
-            fields |= item.w << (32 - shift);
+          for (int v = 0; v < UN; ++v) {
+            const uint4 item = ring[warp][slot][kWeightItems + v][lane];
+            const int shift = ((col0 + 32 * v + 4 * g) * Bits) & 31;
+            uint32_t fields = item.z >> shift;
+            if (shift + 4 * Bits > 32)
+              fields |= item.w << (32 - shift);
 #pragma unroll
-          for (int c = 0; c < 4; ++c) {
-            const uint32_t zero =
-                ((fields >> (Bits * c)) & Layout::kMask) + Layout::kZeroOffset;
-            const uint32_t scaleBits =
-                ((c < 2 ? item.x : item.y) >> (16 * (c % 2))) & 0xffffu;
-            z2[v][c] = (stream::Magic<T>::kBits + zero) * 0x00010001u;
-            s2[v][c] = scaleBits * 0x00010001u;
-            const unsigned short raw = (unsigned short)scaleBits;
-            sf[v][c] = to_float(*reinterpret_cast<const T *>(&raw));
-            zf[v][c] = float(zero);
+            for (int c = 0; c < 4; ++c) {
+              const uint32_t zero = ((fields >> (Bits * c)) & Layout::kMask) +
+                                    Layout::kZeroOffset;
+              const uint32_t scaleBits =
+                  ((c < 2 ? item.x : item.y) >> (16 * (c % 2))) & 0xffffu;
+              z2[v][c] = (stream::Magic<T>::kBits + zero) * 0x00010001u;
+              s2[v][c] = scaleBits * 0x00010001u;
+              const unsigned short raw = (unsigned short)scaleBits;
+              sf[v][c] = to_float(*reinterpret_cast<const T *>(&raw));
+              zf[v][c] = float(zero);
+            }
           }
         }
       }
@@ -457,6 +503,15 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
                                   xp[mg][2 * p + 1]);
             }
         }
+      }
+      if constexpr (kPrefetchX) {
+#pragma unroll
+        for (int u = 0; u < UK; ++u)
+#pragma unroll
+          for (int mg = 0; mg < MG; ++mg)
+#pragma unroll
+            for (int i = 0; i < U::kPairs; ++i)
+              xs[u][mg][i] = xn[u][mg][i];
       }
       slot = slot + 1 == Stages ? 0 : slot + 1;
     }
