@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Model/GpuForward.h"
+#include "CudaCheck.h"
 #include "Kernels.h"
 #include "QmmKernels.h"
 #include "gptq/Runtime/CudaDriver.h"
@@ -29,20 +30,8 @@ namespace {
 
 using cuda::half_t;
 
-Status cudaStatus(cudaError_t error, const char *call) {
-  if (error == cudaSuccess)
-    return Status::success();
-  return Status::error(fmt::format("{}: {} ({})", call, cudaGetErrorName(error),
-                                   cudaGetErrorString(error)));
-}
-Status cublasStatus(cublasStatus_t status, const char *call) {
-  if (status == CUBLAS_STATUS_SUCCESS)
-    return Status::success();
-  return Status::error(
-      fmt::format("{}: {}", call, cublasGetStatusString(status)));
-}
-#define CUDA_TRY(call) GPTQ_RETURN_IF_ERROR(cudaStatus((call), #call))
-#define CUBLAS_TRY(call) GPTQ_RETURN_IF_ERROR(cublasStatus((call), #call))
+using cuda::cublasStatus;
+using cuda::cudaStatus;
 
 struct DeviceLinear {
   std::string name;
@@ -73,8 +62,6 @@ public:
       cublasDestroy(cublas_);
     if (stream_)
       cudaStreamDestroy(stream_);
-    for (void *pointer : allocations_)
-      cudaFree(pointer);
   }
 
   Status init(const ModelConfig &config, const GpuOptions &options);
@@ -119,14 +106,7 @@ public:
 
 private:
   template <typename T> Expected<T *> allocate(int64_t count) {
-    void *pointer = nullptr;
-    cudaError_t error =
-        cudaMalloc(&pointer, size_t(std::max<int64_t>(count, 1)) * sizeof(T));
-    if (error != cudaSuccess)
-      return cudaStatus(error, "cudaMalloc")
-          .withContext(fmt::format("allocating {} bytes", count * sizeof(T)));
-    allocations_.push_back(pointer);
-    return static_cast<T *>(pointer);
+    return allocations_.allocate<T>(count);
   }
   Expected<half_t *> uploadHalf(const std::vector<float> &values);
   template <typename T> Expected<T *> uploadRaw(const std::vector<T> &values);
@@ -149,7 +129,7 @@ private:
   std::unique_ptr<cuda::QmmKernels> qmm_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
-  std::vector<void *> allocations_;
+  cuda::DeviceAllocations allocations_;
 
   half_t *embed_ = nullptr, *positions_ = nullptr;
   std::vector<DeviceLayer> layers_;

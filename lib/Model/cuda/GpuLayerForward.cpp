@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Model/GpuLayerForward.h"
+#include "CudaCheck.h"
 #include "Kernels.h"
 #include "gptq/Support/Half.h"
 
@@ -25,13 +26,8 @@ namespace {
 
 using cuda::half_t;
 
-Status cudaStatus(cudaError_t error, const char *call) {
-  if (error == cudaSuccess)
-    return Status::success();
-  return Status::error(fmt::format("{}: {} ({})", call, cudaGetErrorName(error),
-                                   cudaGetErrorString(error)));
-}
-#define CUDA_TRY(call) GPTQ_RETURN_IF_ERROR(cudaStatus((call), #call))
+using cuda::cublasStatus;
+using cuda::cudaStatus;
 
 /// The legacy default stream: hooks may enqueue work on it.
 constexpr cudaStream_t kStream = nullptr;
@@ -46,8 +42,6 @@ public:
   ~GpuLayerForwardImpl() override {
     if (cublas_)
       cublasDestroy(cublas_);
-    for (void *pointer : allocations_)
-      cudaFree(pointer);
   }
 
   Status init(const ModelConfig &config, int64_t sequences, int64_t T,
@@ -62,14 +56,7 @@ public:
 
 private:
   template <typename T> Expected<T *> allocate(int64_t count) {
-    void *pointer = nullptr;
-    cudaError_t error =
-        cudaMalloc(&pointer, size_t(std::max<int64_t>(count, 1)) * sizeof(T));
-    if (error != cudaSuccess)
-      return cudaStatus(error, "cudaMalloc")
-          .withContext(fmt::format("allocating {} bytes", count * sizeof(T)));
-    allocations_.push_back(pointer);
-    return static_cast<T *>(pointer);
+    return allocations_.allocate<T>(count);
   }
   Status uploadHalf(const std::vector<float> &values, half_t *&target);
   Status uploadLinear(const Linear &linear, LayerLinear &target);
@@ -85,7 +72,7 @@ private:
   int64_t sequences_ = 0, T_ = 0, chunk_ = 0;
   std::string deviceName_;
   cublasHandle_t cublas_ = nullptr;
-  std::vector<void *> allocations_;
+  cuda::DeviceAllocations allocations_;
 
   half_t *states_ = nullptr; ///< [sequences * T][hidden]
   half_t *x_ = nullptr, *h_ = nullptr, *q_ = nullptr, *k_ = nullptr,
@@ -236,9 +223,7 @@ Status GpuLayerForwardImpl::linear(const LayerLinear &l, const half_t *x,
       cublas_, CUBLAS_OP_N, CUBLAS_OP_N, int(l.out), int(rows), int(l.in),
       &alpha, l.weight, CUDA_R_16F, int(l.out), x, CUDA_R_16F, int(l.in), &beta,
       y, CUDA_R_16F, int(l.out), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
-  if (status != CUBLAS_STATUS_SUCCESS)
-    return Status::error(
-        fmt::format("cublasGemmEx: {}", cublasGetStatusString(status)));
+  GPTQ_RETURN_IF_ERROR(cublasStatus(status, "cublasGemmEx"));
   if (l.bias || relu)
     cuda::biasAct(y, l.bias, rows, l.out, relu, kStream);
   return Status::success();
