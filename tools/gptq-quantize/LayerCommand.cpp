@@ -12,6 +12,7 @@
 
 #include "LayerInputs.h"
 #include "LayerOutput.h"
+#include "QuantFlags.h"
 
 #include "gptq/Format/Packing.h"
 #include "gptq/Quant/GptqSolver.h"
@@ -71,26 +72,11 @@ CLI::App *addLayerCommand(CLI::App &app, LayerCommandOptions &options) {
 
 Status checkLayerFlags(const LayerCommandOptions &options) {
   GPTQ_RETURN_IF_ERROR(
-      quant::checkQuantBits(options.bits).withContext("--bits"));
-  if (options.groupSize != -1 && options.groupSize <= 0)
-    return Status::error(fmt::format(
-        "--group-size must be positive or -1, got {}", options.groupSize));
-  if (options.staticGroups && options.groupSize == -1)
-    return Status::error("--static-groups needs groups, but --group-size is "
-                         "-1 (one group per row)");
-  if (!std::isfinite(options.dampPercent) || options.dampPercent < 0.0)
-    return Status::error(fmt::format("--damp must be finite and >= 0, got {}",
-                                     options.dampPercent));
+      checkQuantFlags(options.bits, options.groupSize, options.staticGroups,
+                      options.dampPercent, options.format, options.device));
   if (options.blockSize <= 0)
     return Status::error(fmt::format("--block-size must be positive, got {}",
                                      options.blockSize));
-  Expected<format::CheckpointFormat> checkpointFormat =
-      format::parseCheckpointFormat(options.format);
-  if (!checkpointFormat)
-    return checkpointFormat.status().withContext("--format");
-  if (options.device != "cpu" && options.device != "cuda")
-    return Status::error(
-        fmt::format("--device must be cpu or cuda, got '{}'", options.device));
 #if !GPTQ_HAVE_CUDA_SOLVER
   if (options.device == "cuda")
     return Status::error(

@@ -24,6 +24,7 @@
 #include "CheckpointOutput.h"
 #include "PackResult.h"
 #include "PartialState.h"
+#include "QuantFlags.h"
 
 #include "gptq/Format/Packing.h"
 #include "gptq/Format/Safetensors.h"
@@ -94,23 +95,8 @@ CLI::App *addModelCommand(CLI::App &app, ModelCommandOptions &options) {
 
 Status checkModelFlags(const ModelCommandOptions &options) {
   GPTQ_RETURN_IF_ERROR(
-      quant::checkQuantBits(options.bits).withContext("--bits"));
-  if (options.groupSize != -1 && options.groupSize <= 0)
-    return Status::error(fmt::format(
-        "--group-size must be positive or -1, got {}", options.groupSize));
-  if (options.staticGroups && options.groupSize == -1)
-    return Status::error("--static-groups needs groups, but --group-size is "
-                         "-1 (one group per row)");
-  if (!std::isfinite(options.dampPercent) || options.dampPercent < 0.0)
-    return Status::error(fmt::format("--damp must be finite and >= 0, got {}",
-                                     options.dampPercent));
-  Expected<format::CheckpointFormat> checkpointFormat =
-      format::parseCheckpointFormat(options.format);
-  if (!checkpointFormat)
-    return checkpointFormat.status().withContext("--format");
-  if (options.device != "cpu" && options.device != "cuda")
-    return Status::error(
-        fmt::format("--device must be cpu or cuda, got '{}'", options.device));
+      checkQuantFlags(options.bits, options.groupSize, options.staticGroups,
+                      options.dampPercent, options.format, options.device));
   if (options.calibFormat != "text" && options.calibFormat != "tokens")
     return Status::error(
         fmt::format("--calib-format must be text or tokens, got '{}'",
