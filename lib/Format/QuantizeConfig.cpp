@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Format/QuantizeConfig.h"
+#include "gptq/Support/JsonKeys.h"
 
 #include <fstream>
 #include <sstream>
@@ -65,33 +66,6 @@ std::string QuantizeConfig::toQuantizationConfigJson() const {
   json["model_file_base_name"] = modelFileBaseName;
   return json.dump(2);
 }
-
-namespace {
-
-/// Reads an optional key of a given JSON type into `out`.
-template <typename T>
-Status readKey(const nlohmann::json &json, const char *key, T &out,
-               const std::string &source) {
-  auto it = json.find(key);
-  if (it == json.end() || it->is_null())
-    return Status::success();
-  bool typeOk;
-  if constexpr (std::is_same_v<T, bool>)
-    typeOk = it->is_boolean();
-  else if constexpr (std::is_integral_v<T>)
-    typeOk = it->is_number_integer();
-  else if constexpr (std::is_floating_point_v<T>)
-    typeOk = it->is_number();
-  else
-    typeOk = it->is_string();
-  if (!typeOk)
-    return Status::error(fmt::format("{}: key '{}' has the wrong type ({})",
-                                     source, key, it->dump()));
-  out = it->get<T>();
-  return Status::success();
-}
-
-} // namespace
 
 Expected<QuantizeConfig> parseQuantizeConfigText(const std::string &text,
                                                  const std::string &source) {

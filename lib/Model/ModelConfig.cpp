@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Model/ModelConfig.h"
+#include "gptq/Support/JsonKeys.h"
 
 #include <filesystem>
 #include <fstream>
@@ -22,33 +23,6 @@ namespace gptq::model {
 using nlohmann::json;
 
 namespace {
-
-/// Reads key `key` of `object` as T into `out` when present and non-null;
-/// `required` makes absence an error.
-template <typename T>
-Status readKey(const json &object, const char *key, T &out,
-               const std::string &source, bool required = false) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) {
-    if (required)
-      return Status::error(fmt::format("{}: missing key '{}'", source, key));
-    return Status::success();
-  }
-  bool typeOk;
-  if constexpr (std::is_same_v<T, bool>)
-    typeOk = it->is_boolean();
-  else if constexpr (std::is_integral_v<T>)
-    typeOk = it->is_number_integer();
-  else if constexpr (std::is_floating_point_v<T>)
-    typeOk = it->is_number();
-  else
-    typeOk = it->is_string();
-  if (!typeOk)
-    return Status::error(fmt::format("{}: key '{}' has the wrong type ({})",
-                                     source, key, it->dump()));
-  out = it->get<T>();
-  return Status::success();
-}
 
 /// rope_theta (older writers) or rope_parameters {rope_theta, rope_type}
 /// (newer ones); the older rope_scaling object is read for its type too.
