@@ -76,10 +76,14 @@ Status AtomicFileWriter::append(const void *data, size_t size) {
   return Status::success();
 }
 
-Status AtomicFileWriter::commit() {
+Status AtomicFileWriter::commit() { return finish(true); }
+
+Status AtomicFileWriter::commitDeferred() { return finish(false); }
+
+Status AtomicFileWriter::finish(bool sync) {
   if (fd_ < 0)
     return Status::error(path_ + ": commit of a file already committed");
-  if (::fsync(fd_) != 0) {
+  if (sync && ::fsync(fd_) != 0) {
     Status status = Status::error(fmt::format("{}: fsync of {} failed: {}",
                                               path_, tempPath_, errnoText()));
     abandon();
@@ -98,6 +102,8 @@ Status AtomicFileWriter::commit() {
     ::unlink(tempPath_.c_str());
     return status;
   }
+  if (!sync)
+    return Status::success();
   // Best effort: persist the directory entry too.
   std::string::size_type slash = path_.rfind('/');
   std::string directory = slash == std::string::npos

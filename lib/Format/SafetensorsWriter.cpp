@@ -133,7 +133,8 @@ std::string SafetensorsWriter::serializeHeader() const {
   return header + json;
 }
 
-Status SafetensorsWriter::write(const std::string &path) const {
+Status SafetensorsWriter::write(const std::string &path,
+                                Durability durability) const {
   Expected<AtomicFileWriter> file = AtomicFileWriter::create(path);
   if (!file)
     return file.status();
@@ -141,7 +142,8 @@ Status SafetensorsWriter::write(const std::string &path) const {
   for (const Pending *pending : ordered())
     GPTQ_RETURN_IF_ERROR(
         file->append(pending->bytes.data(), pending->bytes.size()));
-  return file->commit();
+  return durability == Durability::Sync ? file->commit()
+                                        : file->commitDeferred();
 }
 
 } // namespace gptq::format

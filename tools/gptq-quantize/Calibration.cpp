@@ -3,6 +3,7 @@
 #include "Calibration.h"
 
 #include "gptq/Model/Perplexity.h"
+#include "gptq/Tokenizer/Tokenizer.h"
 
 #include <fmt/format.h>
 
@@ -45,17 +46,24 @@ parseTokenIds(const std::string &text, const std::string &path, int64_t vocab) {
 
 } // namespace
 
+/// The model's tokenizer; the message suggests the way around a missing or
+/// unsupported one.
+Expected<std::unique_ptr<tokenizer::Tokenizer>>
+loadCalibrationTokenizer(const std::string &modelDir) {
+  Expected<std::unique_ptr<tokenizer::Tokenizer>> loaded =
+      tokenizer::loadTokenizer(modelDir);
+  if (!loaded)
+    return Status::error(loaded.message() +
+                         "; pass token ids with --calib-format tokens");
+  return loaded;
+}
+
 Status checkCalibrationTokenizer(const model::ModelConfig &config,
                                  const std::string &format,
                                  const std::string &modelDir) {
-  if (format == "text" && config.vocabSize != 256)
-    return Status::error(fmt::format(
-        "{}: vocab_size {} is not byte-level (256): --calib-format text only "
-        "tokenizes byte-level models so far (sentencepiece tokenizer.model "
-        "and Hugging Face tokenizer.json tokenizers are not supported yet); "
-        "pass token ids with --calib-format tokens",
-        modelDir, config.vocabSize));
-  return Status::success();
+  if (format != "text")
+    return Status::success();
+  return loadCalibrationTokenizer(modelDir).status();
 }
 
 Expected<CalibrationSet> loadCalibration(const std::string &path,
@@ -63,13 +71,25 @@ Expected<CalibrationSet> loadCalibration(const std::string &path,
                                          const model::ModelConfig &config,
                                          const std::string &modelDir,
                                          int64_t nsamples, int64_t seqlen) {
-  GPTQ_RETURN_IF_ERROR(checkCalibrationTokenizer(config, format, modelDir));
   Expected<std::string> text = model::readTextFile(path);
   if (!text)
     return text.status().withContext("--calib");
   std::vector<int32_t> stream;
   if (format == "text") {
-    stream = model::byteTokens(*text);
+    Expected<std::unique_ptr<tokenizer::Tokenizer>> tokenizer =
+        loadCalibrationTokenizer(modelDir);
+    if (!tokenizer)
+      return tokenizer.status();
+    Expected<std::vector<int32_t>> ids = (*tokenizer)->encodeSequence(*text);
+    if (!ids)
+      return ids.status().withContext(path);
+    stream = ids.take();
+    for (int32_t id : stream)
+      if (id >= config.vocabSize)
+        return Status::error(fmt::format(
+            "{}: the tokenizer ({}) gave id {}, outside the model's vocab_size "
+            "{}",
+            path, (*tokenizer)->describe(), id, config.vocabSize));
   } else {
     Expected<std::vector<int32_t>> ids =
         parseTokenIds(*text, path, config.vocabSize);

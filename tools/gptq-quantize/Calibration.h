@@ -6,9 +6,11 @@
 // the result then depends on the file alone, with no seed to record, and a
 // resumed run can check it sees the same samples. N is capped by the text.
 //
-// Tokenization: byte-level models (vocab 256, token = byte) read text
-// directly; other vocabularies need pre-tokenized ids (--calib-format
-// tokens: whitespace-separated decimal ids) until a tokenizer is supported.
+// Tokenization (--calib-format text): the model's own tokenizer
+// (gptq/Tokenizer: tokenizer.json, tokenizer.model, or bytes for the
+// byte-level test models) encodes the whole file once, with BOS in front
+// when the model's tokenizer adds one, as `tokenizer(text)` does in Python.
+// --calib-format tokens reads whitespace-separated decimal ids instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +33,8 @@ struct CalibrationSet {
 };
 
 /// Fails unless `format` can be tokenized for this model (text needs a
-/// byte-level vocabulary); the message says which tokenizers are missing.
+/// tokenizer that loads from `modelDir`); the message names the file and
+/// the problem.
 Status checkCalibrationTokenizer(const model::ModelConfig &config,
                                  const std::string &format,
                                  const std::string &modelDir);

@@ -1,5 +1,4 @@
-//===- CalibrationBackend.h - Where calibration activations live -*- C++
-//-*-===//
+//===- CalibrationBackend.h - Where calibration states live ----*- C++ -*-===//
 //
 // The layer-by-layer driver (ModelCommand) is the same on every device: for
 // each layer, accumulate the Hessians of some linear inputs with the layer's
@@ -15,10 +14,13 @@
 #define GPTQ_TOOLS_QUANTIZE_CALIBRATIONBACKEND_H
 
 #include "gptq/Format/Safetensors.h"
+#include "gptq/Format/SafetensorsStream.h"
 #include "gptq/Model/LayerForward.h"
 #include "gptq/Model/ModelWeights.h"
 #include "gptq/Quant/GptqSolver.h"
 #include "gptq/Support/Status.h"
+
+#include "PhaseTimer.h"
 
 #include <map>
 #include <memory>
@@ -43,14 +45,27 @@ public:
   virtual Status advance(const model::LayerWeights &layer) = 0;
 
   /// The hidden states as tensor `name` (exact: F32 on the CPU, F16 on the
-  /// GPU), and back.
-  virtual Status saveHidden(format::SafetensorsWriter &writer,
-                            const std::string &name) = 0;
+  /// GPU), and back. The view points at the states themselves where they
+  /// are on the host (saving them costs no copy), else at a host copy that
+  /// `owner` keeps alive; either way it is valid until the next call on the
+  /// backend.
+  struct HostTensor {
+    format::TensorSource view;
+    std::shared_ptr<const void> owner;
+  };
+  virtual Expected<HostTensor> hiddenTensor(const std::string &name) = 0;
   virtual Status restoreHidden(const format::SafetensorsFile &file,
                                const std::string &name) = 0;
 
   virtual quant::GptqSolver &solver() = 0;
   virtual std::string describe() const = 0;
+
+  /// Where a backend that can time parts of hessians() on its own (the CPU
+  /// one: the Hessian accumulation inside the forward) reports them.
+  void setTimer(PhaseTimer *timer) { timer_ = timer; }
+
+protected:
+  PhaseTimer *timer_ = nullptr;
 };
 
 std::unique_ptr<CalibrationBackend>

@@ -5,11 +5,13 @@
 
 #include "gptq/Format/AtomicFile.h"
 #include "gptq/Format/Safetensors.h"
+#include "gptq/Format/ShardedCheckpoint.h"
 #include "gptq/Model/Perplexity.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -33,13 +35,6 @@ constexpr const char *kCopiedFiles[] = {"generation_config.json",
                                         "merges.txt",
                                         "added_tokens.json"};
 
-Status copyTensor(format::SafetensorsWriter &writer,
-                  const format::TensorInfo &info, format::ByteSpan bytes) {
-  return writer.addTensor(
-      info.name, info.dtype, info.shape,
-      std::vector<uint8_t>(bytes.data, bytes.data + bytes.size));
-}
-
 bool isQuantizedWeight(const std::string &name,
                        const std::set<std::string> &quantized) {
   const std::string suffix = ".weight";
@@ -49,30 +44,37 @@ bool isQuantizedWeight(const std::string &name,
   return quantized.count(name.substr(0, name.size() - suffix.size())) != 0;
 }
 
-Status writeWeights(const CheckpointOutputPlan &plan, const std::string &path) {
+/// Streams every output tensor from the mmaps where it lies (unquantized
+/// tensors from the source checkpoint in their own dtype, packed ones from
+/// the per-layer files) into `stage`, sharded by plan.maxShardBytes: only
+/// the headers are ever in memory.
+Status writeWeights(const CheckpointOutputPlan &plan,
+                    const std::string &stage) {
   Expected<format::CheckpointReader> source =
       format::CheckpointReader::open(plan.modelDir);
   if (!source)
     return source.status();
-  format::SafetensorsWriter writer;
-  writer.setMetadata("format", "pt");
+  std::vector<format::TensorSource> tensors;
   for (const std::string &name : source->tensorNames()) {
     if (isQuantizedWeight(name, plan.quantized))
       continue;
-    Expected<format::ByteSpan> bytes = source->bytes(name);
-    if (!bytes)
-      return bytes.status();
-    GPTQ_RETURN_IF_ERROR(copyTensor(writer, *source->find(name), *bytes));
+    tensors.push_back(
+        format::tensorSource(*source->fileFor(name), *source->find(name)));
   }
+  std::vector<format::SafetensorsFile> layerFiles;
   for (int64_t layer = 0; layer < plan.numLayers; ++layer) {
     Expected<format::SafetensorsFile> file =
         format::SafetensorsFile::open(partialLayerPath(plan.outDir, layer));
     if (!file)
       return file.status();
-    for (const format::TensorInfo &info : file->tensors())
-      GPTQ_RETURN_IF_ERROR(copyTensor(writer, info, file->bytes(info)));
+    layerFiles.push_back(file.take());
   }
-  return writer.write(path);
+  for (const format::SafetensorsFile &file : layerFiles)
+    for (const format::TensorInfo &info : file.tensors())
+      tensors.push_back(format::tensorSource(file, info));
+  const format::ShardPlan shards =
+      format::planShards(tensors, plan.maxShardBytes);
+  return format::writeShards(stage, shards, tensors, {{"format", "pt"}});
 }
 
 Status writeConfigs(const CheckpointOutputPlan &plan,
@@ -115,12 +117,25 @@ Status publish(const std::string &stage, const std::string &outDir) {
     fs::remove_all(stage, error); // now the old partial state
     return Status::success();
   }
-  // No exchange here: move the files one by one, config.json last.
+  // No exchange here: move the files one by one, the weights first, then
+  // the shard index, config.json last (see the header).
+  auto rank = [](const fs::path &file) {
+    const std::string name = file.filename().string();
+    if (name == "config.json")
+      return 3;
+    if (name == format::shardIndexName())
+      return 2;
+    return name.size() > 12 &&
+                   name.compare(name.size() - 12, 12, ".safetensors") == 0
+               ? 0
+               : 1;
+  };
   std::vector<fs::path> files;
   for (const fs::directory_entry &entry : fs::directory_iterator(stage, error))
-    if (entry.path().filename() != "config.json")
-      files.push_back(entry.path());
-  files.push_back(fs::path(stage) / "config.json");
+    files.push_back(entry.path());
+  std::stable_sort(
+      files.begin(), files.end(),
+      [&](const fs::path &a, const fs::path &b) { return rank(a) < rank(b); });
   for (const fs::path &file : files) {
     fs::rename(file, fs::path(outDir) / file.filename(), error);
     if (error)
@@ -147,8 +162,7 @@ Status writeQuantizedCheckpoint(const CheckpointOutputPlan &plan) {
   if (!fs::create_directory(stage, error))
     return Status::error(
         fmt::format("cannot create {}: {}", stage, error.message()));
-  Status status =
-      writeWeights(plan, (fs::path(stage) / "model.safetensors").string());
+  Status status = writeWeights(plan, stage);
   if (status.ok())
     status = writeConfigs(plan, stage);
   if (status.ok())

@@ -68,8 +68,15 @@ public:
     hooks.capture = [&](model::LinearInput input, const float *x,
                         int64_t sequences, int64_t T) {
       auto found = accumulators.find(input);
-      if (found != accumulators.end())
+      if (found != accumulators.end()) {
+        const auto start = PhaseTimer::Clock::now();
         found->second.addBatch(x, sequences, T);
+        if (timer_)
+          timer_->add(
+              "  of which Hessian",
+              std::chrono::duration<double>(PhaseTimer::Clock::now() - start)
+                  .count());
+      }
       return Status::success();
     };
     GPTQ_RETURN_IF_ERROR(forEachChunk(layer, hooks));
@@ -83,10 +90,13 @@ public:
     return forEachChunk(layer, {});
   }
 
-  Status saveHidden(format::SafetensorsWriter &writer,
-                    const std::string &name) override {
-    return writer.addFloat32(name, {sequences_ * T_, config_.hiddenSize},
-                             states_);
+  Expected<HostTensor> hiddenTensor(const std::string &name) override {
+    return HostTensor{{name,
+                       format::DType::F32,
+                       {sequences_ * T_, config_.hiddenSize},
+                       {reinterpret_cast<const uint8_t *>(states_.data()),
+                        states_.size() * sizeof(float)}},
+                      nullptr};
   }
   Status restoreHidden(const format::SafetensorsFile &file,
                        const std::string &name) override {

@@ -73,17 +73,18 @@ public:
     return forward_->run({});
   }
 
-  Status saveHidden(format::SafetensorsWriter &writer,
-                    const std::string &name) override {
+  Expected<HostTensor> hiddenTensor(const std::string &name) override {
+    // One device-to-host copy, freed once the caller has written it.
     Expected<std::vector<uint16_t>> states = forward_->hiddenStates();
     if (!states)
       return states.status();
-    std::vector<uint8_t> bytes(states->size() * sizeof(uint16_t));
-    std::copy_n(reinterpret_cast<const uint8_t *>(states->data()), bytes.size(),
-                bytes.data());
-    return writer.addTensor(name, format::DType::F16,
-                            {sequences_ * T_, config_.hiddenSize},
-                            std::move(bytes));
+    auto host = std::make_shared<std::vector<uint16_t>>(states.take());
+    return HostTensor{{name,
+                       format::DType::F16,
+                       {sequences_ * T_, config_.hiddenSize},
+                       {reinterpret_cast<const uint8_t *>(host->data()),
+                        host->size() * sizeof(uint16_t)}},
+                      host};
   }
   Status restoreHidden(const format::SafetensorsFile &file,
                        const std::string &name) override {

@@ -11,6 +11,12 @@
 // checkpoint tensors dequantize to (fp16 scales), which is what every
 // reader of the checkpoint computes.
 //
+// Host memory holds one layer: the source stays mmapped (SourceModel), the
+// layer being quantized is the only one materialized in fp32, each finished
+// layer's packed tensors go to the partial state on disk (PartialState),
+// and the checkpoint is streamed from the mmaps at the end
+// (CheckpointOutput). What remains is the calibration hidden states.
+//
 // --rtn quantizes each linear with the same quantizer and settings but no
 // GPTQ update: the solver with H = I, whose inverse-Cholesky factor is
 // diagonal, so no error is propagated. It needs no calibration data.
@@ -24,10 +30,13 @@
 #include "CheckpointOutput.h"
 #include "PackResult.h"
 #include "PartialState.h"
+#include "PhaseTimer.h"
 #include "QuantFlags.h"
+#include "SourceModel.h"
 
 #include "gptq/Format/Packing.h"
 #include "gptq/Format/Safetensors.h"
+#include "gptq/Format/ShardedCheckpoint.h"
 #include "gptq/Model/LayerForward.h"
 #include "gptq/Model/ModelWeights.h"
 #include "gptq/Quant/Quantizer.h"
@@ -90,6 +99,17 @@ CLI::App *addModelCommand(CLI::App &app, ModelCommandOptions &options) {
   cmd->add_option("--threads", options.threads, "CPU threads (0: all)");
   cmd->add_option("--stop-after-layer", options.stopAfterLayer,
                   "testing aid: stop with an error once layer N is saved");
+  cmd->add_option("--max-shard-size", options.maxShardSize,
+                  "split the weights into shards of at most this size "
+                  "(bytes, or e.g. 500MB, 2GB, 4GiB) with "
+                  "model.safetensors.index.json")
+      ->capture_default_str();
+  cmd->add_option("--save-interval", options.saveInterval,
+                  "seconds between resume records (hidden states on disk); "
+                  "0: after every layer")
+      ->capture_default_str();
+  cmd->add_flag("--timing", options.timing,
+                "print the wall time of each phase at the end");
   return cmd;
 }
 
@@ -115,31 +135,17 @@ Status checkModelFlags(const ModelCommandOptions &options) {
                          "needs no calibration forward");
   if (!options.rtn && options.calibPath.empty())
     return Status::error("--calib is required (except with --rtn)");
+  Expected<uint64_t> shardSize = format::parseShardSize(options.maxShardSize);
+  if (!shardSize)
+    return shardSize.status();
+  if (!(options.saveInterval >= 0))
+    return Status::error(
+        fmt::format("--save-interval must be zero or positive, got {}",
+                    options.saveInterval));
   return Status::success();
 }
 
 namespace {
-
-/// Every linear must be packable and divisible into groups.
-Status checkShapes(model::ModelWeights &weights,
-                   const ModelCommandOptions &options) {
-  for (model::LayerWeights &layer : weights.layers)
-    for (auto &[shortName, linear] :
-         model::layerLinears(layer, weights.config)) {
-      if (linear->quantized)
-        return Status::error(fmt::format("{}: '{}' is already GPTQ-quantized",
-                                         options.modelDir, linear->name));
-      if (options.groupSize != -1 && linear->in % options.groupSize != 0)
-        return Status::error(fmt::format(
-            "{}: in_features {} is not divisible by --group-size {}",
-            linear->name, linear->in, options.groupSize));
-      if ((linear->in * options.bits) % 32 || (linear->out * options.bits) % 32)
-        return Status::error(
-            fmt::format("{}: in/out features {}/{} cannot be packed at {} bits",
-                        linear->name, linear->in, linear->out, options.bits));
-    }
-  return Status::success();
-}
 
 /// Without --resume the output must be new (or empty); with it, it may hold
 /// only a partial state.
@@ -194,15 +200,6 @@ std::string fingerprint(const ModelCommandOptions &o,
       o.device, o.rtn);
 }
 
-std::vector<float> transpose(const std::vector<float> &values, int64_t rows,
-                             int64_t cols) {
-  std::vector<float> result(values.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      result[c * rows + r] = values[r * cols + c];
-  return result;
-}
-
 std::vector<float> identity(int64_t K) {
   std::vector<float> result(K * K, 0.0f);
   for (int64_t k = 0; k < K; ++k)
@@ -220,13 +217,14 @@ struct LayerReport {
 
 /// Quantizes every linear of `layer` and replaces its dense weights by the
 /// dequantized checkpoint weights; adds the packed tensors to `tensors`.
-Status quantizeLayer(model::LayerWeights &layer,
+Status quantizeLayer(model::LayerWeights &layer, const SourceModel &source,
                      const model::ModelConfig &config,
                      CalibrationBackend *backend, quant::GptqSolver &solver,
                      const ModelCommandOptions &options,
                      const quant::GptqOptions &solverOptions,
                      format::CheckpointFormat checkpointFormat,
-                     format::SafetensorsWriter &tensors, LayerReport &report) {
+                     format::SafetensorsWriter &tensors, LayerReport &report,
+                     PhaseTimer &timer) {
   std::vector<std::vector<model::LinearInput>> groups;
   if (options.trueSequential)
     for (model::LinearInput input : model::kAllLinearInputs)
@@ -237,6 +235,7 @@ Status quantizeLayer(model::LayerWeights &layer,
   for (const std::vector<model::LinearInput> &group : groups) {
     std::map<model::LinearInput, std::vector<float>> hessians;
     if (!options.rtn) {
+      PhaseTimer::Scope phase(timer, "calibration forward+Hessian");
       Expected<std::map<model::LinearInput, std::vector<float>>> captured =
           backend->hessians(layer, group);
       if (!captured)
@@ -247,12 +246,24 @@ Status quantizeLayer(model::LayerWeights &layer,
       for (auto &[shortName, linear] :
            model::linearsReading(layer, config, input)) {
         const int64_t K = linear->in, N = linear->out;
-        const std::vector<float> hessian =
-            options.rtn ? identity(K) : hessians[input];
-        Expected<quant::GptqResult> solved = solver.solve(
-            transpose(linear->weight, K, N), N, K, hessian, solverOptions);
+        PhaseTimer::Scope solvePhase(timer, "solve");
+        // Linears sharing an input share its Hessian: refer to it, no copy.
+        const std::vector<float> rtnHessian =
+            options.rtn ? identity(K) : std::vector<float>();
+        const std::vector<float> &hessian =
+            options.rtn ? rtnHessian : hessians[input];
+        // Each linear is solved from its original weights (later groups see
+        // earlier ones quantized only through H), so they can be read in
+        // the solver's [N][K] straight from the source.
+        Expected<std::vector<float>> weight = source.readWeight(linear->name);
+        if (!weight)
+          return weight.status();
+        Expected<quant::GptqResult> solved =
+            solver.solve(*weight, N, K, hessian, solverOptions);
+        solvePhase.stop();
         if (!solved)
           return solved.status().withContext(linear->name);
+        PhaseTimer::Scope packPhase(timer, "pack+dequantize");
         Expected<format::QuantizedLinear> packed = packResult(
             *solved, options.bits, options.groupSize, checkpointFormat);
         if (!packed)
@@ -277,6 +288,8 @@ Status quantizeLayer(model::LayerWeights &layer,
 
 Status runModelCommand(const ModelCommandOptions &options) {
   const auto start = Clock::now();
+  PhaseTimer timer;
+  PhaseTimer::Scope loadPhase(timer, "load (config, headers, calib)");
   GPTQ_RETURN_IF_ERROR(checkModelFlags(options));
   const format::CheckpointFormat checkpointFormat =
       *format::parseCheckpointFormat(options.format);
@@ -294,12 +307,14 @@ Status runModelCommand(const ModelCommandOptions &options) {
   if (!options.rtn)
     GPTQ_RETURN_IF_ERROR(checkCalibrationTokenizer(*parsed, options.calibFormat,
                                                    options.modelDir));
-  Expected<model::ModelWeights> loaded = model::loadModel(options.modelDir);
-  if (!loaded)
-    return loaded.status();
-  model::ModelWeights weights = loaded.take();
-  const model::ModelConfig &config = weights.config;
-  GPTQ_RETURN_IF_ERROR(checkShapes(weights, options));
+  // Only the headers are read here; each layer's weights are read from the
+  // mmap when its turn comes (SourceModel.h).
+  Expected<SourceModel> opened = SourceModel::open(
+      options.modelDir, *parsed, {options.bits, options.groupSize});
+  if (!opened)
+    return opened.status();
+  const SourceModel source = opened.take();
+  const model::ModelConfig &config = source.config();
 
   std::optional<CalibrationSet> calibration;
   if (!options.rtn) {
@@ -318,7 +333,9 @@ Status runModelCommand(const ModelCommandOptions &options) {
                    (long long)options.nsamples);
   }
   GPTQ_RETURN_IF_ERROR(prepareOutputDirectory(options));
+  loadPhase.stop();
 
+  PhaseTimer::Scope initPhase(timer, "backend init");
   const int64_t sequences = calibration ? calibration->sequences : 1;
   const int64_t T = calibration ? calibration->T : 1;
   std::unique_ptr<CalibrationBackend> backend;
@@ -331,20 +348,31 @@ Status runModelCommand(const ModelCommandOptions &options) {
   } else {
     backend = createCpuBackend(config, sequences, T, options.threads);
   }
+  backend->setTimer(&timer);
+  initPhase.stop();
 
   const std::string settings =
       fingerprint(options, calibration ? &*calibration : nullptr);
   const bool withHidden = !options.rtn;
+  PartialState partial(options.outDir, settings, options.saveInterval);
   int64_t firstLayer = 0;
   if (options.resume) {
-    Expected<int64_t> next = restoreProgress(
-        options.outDir, settings, backend.get(), withHidden, config.numLayers);
+    PhaseTimer::Scope phase(timer, "resume restore");
+    Expected<int64_t> next =
+        partial.restore(backend.get(), withHidden, config.numLayers);
     if (!next)
       return next.status();
     firstLayer = *next;
   }
-  if (firstLayer == 0 && withHidden)
-    GPTQ_RETURN_IF_ERROR(backend->embed(weights, calibration->tokens));
+  if (firstLayer == 0 && withHidden) {
+    PhaseTimer::Scope phase(timer, "embed");
+    std::vector<int32_t> tokens = calibration->tokens;
+    Expected<model::ModelWeights> embedding =
+        source.embedding(tokens, calibration->T);
+    if (!embedding)
+      return embedding.status();
+    GPTQ_RETURN_IF_ERROR(backend->embed(*embedding, tokens));
+  }
 
   quant::GptqOptions solverOptions;
   solverOptions.bits = options.bits;
@@ -377,23 +405,38 @@ Status runModelCommand(const ModelCommandOptions &options) {
   const auto layersStart = Clock::now();
   for (int64_t index = firstLayer; index < config.numLayers; ++index) {
     const auto layerStart = Clock::now();
-    model::LayerWeights &layer = weights.layers[index];
+    PhaseTimer::Scope loadLayerPhase(timer, "layer load (mmap -> fp32)");
+    Expected<model::LayerWeights> loadedLayer = source.loadLayer(index);
+    if (!loadedLayer)
+      return loadedLayer.status();
+    model::LayerWeights layer = loadedLayer.take();
+    loadLayerPhase.stop();
     format::SafetensorsWriter tensors;
     LayerReport report;
-    GPTQ_RETURN_IF_ERROR(
-        quantizeLayer(layer, config, backend.get(), backend->solver(), options,
-                      solverOptions, checkpointFormat, tensors, report));
+    GPTQ_RETURN_IF_ERROR(quantizeLayer(
+        layer, source, config, backend.get(), backend->solver(), options,
+        solverOptions, checkpointFormat, tensors, report, timer));
     const bool last = index + 1 == config.numLayers;
-    if (withHidden && !last)
+    if (withHidden && !last) {
+      PhaseTimer::Scope phase(timer, "forward to next layer");
       GPTQ_RETURN_IF_ERROR(backend->advance(layer));
-    GPTQ_RETURN_IF_ERROR(saveLayerProgress(options.outDir, index, tensors,
-                                           settings, backend.get(),
-                                           withHidden && !last));
-    layer = model::LayerWeights(); // only one layer's dense weights live on
+    }
+    {
+      PhaseTimer::Scope phase(timer, "layer file write");
+      GPTQ_RETURN_IF_ERROR(partial.saveLayer(index, tensors));
+    }
+    const bool stopping = index == options.stopAfterLayer && !last;
+    if (!last) {
+      PhaseTimer::Scope phase(timer, "resume record (sync+hidden)");
+      Expected<bool> recorded =
+          partial.recordProgress(index, backend.get(), withHidden, stopping);
+      if (!recorded)
+        return recorded.status();
+    }
     std::fprintf(stderr, "layer %lld/%lld: %.3f s, loss%s\n",
                  (long long)index + 1, (long long)config.numLayers,
                  secondsSince(layerStart), report.losses.c_str());
-    if (index == options.stopAfterLayer && !last)
+    if (stopping)
       return Status::error(fmt::format(
           "stopped after layer {} (--stop-after-layer); continue with "
           "--resume",
@@ -402,18 +445,14 @@ Status runModelCommand(const ModelCommandOptions &options) {
   const double layerSeconds = secondsSince(layersStart);
 
   const auto writeStart = Clock::now();
+  PhaseTimer::Scope writePhase(timer, "output write");
   CheckpointOutputPlan plan;
   plan.modelDir = options.modelDir;
   plan.outDir = options.outDir;
   plan.numLayers = config.numLayers;
-  for (int64_t index = 0; index < config.numLayers; ++index) {
-    model::LayerWeights names;
-    for (auto &[shortName, linear] : model::layerLinears(names, config))
-      plan.quantized.insert(
-          fmt::format("{}layers.{}.{}",
-                      config.isLlamaFamily() ? "model." : "model.decoder.",
-                      index, shortName));
-  }
+  plan.maxShardBytes = *format::parseShardSize(options.maxShardSize);
+  for (const std::string &prefix : source.linearPrefixes())
+    plan.quantized.insert(prefix);
   format::QuantizeConfig &qc = plan.quantizeConfig;
   qc.bits = options.bits;
   qc.groupSize = options.groupSize;
@@ -427,11 +466,14 @@ Status runModelCommand(const ModelCommandOptions &options) {
   qc.modelNameOrPath = options.modelDir;
   qc.modelFileBaseName = "model";
   GPTQ_RETURN_IF_ERROR(writeQuantizedCheckpoint(plan));
+  writePhase.stop();
 
   std::printf("quantized %lld layers in %.3f s (setup %.3f s, layers %.3f s, "
               "write %.3f s); wrote %s\n",
               (long long)config.numLayers, secondsSince(start), setupSeconds,
               layerSeconds, secondsSince(writeStart), options.outDir.c_str());
+  if (options.timing)
+    timer.print(stderr);
   return Status::success();
 }
 

@@ -35,6 +35,12 @@ struct ModelCommandOptions {
   unsigned threads = 0;
   /// Testing aid: stop (with an error) once this layer is saved.
   int64_t stopAfterLayer = -1;
+  /// Output shards of at most this much tensor data (ShardedCheckpoint.h).
+  std::string maxShardSize = "4GB";
+  /// Seconds between resume records (PartialState.h); 0: every layer.
+  double saveInterval = 60;
+  /// Print where the time went (PhaseTimer.h).
+  bool timing = false;
 };
 
 CLI::App *addModelCommand(CLI::App &app, ModelCommandOptions &options);

@@ -9,6 +9,7 @@
 
 #include "Backend.h"
 #include "Commands.h"
+#include "ModelTokenizer.h"
 #include "gptq/Model/Perplexity.h"
 
 #include <chrono>
@@ -19,16 +20,6 @@
 
 namespace gptq::run {
 
-Status checkByteLevel(const model::ModelConfig &config,
-                      const std::string &modelDir) {
-  if (config.vocabSize != 256)
-    return Status::error(fmt::format(
-        "{}: vocab_size {} is not byte-level (256); only byte-level "
-        "tokenization is supported so far",
-        modelDir, config.vocabSize));
-  return Status::success();
-}
-
 Status runPpl(const PplOptions &options) {
   model::LoadOptions load;
   load.dequantize = options.device == "cpu";
@@ -36,11 +27,20 @@ Status runPpl(const PplOptions &options) {
   if (!weights)
     return weights.status();
   const model::ModelConfig &config = weights->config;
-  GPTQ_RETURN_IF_ERROR(checkByteLevel(config, options.model));
+  Expected<std::unique_ptr<tokenizer::Tokenizer>> tokenizer =
+      loadModelTokenizer(options.model);
+  if (!tokenizer)
+    return tokenizer.status();
   Expected<std::string> text = model::readTextFile(options.text);
   if (!text)
     return text.status();
-  const std::vector<int32_t> tokens = model::byteTokens(*text);
+  // The whole file is one sequence (BOS once, in front, where the model's
+  // tokenizer adds one), cut into windows below.
+  Expected<std::vector<int32_t>> encoded =
+      tokenizeForModel(**tokenizer, config, *text, options.text);
+  if (!encoded)
+    return encoded.status();
+  const std::vector<int32_t> tokens = encoded.take();
   if (options.window < 2)
     return Status::error(
         fmt::format("--window {} must be at least 2", options.window));

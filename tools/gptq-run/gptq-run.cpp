@@ -23,7 +23,10 @@ int main(int argc, char **argv) {
   CLI::App *pplCmd = app.add_subcommand(
       "ppl", "perplexity on non-overlapping windows of a text file");
   pplCmd->add_option("--model", ppl.model, "model directory")->required();
-  pplCmd->add_option("--text", ppl.text, "text file (bytes)")->required();
+  pplCmd
+      ->add_option("--text", ppl.text,
+                   "text file (tokenized by the model's tokenizer)")
+      ->required();
   pplCmd->add_option("--window", ppl.window, "window length in tokens")
       ->capture_default_str();
   pplCmd->add_option("--max-windows", ppl.maxWindows, "0: all windows")

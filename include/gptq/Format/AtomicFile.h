@@ -18,6 +18,12 @@
 
 namespace gptq::format {
 
+/// When the data must be on disk. Deferred still writes a temporary file
+/// and renames it (readers never see a partial file) but skips the fsyncs,
+/// so that a caller writing many files can make them durable together with
+/// syncFiles() (SafetensorsStream.h) before it records that they exist.
+enum class Durability { Sync, Deferred };
+
 /// Streams a file under a temporary name; commit() makes it appear under its
 /// final name. Destroying an uncommitted writer removes the temporary file.
 class AtomicFileWriter {
@@ -37,6 +43,11 @@ public:
   /// fsync, close, rename over the target. On failure the temporary file is
   /// removed and the target is left as it was.
   Status commit();
+  /// close and rename without any fsync: readers still never see a partial
+  /// file, but after a power loss the file may be empty or gone. For files
+  /// the caller makes durable later in one batch (syncFiles in
+  /// SafetensorsStream.h) before anything refers to them.
+  Status commitDeferred();
 
   const std::string &path() const { return path_; }
   const std::string &tempPath() const { return tempPath_; }
@@ -45,6 +56,7 @@ private:
   AtomicFileWriter(std::string path, std::string tempPath, int fd)
       : path_(std::move(path)), tempPath_(std::move(tempPath)), fd_(fd) {}
   void abandon();
+  Status finish(bool sync);
 
   std::string path_, tempPath_;
   int fd_ = -1;

@@ -17,6 +17,7 @@
 #ifndef GPTQ_FORMAT_SAFETENSORS_H
 #define GPTQ_FORMAT_SAFETENSORS_H
 
+#include "gptq/Format/AtomicFile.h"
 #include "gptq/Format/DType.h"
 #include "gptq/Support/Status.h"
 
@@ -122,7 +123,8 @@ public:
   /// follows it in the file.
   std::string serializeHeader() const;
   /// Writes atomically (AtomicFile.h): the old file survives any failure.
-  Status write(const std::string &path) const;
+  Status write(const std::string &path,
+               Durability durability = Durability::Sync) const;
 
 private:
   struct Pending {

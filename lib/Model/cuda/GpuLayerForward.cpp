@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace gptq::model {
 
@@ -35,7 +36,29 @@ constexpr cudaStream_t kStream = nullptr;
 struct LayerLinear {
   int64_t in = 0, out = 0;
   half_t *weight = nullptr, *bias = nullptr;
+  /// Fingerprint of the host weights last uploaded: gptq-quantize reloads a
+  /// layer once per true-sequential group with only that group's linears
+  /// changed, and converting and copying the others again cost more than
+  /// hashing them.
+  uint64_t uploadedWeight = 0, uploadedBias = 0;
 };
+
+/// A 64-bit fingerprint of `values` (FNV-1a over 64-bit words; collisions
+/// between a layer's successive weights are not a practical concern).
+uint64_t fingerprint(const std::vector<float> &values) {
+  uint64_t hash = 0xcbf29ce484222325ull ^ values.size();
+  const auto *bytes = reinterpret_cast<const unsigned char *>(values.data());
+  const size_t size = values.size() * sizeof(float);
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    hash = (hash ^ word) * 0x100000001b3ull;
+  }
+  for (; i < size; ++i)
+    hash = (hash ^ bytes[i]) * 0x100000001b3ull;
+  return hash;
+}
 
 class GpuLayerForwardImpl final : public GpuLayerForward {
 public:
@@ -161,9 +184,18 @@ Status GpuLayerForwardImpl::uploadLinear(const Linear &linear,
     return Status::error(linear.name + ": shape differs from earlier layers");
   target.in = linear.in;
   target.out = linear.out;
-  GPTQ_RETURN_IF_ERROR(uploadHalf(linear.weight, target.weight));
-  if (!linear.bias.empty())
-    GPTQ_RETURN_IF_ERROR(uploadHalf(linear.bias, target.bias));
+  const uint64_t weightPrint = fingerprint(linear.weight);
+  if (!target.weight || weightPrint != target.uploadedWeight) {
+    GPTQ_RETURN_IF_ERROR(uploadHalf(linear.weight, target.weight));
+    target.uploadedWeight = weightPrint;
+  }
+  if (!linear.bias.empty()) {
+    const uint64_t biasPrint = fingerprint(linear.bias);
+    if (!target.bias || biasPrint != target.uploadedBias) {
+      GPTQ_RETURN_IF_ERROR(uploadHalf(linear.bias, target.bias));
+      target.uploadedBias = biasPrint;
+    }
+  }
   return Status::success();
 }
 
