@@ -28,51 +28,51 @@ static int64_t largestDivisor(int64_t extent,
 
 int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
 
-/// Decode and small batches (M <= 64): the weight is read once (per 16 or
-/// 32 rows) and used by few rows, so the kernel is a weight stream (see
-/// runtime/device/qmm/stream.cuh). Each CTA's 4 warps split K; each warp
-/// keeps `stages - 1` steps of weights in flight through a cp.async ring.
+/// Decode and small batches (M <= 64): the weight is read once (per 8, 16
+/// or 32 rows) and used by few rows, so the kernel is a weight stream (see
+/// runtime/device/qmm/stream.cuh): each CTA's warps split K and each lane
+/// loads its weights into registers `stages - 1` steps ahead. The choices
+/// below were measured on the H100 (scratch sweeps of 2026-11-26, memset
+/// L2 flush, against cuBLAS in the same run):
+///  - M = 1: 8-row tiles (one mma n8 tile, no wasted rows); 32 columns
+///    (4-bit 70B gate-up 112 us against 117 with 64; 2-bit measured faster
+///    with 64: 86 vs 91 us); two register buffers.
+///  - M = 16: 16-row tiles of 32 columns; 16 values per lane and three
+///    buffers, except on small grids (below).
+///  - Grids of at most two CTAs per SM get 8 warps instead of 4 (7B.o,
+///    M = 1: 11.2 vs 12.4 us; 7B.down 19.3 vs 24.0 us) and, at M = 16,
+///    32 values per lane with two buffers (7B.o 15.2 vs 19.3 us).
+///  - M = 64: 32-row tiles, 16 values per lane, two buffers: still slower
+///    than cuBLAS (0.6x); it awaits tensor-core tiles that reuse weights
+///    across more rows.
 static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   constexpr int64_t kSms = 132; // H100 SXM; A100 has 108, same order
   TileConfig config;
   config.strategy = Strategy::Stream;
-  config.blockM = bucket <= 16 ? 16 : 32;
-  // 64 columns halve the x traffic per weight byte (it matters at M = 16),
-  // but only where that still leaves two CTAs for every SM. At M = 1 with
-  // 4- and 8-bit codes 32 columns measured faster (H100, 70B gate-up:
-  // 4-bit 161 -> 148 us with 2 ring slots, 8-bit 309 -> 273 us); 2-bit
-  // measured faster with 64 (103 vs 120 us), 3-bit was not measured.
-  const bool narrowDecode = bucket == 1 && (shape.bits == 4 || shape.bits == 8);
-  config.blockN = !narrowDecode && shape.outFeatures % 64 == 0 &&
-                          shape.outFeatures / 64 >= 2 * kSms
-                      ? 64
-                      : 32;
-  config.warps = 4;
-  // Units per lane per step: as many as keep a lane's step within 32 values
-  // (one quantization group; x in registers is then at most 32 registers
-  // per 16 rows) and within four 16-byte weight copies.
+  config.blockM = bucket == 1 ? 8 : bucket <= 16 ? 16 : 32;
+  const bool wideDecode = bucket == 1 && shape.bits == 2 &&
+                          shape.outFeatures % 64 == 0 &&
+                          shape.outFeatures / 64 >= 2 * kSms;
+  config.blockN = wideDecode ? 64 : 32;
+  const bool smallGrid =
+      bucket <= 16 && shape.outFeatures / config.blockN <= 2 * kSms;
+  config.warps = smallGrid ? 8 : 4;
+  // Units per lane per step: at most 32 values (16 for M > 1 on grids that
+  // fill the GPU, which leaves registers for a third buffer), at most four
+  // 16-byte loads, and where it can, a step inside one quantization group,
+  // so that scales apply after the mma.
   const int64_t unitValues = streamUnitValues(shape.bits);
   const int64_t unitWords = shape.bits == 3 ? 3 : 1;
   const int64_t vectors = config.blockN / 32;
-  const int64_t maxLaneValues = config.blockM == 16 ? 32 : 16;
+  const int64_t maxLaneValues = bucket == 1 || smallGrid ? 32 : 16;
   int64_t units = 4;
   while (units > 1 && (units * unitValues > maxLaneValues ||
-                       units * vectors * unitWords > 4))
+                       units * vectors * unitWords > 4 ||
+                       (shape.groupSize > 0 &&
+                        shape.groupSize % (4 * units * unitValues) != 0)))
     units /= 2;
   config.blockK = 4 * units * unitValues;
-  // Ring depth: as many slots as fit 40 KB of static shared memory (each
-  // slot holds, per lane, the weight vectors and one scale/zero vector per
-  // column vector), at most 6.
-  const int64_t slotBytes = 32 * 16 * (units * unitWords * vectors + vectors);
-  config.stages = std::min<int64_t>(6, 40960 / (config.warps * slotBytes));
-  // 4-bit decode over many CTAs (at least 8 per SM, so SMs stay full
-  // without a deep ring) measured faster with 2 slots than 4 (148 vs
-  // 163 us, 70B gate-up, same occupancy; likely because the smaller ring
-  // leaves more of the SM's L1 to x). Smaller grids were measured only
-  // with 4.
-  if (bucket == 1 && shape.bits == 4 &&
-      shape.outFeatures / config.blockN >= 8 * kSms)
-    config.stages = 2;
+  config.stages = bucket == 16 && !smallGrid ? 3 : 2;
   return config;
 }
 

@@ -17,6 +17,7 @@ config.environment["PATH"] = os.pathsep.join(
     [
         config.gptq_tools_dir,
         os.path.join(config.gptq_binary_dir, "tools", "gptq-quantize"),
+        os.path.join(config.gptq_binary_dir, "tools", "gptq-tune"),
         config.llvm_tools_dir,
         config.environment.get("PATH", ""),
     ]

@@ -9,9 +9,18 @@ using namespace mlir;
 
 void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
                                          const std::string &arch) {
+  buildLowerToCudaPipeline(pm, arch, /*autotuneCachePath=*/"");
+}
+
+void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
+                                         const std::string &arch,
+                                         const std::string &autotuneCachePath,
+                                         const std::string &gpuName) {
   pm.addPass(createQMMFuseDequantMatmul());
   QMMSelectTileOptions selectOptions;
   selectOptions.arch = arch;
+  selectOptions.autotuneCache = autotuneCachePath;
+  selectOptions.gpuName = gpuName;
   pm.addPass(createQMMSelectTile(selectOptions));
   pm.addPass(createQMMTile());
   pm.addPass(createConvertQMMToCUDA());
@@ -22,6 +31,15 @@ struct LowerToCudaOptions : PassPipelineOptions<LowerToCudaOptions> {
   Option<std::string> arch{*this, "arch",
                            llvm::cl::desc("Target GPU architecture"),
                            llvm::cl::init("sm_90a")};
+  Option<std::string> autotuneCache{
+      *this, "autotune-cache",
+      llvm::cl::desc("Autotune cache (gptq-tune's JSON) to take tiles from"),
+      llvm::cl::init("")};
+  Option<std::string> gpuName{
+      *this, "gpu-name",
+      llvm::cl::desc("Use only cache entries of this GPU (default: any GPU "
+                     "of the architecture)"),
+      llvm::cl::init("")};
 };
 } // namespace
 
@@ -30,6 +48,7 @@ void mlir::qmm::registerLowerToCudaPipeline() {
       "qmm-lower-to-cuda",
       "Lower qmm.matmul to CUDA C++: fuse, select tiles, tile, emit",
       [](OpPassManager &pm, const LowerToCudaOptions &options) {
-        buildLowerToCudaPipeline(pm, options.arch);
+        buildLowerToCudaPipeline(pm, options.arch, options.autotuneCache,
+                                 options.gpuName);
       });
 }

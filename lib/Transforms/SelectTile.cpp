@@ -1,9 +1,19 @@
 //===- SelectTile.cpp - choose a tile configuration per qmm.matmul --------===//
+//
+// The tile of a qmm.matmul comes from the autotune cache when it has an
+// entry for the op's GPU, layout, shape and M bucket, else from the default
+// heuristics (autotune/DefaultConfigs.cpp). The cache is advice: whatever is
+// wrong with it becomes a warning and the defaults apply.
+//
+//===----------------------------------------------------------------------===//
 
+#include "gptq/Autotune/AutotuneCache.h"
 #include "gptq/Autotune/DefaultConfigs.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+
+#include <optional>
 
 namespace mlir::qmm {
 #define GEN_PASS_DEF_QMMSELECTTILE
@@ -15,12 +25,41 @@ using namespace mlir::qmm;
 
 namespace {
 
+/// The cache key of `op`'s weight layout and activation type.
+gptq::autotune::LayoutKey layoutKey(MatmulOp op) {
+  LayoutAttr layout = op.getLayout();
+  gptq::autotune::LayoutKey key;
+  key.bits = layout.getBits();
+  key.groupSize = layout.getGroupSize();
+  key.actOrder = layout.getActOrder();
+  key.sym = layout.getSym();
+  key.format = stringifyCheckpointFormat(layout.getFormat()).str();
+  key.dtype = op.getX().getType().getElementType().isBF16() ? "bf16" : "f16";
+  return key;
+}
+
 struct QMMSelectTilePass
     : mlir::qmm::impl::QMMSelectTileBase<QMMSelectTilePass> {
   using QMMSelectTileBase::QMMSelectTileBase;
 
   void runOnOperation() override {
-    WalkResult result = getOperation().walk([&](MatmulOp op) {
+    ModuleOp module = getOperation();
+    // Read per run rather than once per pass instance: the file may change
+    // between runs (gptq-tune writing it), and it is small.
+    std::optional<gptq::autotune::AutotuneCache> cache;
+    if (!autotuneCache.empty()) {
+      gptq::autotune::GpuSelector selector;
+      selector.name = gpuName;
+      selector.arch = arch;
+      selector.driverVersion = driver;
+      gptq::autotune::AutotuneCacheLoad loaded =
+          gptq::autotune::AutotuneCache::load(autotuneCache, selector);
+      for (const std::string &warning : loaded.warnings)
+        emitWarning(module.getLoc()) << warning;
+      cache = std::move(loaded.cache);
+    }
+
+    WalkResult result = module.walk([&](MatmulOp op) {
       if (op.getTileAttr())
         return WalkResult::advance();
       RankedTensorType xType = op.getX().getType();
@@ -31,23 +70,31 @@ struct QMMSelectTilePass
       shape.inFeatures = xType.getDimSize(1);
       shape.outFeatures = resultType.getDimSize(1);
       shape.bits = op.getLayout().getBits();
+      shape.groupSize = op.getLayout().getGroupSize();
       if (ShapedType::isDynamic(shape.inFeatures) ||
           ShapedType::isDynamic(shape.outFeatures)) {
         op.emitOpError() << "needs static K and N to select a kernel tile";
         return WalkResult::interrupt();
       }
+      // The default also checks K and N, so a shape the generator cannot
+      // handle fails the same way with or without a cache.
       auto config = gptq::autotune::defaultTileConfig(arch, shape);
       if (!config) {
         op.emitOpError() << "cannot be tiled: " << config.message();
         return WalkResult::interrupt();
       }
+      gptq::autotune::TileConfig chosen = *config;
+      if (cache)
+        if (std::optional<gptq::autotune::TileConfig> tuned = cache->lookup(
+                layoutKey(op), shape.inFeatures, shape.outFeatures, shape.rows))
+          chosen = *tuned;
       KernelStrategy strategy =
-          config->strategy == gptq::autotune::Strategy::Stream
+          chosen.strategy == gptq::autotune::Strategy::Stream
               ? KernelStrategy::stream
               : KernelStrategy::mma;
-      op.setTileAttr(TileAttr::get(&getContext(), strategy, config->blockM,
-                                   config->blockN, config->blockK,
-                                   config->warps, config->stages));
+      op.setTileAttr(TileAttr::get(&getContext(), strategy, chosen.blockM,
+                                   chosen.blockN, chosen.blockK, chosen.warps,
+                                   chosen.stages));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -178,51 +179,28 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
   gpu::ReturnOp::create(builder, loc);
 }
 
-/// The stream building block's static requirements, checked here so that a
-/// bad hand-written tile fails with a message instead of in NVRTC.
-LogicalResult verifyStreamTile(MatmulOp op, TileAttr tile, int64_t K,
-                               int64_t N) {
-  const int64_t bits = op.getLayout().getBits();
-  const int64_t unitValues = bits == 3 ? 32 : 32 / bits;
-  if (tile.getBlockM() != 16 && tile.getBlockM() != 32)
-    return op.emitOpError()
-           << "stream tiles need block_m = 16 or 32, got " << tile.getBlockM();
-  if (tile.getBlockN() != 32 && tile.getBlockN() != 64)
-    return op.emitOpError()
-           << "stream tiles need block_n = 32 or 64, got " << tile.getBlockN();
-  if (N % tile.getBlockN() != 0)
-    return op.emitOpError()
-           << "N = " << N
-           << " must be a multiple of block_n = " << tile.getBlockN();
-  if (K % 32 != 0)
-    return op.emitOpError() << "K = " << K << " must be a multiple of 32";
-  const int64_t laneValues = tile.getBlockK() / 4;
-  if (tile.getBlockK() % (4 * unitValues) != 0 || laneValues > 32)
-    return op.emitOpError()
-           << "stream tiles need block_k = 4 lanes x a whole number of "
-           << unitValues << "-value units for " << bits
-           << "-bit codes, at most 128, got " << tile.getBlockK();
-  if (tile.getStages() < 2)
-    return op.emitOpError()
-           << "stream tiles need stages >= 2 (a ring slot in use and one "
-              "filling), got "
-           << tile.getStages();
-  // Static shared memory: each warp's ring (per slot and lane, the weight
-  // vectors plus one scale/zero vector per column vector) and the fp32
-  // partial sums of the output tile.
-  const int64_t unitWords = bits == 3 ? 3 : 1;
-  const int64_t vectors = tile.getBlockN() / 32;
-  const int64_t units = laneValues / unitValues;
-  const int64_t items = units * unitWords * vectors +
-                        (op.getLayout().getActOrder() ? 0 : vectors);
-  const int64_t sharedBytes =
-      tile.getWarps() * tile.getStages() * items * 32 * 16 +
-      tile.getBlockM() * tile.getBlockN() * 4;
-  if (sharedBytes > 48 * 1024)
-    return op.emitOpError()
-           << "stream tile needs " << sharedBytes
-           << " bytes of shared memory, over the 48 KB static limit; use "
-              "fewer stages or warps";
+/// The layout- and shape-dependent tile rules (autotune/TileLegality.cpp,
+/// shared with the autotune cache and gptq-tune), checked here so that a bad
+/// hand-written tile fails with a message instead of in NVRTC.
+LogicalResult verifyTileForShape(MatmulOp op, TileAttr tile, int64_t K,
+                                 int64_t N) {
+  gptq::autotune::TileConfig config;
+  config.strategy = tile.getStrategy() == KernelStrategy::stream
+                        ? gptq::autotune::Strategy::Stream
+                        : gptq::autotune::Strategy::Mma;
+  config.blockM = tile.getBlockM();
+  config.blockN = tile.getBlockN();
+  config.blockK = tile.getBlockK();
+  config.warps = tile.getWarps();
+  config.stages = tile.getStages();
+  gptq::autotune::TileProblem problem;
+  problem.bits = op.getLayout().getBits();
+  problem.actOrder = op.getLayout().getActOrder();
+  problem.inFeatures = K;
+  problem.outFeatures = N;
+  gptq::Status status = gptq::autotune::checkTileForProblem(config, problem);
+  if (!status.ok())
+    return op.emitOpError() << status.message();
   return success();
 }
 
@@ -245,17 +223,8 @@ struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
         op.emitOpError() << "needs static K and N to generate a kernel";
         return signalPassFailure();
       }
-      TileAttr tile = op.getTileAttr();
-      if (tile.getStrategy() == KernelStrategy::stream) {
-        if (failed(verifyStreamTile(op, tile, K, N)))
-          return signalPassFailure();
-      } else if (K % tile.getBlockK() != 0 || N % tile.getBlockN() != 0) {
-        op.emitOpError() << "K = " << K << " and N = " << N
-                         << " must be multiples of block_k = "
-                         << tile.getBlockK()
-                         << " and block_n = " << tile.getBlockN();
+      if (failed(verifyTileForShape(op, op.getTileAttr(), K, N)))
         return signalPassFailure();
-      }
       std::string name = kernelName(op, K, N);
       if (!kernelModule.lookupSymbol(name))
         buildKernel(op, kernelModule, name, K, N);

@@ -3,11 +3,12 @@
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Unknown M is treated as decode: the stream strategy, 32-column blocks
-// (N / 64 = 64 CTAs would leave SMs idle), 4 units of 8 codes per lane and
-// step (block_k = 4 lanes x 32), a 4-slot cp.async ring per warp (40 KB).
+// Unknown M falls in the 16-row bucket: the stream strategy, 32-column
+// blocks; N / 32 = 128 CTAs is a small grid (at most two per SM), so 8 warps
+// split K, with 4 units of 8 codes per lane and step (block_k = 4 lanes x
+// 32) and two register buffers.
 // CHECK-LABEL: func.func @decode
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
 func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<?x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<?x4096xf16>
   return %y : tensor<?x4096xf16>
@@ -17,14 +18,15 @@ func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// M = 1 and M = 16 are decode too; M = 17 falls in the 64 bucket: still a
-// stream, with 32-row blocks and 16 codes per lane and step (x registers).
+// M = 1 gets 8-row blocks (one mma n8 tile); M = 16 is the 16-row bucket;
+// M = 17 falls in the 64 bucket: still a stream, with 32-row blocks and 16
+// codes per lane and step (x registers), 4 warps whatever the grid.
 // CHECK-LABEL: func.func @m1
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @m16
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @m17
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 6>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 2>
 func.func @m1(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
   return %y : tensor<1x4096xf16>
@@ -42,11 +44,10 @@ func.func @m17(%x: tensor<17x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<3
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Wide N (two CTAs per SM even at 64 columns): 64-column blocks halve the
-// activation traffic per weight byte; two column vectors per lane leave room
-// for two units per step.
+// Wide N (more than two CTAs per SM): 4 warps, 16 codes per lane and step
+// and three register buffers at 16 rows.
 // CHECK-LABEL: func.func @decode_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 4, stages = 3>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 3>
 func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<?x17408xf16>
   return %y : tensor<?x17408xf16>
@@ -55,16 +56,16 @@ func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: 
 // -----
 
 // Other bit widths: a lane's step stays within 32 codes (2 bits: 2 units of
-// 16; 3 bits: 1 unit of 32 in 3 words) and 4 weight loads (8 bits: 4 units
-// of 4 at 32 columns, 2 at 64); smaller ring slots make deeper rings.
+// 16; 3 bits: 1 unit of 32 in 3 words; 8 bits: 4 units of 4) on small
+// grids, 16 on wide ones (8 bits: 4 units of 4 again).
 // CHECK-LABEL: func.func @w2
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 6>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @w3
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 5>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @w8
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @w8_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 32, warps = 4, stages = 3>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 3>
 func.func @w2(%x: tensor<?x256xf16>, %qw: tensor<16x256xi32>, %qz: tensor<2x16xi32>, %s: tensor<2x256xf16>) -> tensor<?x256xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<?x256xf16>, tensor<16x256xi32>, tensor<2x16xi32>, tensor<2x256xf16>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
@@ -84,17 +85,17 @@ func.func @w8_wide(%x: tensor<16x256xf16>, %qw: tensor<64x17408xi32>, %qz: tenso
 
 // -----
 
-// M = 1 with 4- and 8-bit codes keeps 32-column blocks even where N is wide
-// (measured faster); 4 bits over at least 8 CTAs per SM use a 2-slot ring.
-// 2 bits keep 64 columns at any M.
+// M = 1 on wide N: 8-row blocks, 4 warps, two register buffers; 2-bit
+// codes take 64 columns where that still gives two CTAs per SM (measured
+// faster), the others 32.
 // CHECK-LABEL: func.func @m1_w4_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w4_gateup
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w8_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 4>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w2_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 3>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 64, block_k = 128, warps = 4, stages = 2>
 func.func @m1_w4_wide(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<1x17408xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<1x17408xf16>
   return %y : tensor<1x17408xf16>
@@ -128,10 +129,11 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 #l = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = true, format = gptq_v1>
 
-// N = 96 is not a multiple of 64: 32-column blocks; K = 96 is not a
-// multiple of block_k (the stream's last step is partial).
+// N = 96: 32-column blocks; group size 32 keeps a step inside one group
+// (block_k = 32, so that scales apply after the mma), which also makes
+// K = 96 a whole number of steps.
 // CHECK-LABEL: func.func @narrow
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 6>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 32, warps = 4, stages = 2>
 func.func @narrow(%x: tensor<40x96xf16>, %qw: tensor<12x96xi32>, %qz: tensor<3x12xi32>, %s: tensor<3x96xf16>) -> tensor<40x96xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<40x96xf16>, tensor<12x96xi32>, tensor<3x12xi32>, tensor<3x96xf16>) -> tensor<40x96xf16>
   return %y : tensor<40x96xf16>

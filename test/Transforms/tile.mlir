@@ -106,7 +106,7 @@ func.func @stream(%x: tensor<?x96xbf16>, %qw: tensor<9x32xi32>, %qz: tensor<3x3x
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
 func.func @stream_bad_block_m(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
-  // expected-error @+1 {{stream tiles need block_m = 16 or 32, got 48}}
+  // expected-error @+1 {{stream tiles need block_m = 8, 16 or 32, got 48}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 48, block_n = 64, block_k = 128, warps = 4, stages = 2>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
   return %y : tensor<?x64xf16>
 }
@@ -126,7 +126,7 @@ func.func @stream_bad_block_k(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
 func.func @stream_bad_stages(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
-  // expected-error @+1 {{stream tiles need stages >= 2 (a ring slot in use and one filling), got 1}}
+  // expected-error @+1 {{stream tiles need stages = 2, 3 or 4 (register buffers: one in use, the others loading), got 1}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 1>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
   return %y : tensor<?x64xf16>
 }
@@ -135,8 +135,8 @@ func.func @stream_bad_stages(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz:
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-func.func @stream_too_much_shared(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
-  // expected-error @+1 {{stream tile needs 53248 bytes of shared memory, over the 48 KB static limit; use fewer stages or warps}}
+func.func @stream_too_many_buffers(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{stream tiles need stages = 2, 3 or 4 (register buffers: one in use, the others loading), got 5}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 5>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
   return %y : tensor<?x64xf16>
 }

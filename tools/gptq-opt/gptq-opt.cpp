@@ -65,6 +65,19 @@ cl::opt<bool> printSummary(
     cl::desc("Print one line per kernel and architecture: registers, shared "
              "memory, spills (compiles a cubin with NVRTC)"),
     cl::init(false));
+cl::opt<std::string> autotuneCache(
+    "autotune-cache",
+    cl::desc("Autotune cache written by gptq-tune: --emit=cuda|ptx|manifest "
+             "take each qmm.matmul's tile from it when it has an entry for "
+             "the architecture, else the defaults (with --emit=mlir, pass "
+             "-qmm-select-tile=\"autotune-cache=PATH\" instead)"),
+    cl::value_desc("path"), cl::init(""));
+cl::opt<std::string> autotuneGpu(
+    "autotune-gpu",
+    cl::desc("With --autotune-cache: use only entries measured on this GPU "
+             "(its CUDA name, e.g. 'NVIDIA H100 80GB HBM3'); default: any "
+             "GPU of the architecture"),
+    cl::value_desc("name"), cl::init(""));
 cl::opt<bool> splitInputFile(
     "split-input-file",
     cl::desc("Process each chunk between '// -----' markers on its own"),
@@ -159,7 +172,7 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
   };
   if (failed(passes.addToPipeline(pm, errorHandler)))
     return failure();
-  qmm::buildLowerToCudaPipeline(pm, arch);
+  qmm::buildLowerToCudaPipeline(pm, arch, autotuneCache, autotuneGpu);
   if (failed(pm.run(*lowered)))
     return failure();
   if (emitKind == EmitKind::Manifest) {

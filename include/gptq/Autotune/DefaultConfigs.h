@@ -1,4 +1,5 @@
-//===- DefaultConfigs.h - tile configurations without a tuning cache -*- C++ -*-===//
+//===- DefaultConfigs.h - tile configurations without a tuning cache -*- C++
+//-*-===//
 //
 // The configuration a kernel gets when no autotune cache entry exists for its
 // GPU, layout, shape and M bucket. Plain C++ (no MLIR) so the runtime can
@@ -37,6 +38,9 @@ struct ProblemShape {
   int64_t inFeatures = 0;  // K
   int64_t outFeatures = 0; // N
   int bits = 4;
+  /// Input channels per quantization group; -1 when one group spans K.
+  /// Stream tiles whose step fits in a group apply scales after the mma.
+  int64_t groupSize = -1;
 };
 
 /// Input channels in one packed unit of the stream strategy: one word of

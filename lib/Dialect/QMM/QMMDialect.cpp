@@ -2,6 +2,8 @@
 
 #include "gptq/Dialect/QMM/QMMDialect.h"
 
+#include "gptq/Autotune/TileLegality.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -56,21 +58,20 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                KernelStrategy strategy, int64_t blockM,
                                int64_t blockN, int64_t blockK, int64_t warps,
                                int64_t stages) {
-  if (warps != 1 && warps != 2 && warps != 4 && warps != 8)
-    return emitError() << "warps must be 1, 2, 4 or 8, got " << warps;
-  // mma.sync m16n8k16: rows in 16s, each warp owns block_n / warps columns
-  // in 8s; block_k in 32s so every bit width unpacks whole int32 words.
-  if (blockM <= 0 || blockM % 16 != 0)
-    return emitError() << "block_m must be a positive multiple of 16, got "
-                       << blockM;
-  if (blockN <= 0 || blockN % (8 * warps) != 0)
-    return emitError() << "block_n must be a positive multiple of 8 * warps = "
-                       << 8 * warps << ", got " << blockN;
-  if (blockK <= 0 || blockK % 32 != 0)
-    return emitError() << "block_k must be a positive multiple of 32, got "
-                       << blockK;
-  if (stages < 1)
-    return emitError() << "stages must be at least 1, got " << stages;
+  // The rules live in autotune/TileLegality.cpp, shared with the autotune
+  // cache and gptq-tune, so that a tile they accept always verifies here.
+  gptq::autotune::TileConfig config;
+  config.strategy = strategy == KernelStrategy::stream
+                        ? gptq::autotune::Strategy::Stream
+                        : gptq::autotune::Strategy::Mma;
+  config.blockM = blockM;
+  config.blockN = blockN;
+  config.blockK = blockK;
+  config.warps = warps;
+  config.stages = stages;
+  gptq::Status status = gptq::autotune::checkTileFields(config);
+  if (!status.ok())
+    return emitError() << status.message();
   return success();
 }
 
@@ -78,8 +79,9 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 // Types: `<RxCxT>`
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyTileShape(function_ref<InFlightDiagnostic()> emitError,
-                                     ArrayRef<int64_t> shape) {
+static LogicalResult
+verifyTileShape(function_ref<InFlightDiagnostic()> emitError,
+                ArrayRef<int64_t> shape) {
   if (shape.size() != 2)
     return emitError() << "tiles are 2-D, got rank " << shape.size();
   for (int64_t dim : shape)
@@ -117,7 +119,8 @@ template <typename TileT> static Type parseTileType(AsmParser &parser) {
       parser.getContext(), shape, elementType);
 }
 
-template <typename TileT> static void printTileType(AsmPrinter &printer, TileT type) {
+template <typename TileT>
+static void printTileType(AsmPrinter &printer, TileT type) {
   printer << '<';
   for (int64_t dim : type.getShape())
     printer << dim << 'x';

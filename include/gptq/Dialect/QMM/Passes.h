@@ -32,6 +32,13 @@ constexpr llvm::StringLiteral kParamAttrName = "qmm.param";
 /// qmm-fuse-dequant-matmul, qmm-select-tile, qmm-tile, convert-qmm-to-cuda.
 void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch);
 
+/// The same, with qmm-select-tile taking tiles from the autotune cache at
+/// `autotuneCachePath` (empty: defaults only), restricted to entries of the
+/// GPU named `gpuName` when that is not empty (else any GPU of `arch`).
+void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch,
+                              const std::string &autotuneCachePath,
+                              const std::string &gpuName = "");
+
 /// Registers buildLowerToCudaPipeline as the pipeline `qmm-lower-to-cuda`.
 void registerLowerToCudaPipeline();
 

@@ -1,0 +1,119 @@
+//===- TileLegality.cpp - tiles the code generator accepts ---------------===//
+
+#include "gptq/Autotune/TileLegality.h"
+
+#include <fmt/format.h>
+
+namespace gptq::autotune {
+
+Status checkTileFields(const TileConfig &config) {
+  if (config.warps != 1 && config.warps != 2 && config.warps != 4 &&
+      config.warps != 8)
+    return Status::error(
+        fmt::format("warps must be 1, 2, 4 or 8, got {}", config.warps));
+  // mma.sync m16n8k16: mma tiles take rows in 16s and each warp owns
+  // block_n / warps columns in 8s; stream tiles put x rows on the n8 side
+  // (rows in 8s) and split K, not N, across warps. block_k in 32s so every
+  // bit width unpacks whole int32 words.
+  const bool stream = config.strategy == Strategy::Stream;
+  const int64_t rowQuantum = stream ? 8 : 16;
+  if (config.blockM <= 0 || config.blockM % rowQuantum != 0)
+    return Status::error(fmt::format("block_m must be a positive multiple of "
+                                     "{}, got {}",
+                                     rowQuantum, config.blockM));
+  const int64_t columnQuantum = stream ? 32 : 8 * config.warps;
+  if (config.blockN <= 0 || config.blockN % columnQuantum != 0)
+    return Status::error(fmt::format(
+        stream
+            ? "block_n must be a positive multiple of {}, got {}"
+            : "block_n must be a positive multiple of 8 * warps = {}, got {}",
+        columnQuantum, config.blockN));
+  if (config.blockK <= 0 || config.blockK % 32 != 0)
+    return Status::error(fmt::format(
+        "block_k must be a positive multiple of 32, got {}", config.blockK));
+  if (config.stages < 1)
+    return Status::error(
+        fmt::format("stages must be at least 1, got {}", config.stages));
+  return Status::success();
+}
+
+int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
+  if (config.strategy == Strategy::Mma) {
+    // SharedTile<T, Rows, Cols> pads each row by 8 elements (16 bytes) to
+    // spread mma fragment reads over the banks: the activation block
+    // (block_m rows) and the dequantized weight block (block_n rows), fp16
+    // or bf16.
+    return (config.blockM + config.blockN) * (config.blockK + 8) * 2;
+  }
+  // Stream: only the fp32 partial sums of the output tile; the weights
+  // stream through registers.
+  (void)problem;
+  return config.blockM * config.blockN * 4;
+}
+
+/// The stream building block's static_asserts (runtime/device/qmm/
+/// stream.cuh), so that a bad tile fails with a message instead of in NVRTC.
+static Status checkStreamTile(const TileConfig &config,
+                              const TileProblem &problem) {
+  const int64_t unitValues = streamUnitValues(problem.bits);
+  if (config.blockM != 8 && config.blockM != 16 && config.blockM != 32)
+    return Status::error(fmt::format(
+        "stream tiles need block_m = 8, 16 or 32, got {}", config.blockM));
+  if (config.blockN != 32 && config.blockN != 64)
+    return Status::error(fmt::format(
+        "stream tiles need block_n = 32 or 64, got {}", config.blockN));
+  if (problem.outFeatures % config.blockN != 0)
+    return Status::error(
+        fmt::format("N = {} must be a multiple of block_n = {}",
+                    problem.outFeatures, config.blockN));
+  if (problem.inFeatures % 32 != 0)
+    return Status::error(
+        fmt::format("K = {} must be a multiple of 32", problem.inFeatures));
+  const int64_t laneValues = config.blockK / 4;
+  if (config.blockK % (4 * unitValues) != 0 || laneValues > 32)
+    return Status::error(fmt::format(
+        "stream tiles need block_k = 4 lanes x a whole number of {}-value "
+        "units for {}-bit codes, at most 128, got {}",
+        unitValues, problem.bits, config.blockK));
+  // Register buffers per lane: one computed while the others load; each
+  // holds a step's weights, so more than four would only spill.
+  if (config.stages < 2 || config.stages > 4)
+    return Status::error(
+        fmt::format("stream tiles need stages = 2, 3 or 4 (register buffers: "
+                    "one in use, the others loading), got {}",
+                    config.stages));
+  const int64_t sharedBytes = tileSharedBytes(config, problem);
+  if (sharedBytes > kStaticSharedBytesLimit)
+    return Status::error(fmt::format(
+        "stream tile needs {} bytes of shared memory, over the 48 KB static "
+        "limit; use fewer stages or warps",
+        sharedBytes));
+  return Status::success();
+}
+
+Status checkTileForProblem(const TileConfig &config,
+                           const TileProblem &problem) {
+  if (config.strategy == Strategy::Stream)
+    return checkStreamTile(config, problem);
+  // The mma K loop has no remainder step and its grid no partial column
+  // block.
+  if (problem.inFeatures % config.blockK != 0 ||
+      problem.outFeatures % config.blockN != 0)
+    return Status::error(fmt::format(
+        "K = {} and N = {} must be multiples of block_k = {} and block_n = {}",
+        problem.inFeatures, problem.outFeatures, config.blockK, config.blockN));
+  const int64_t sharedBytes = tileSharedBytes(config, problem);
+  if (sharedBytes > kStaticSharedBytesLimit)
+    return Status::error(fmt::format(
+        "mma tile needs {} bytes of shared memory, over the 48 KB static "
+        "limit; use smaller blocks",
+        sharedBytes));
+  return Status::success();
+}
+
+Status checkTile(const TileConfig &config, const TileProblem &problem) {
+  GPTQ_RETURN_IF_ERROR(checkTileFields(config));
+  return checkTileForProblem(config, problem);
+}
+
+} // namespace gptq::autotune

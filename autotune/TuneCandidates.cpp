@@ -1,0 +1,64 @@
+//===- TuneCandidates.cpp - the tile configurations gptq-tune tries -------===//
+
+#include "gptq/Autotune/TuneCandidates.h"
+
+#include <algorithm>
+
+namespace gptq::autotune {
+
+bool operator==(const TileConfig &a, const TileConfig &b) {
+  return a.strategy == b.strategy && a.blockM == b.blockM &&
+         a.blockN == b.blockN && a.blockK == b.blockK && a.warps == b.warps &&
+         a.stages == b.stages;
+}
+
+static int differingFields(const TileConfig &a, const TileConfig &b) {
+  return (a.strategy != b.strategy) + (a.blockM != b.blockM) +
+         (a.blockN != b.blockN) + (a.blockK != b.blockK) +
+         (a.warps != b.warps) + (a.stages != b.stages);
+}
+
+std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
+                                       int64_t rowBucket,
+                                       const TileConfig &defaultConfig,
+                                       size_t maxCandidates) {
+  std::vector<TileConfig> space;
+  auto consider = [&](TileConfig config) {
+    if (checkTile(config, problem).ok() && config != defaultConfig)
+      space.push_back(config);
+  };
+  // The stream kernel re-reads the weight once per block_m rows, so past
+  // 256 rows it cannot win against mma; mma's 16-row tiles waste most of
+  // an m16 fragment below 16 rows.
+  if (rowBucket <= 256)
+    for (int64_t blockM : {8, 16, 32})
+      for (int64_t blockN : {32, 64})
+        for (int64_t blockK : {32, 64, 128})
+          for (int64_t warps : {2, 4, 8})
+            for (int64_t stages = 2; stages <= 4; ++stages)
+              consider(
+                  {Strategy::Stream, blockM, blockN, blockK, warps, stages});
+  if (rowBucket >= 16)
+    for (int64_t blockM : {16, 32, 64})
+      for (int64_t blockN : {32, 64, 128})
+        for (int64_t blockK : {32, 64})
+          for (int64_t warps : {2, 4, 8})
+            consider({Strategy::Mma, blockM, blockN, blockK, warps, 1});
+
+  std::stable_sort(space.begin(), space.end(),
+                   [&](const TileConfig &a, const TileConfig &b) {
+                     return differingFields(a, defaultConfig) <
+                            differingFields(b, defaultConfig);
+                   });
+  std::vector<TileConfig> candidates;
+  if (checkTile(defaultConfig, problem).ok())
+    candidates.push_back(defaultConfig);
+  for (const TileConfig &config : space) {
+    if (maxCandidates != 0 && candidates.size() >= maxCandidates)
+      break;
+    candidates.push_back(config);
+  }
+  return candidates;
+}
+
+} // namespace gptq::autotune

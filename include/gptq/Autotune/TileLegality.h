@@ -1,0 +1,54 @@
+//===- TileLegality.h - tiles the code generator accepts --------*- C++ -*-===//
+//
+// One statement of the rules a #qmm.tile must satisfy, in plain C++ (no
+// MLIR) so that three places agree on them: the #qmm.tile verifier and the
+// qmm-tile pass (lib/Dialect/QMM, lib/Transforms), the autotune cache when
+// it loads entries written by someone else, and gptq-tune when it
+// enumerates candidates. Messages are phrased to follow an op name, e.g.
+// "'qmm.matmul' op stream tiles need block_m = 16 or 32, got 48".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_AUTOTUNE_TILELEGALITY_H
+#define GPTQ_AUTOTUNE_TILELEGALITY_H
+
+#include "gptq/Autotune/DefaultConfigs.h"
+#include "gptq/Support/Status.h"
+
+#include <cstdint>
+
+namespace gptq::autotune {
+
+/// Shared memory a CTA may use without the dynamic opt-in (the emitted
+/// kernels declare their buffers statically).
+constexpr int64_t kStaticSharedBytesLimit = 48 * 1024;
+
+/// What a tile is checked against besides its own fields.
+struct TileProblem {
+  int bits = 4;
+  bool actOrder = false;
+  int64_t inFeatures = 0;  // K
+  int64_t outFeatures = 0; // N
+};
+
+/// The shape-independent rules of the mma.sync m16n8k16 family that every
+/// #qmm.tile obeys (the attribute verifier): warps 1/2/4/8, block_m a
+/// multiple of 16, block_n of 8 * warps, block_k of 32, stages >= 1.
+Status checkTileFields(const TileConfig &config);
+
+/// Static shared memory of one CTA of `config` on `problem` (the strategy's
+/// buffers as runtime/device/qmm declares them).
+int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem);
+
+/// The rules that depend on the layout and the shape (the qmm-tile pass):
+/// the stream building block's static requirements, K and N divisibility,
+/// and static shared memory. Assumes checkTileFields passed.
+Status checkTileForProblem(const TileConfig &config,
+                           const TileProblem &problem);
+
+/// Both of the above.
+Status checkTile(const TileConfig &config, const TileProblem &problem);
+
+} // namespace gptq::autotune
+
+#endif // GPTQ_AUTOTUNE_TILELEGALITY_H

@@ -1,0 +1,172 @@
+//===- QmmJit.h - qmm.matmul on tensors, compiled on demand -----*- C++ -*-===//
+//
+// One library call per quantized matmul: the first call for a (layout,
+// dtype, K, N, M bucket, bias, arch) specializes a qmm.matmul, lowers it with
+// the qmm passes to CUDA C++, compiles it with NVRTC through the disk kernel
+// cache and loads it; every later call for the same key only looks the
+// kernel up and launches it (no compilation, no host allocation).
+//
+// A QmmJit serves one device. It is thread-safe: calls may come from any
+// number of threads, and a key that several threads miss at once is compiled
+// once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_JIT_QMMJIT_H
+#define GPTQ_JIT_QMMJIT_H
+
+#include "gptq/Format/Packing.h"
+#include "gptq/Runtime/KernelCache.h"
+#include "gptq/Support/Status.h"
+
+#include <cuda.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gptq::jit {
+
+/// Activation, scale, bias and output element type.
+enum class DType : uint8_t { F16, BF16 };
+
+/// The GPTQ quantization of a weight; mirrors #qmm.layout.
+struct QuantLayout {
+  /// Code width: 2, 3, 4 or 8.
+  int bits = 4;
+  /// Input channels per group; -1 for one group spanning K.
+  int64_t groupSize = 128;
+  /// Group of channel k is g_idx[k] instead of k / groupSize.
+  bool actOrder = false;
+  bool sym = true;
+  format::CheckpointFormat format = format::CheckpointFormat::GptqV1;
+};
+
+/// What to compute: y[M][N] = x[M][K] · W (+ bias).
+struct MatmulDesc {
+  QuantLayout layout;
+  DType dtype = DType::F16;
+  int64_t M = 0, K = 0, N = 0;
+  bool hasBias = false;
+};
+
+/// Device pointers in the checkpoint's layout (see qmm.matmul): x [M][K],
+/// qweight [K*bits/32][N] int32, qzeros [G][N*bits/32] int32, scales [G][N],
+/// g_idx [K] int32 (read only with act-order; AutoGPTQ checkpoints carry it
+/// either way, so it may be set otherwise), bias [N] (only with hasBias),
+/// y [M][N]. x, qweight, qzeros and scales must be 16-byte aligned (the
+/// kernels load them in 16-byte vectors), the others 4-byte aligned.
+struct MatmulTensors {
+  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, bias = 0,
+              y = 0;
+};
+
+/// Why a call failed, for callers that map errors to codes (the C API).
+enum class ErrorKind {
+  None,
+  InvalidArgument,
+  NoDevice,
+  Compile,
+  Launch,
+  Internal
+};
+
+/// A generated kernel's parameter, in the order the kernel declares them.
+enum class KernelParam : uint8_t {
+  X,
+  Qweight,
+  Qzeros,
+  Scales,
+  GIdx,
+  Bias,
+  Y,
+  M
+};
+constexpr size_t kMaxKernelParams = 8;
+
+/// How to launch a generated kernel for M rows: grid (N / blockN,
+/// ceil(M / blockM), 1), block (threads, 1, 1), `dynamicSharedBytes` of
+/// dynamic shared memory (the kernels' shared memory is static today).
+struct LaunchGeometry {
+  unsigned blockM = 0, blockN = 0, threads = 0, dynamicSharedBytes = 0;
+};
+
+/// One qmm.matmul lowered for one architecture: what NVRTC compiles and how
+/// the result is launched. Needs no device.
+struct Specialization {
+  std::string arch;
+  std::string kernelName;
+  std::string cudaSource;
+  /// The #qmm.tile the pipeline chose, as text (for logs and tests).
+  std::string tile;
+  LaunchGeometry geometry;
+  std::array<KernelParam, kMaxKernelParams> params{};
+  unsigned numParams = 0;
+};
+
+struct QmmJitOptions {
+  /// CUDA device ordinal.
+  int device = 0;
+  /// NVRTC target; empty: the device's (sm_90a on Hopper, else sm_XY). An
+  /// override must be loadable there: kernels are loaded as cubins, which
+  /// run only on the same major architecture.
+  std::string arch;
+  /// Kernel cache directory; empty: rt::KernelCache::defaultDirectory()
+  /// ($GPTQ_KERNEL_CACHE_DIR, XDG cache, ~/.cache, temp).
+  std::string kernelCacheDir;
+  /// Autotune cache written by gptq-tune (JSON). Kept and handed to the
+  /// lowering when buildLowerToCudaPipeline accepts a cache path; until then
+  /// the pipeline's per-arch defaults choose every tile.
+  std::string autotuneCachePath;
+};
+
+class QmmJit {
+public:
+  /// Loads the driver and retains the device's primary context. Fails with
+  /// NoDevice when there is no driver or no device.
+  static Expected<std::unique_ptr<QmmJit>>
+  create(const QmmJitOptions &options = {}, ErrorKind *kind = nullptr);
+  ~QmmJit();
+  QmmJit(const QmmJit &) = delete;
+  QmmJit &operator=(const QmmJit &) = delete;
+
+  /// Enqueues y = x · W (+ bias) on `stream` (null: the legacy default
+  /// stream), compiling the kernel first on a miss. Makes the device's
+  /// primary context current on the calling thread when another one is.
+  /// On failure `kind` (if given) says which kind of failure it was.
+  Status matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
+                CUstream stream, ErrorKind *kind = nullptr);
+
+  /// Lowers one qmm.matmul of `desc`'s layout, dtype, K, N, bias and M
+  /// bucket to CUDA C++ for `arch`, without compiling or touching a device.
+  /// `autotuneCachePath` is passed on as QmmJitOptions describes.
+  static Expected<Specialization>
+  specialize(const MatmulDesc &desc, const std::string &arch,
+             const std::string &autotuneCachePath = "");
+
+  /// The checks matmul() applies to a description (layout, dtype, shapes),
+  /// with messages naming qmm.matmul and the offending numbers.
+  static Status validate(const MatmulDesc &desc);
+  /// validate(desc) plus the pointers: present where needed, aligned.
+  static Status validate(const MatmulDesc &desc, const MatmulTensors &tensors);
+
+  const std::string &arch() const { return arch_; }
+  int device() const { return device_; }
+  /// The NVRTC and disk cache statistics (a warm call changes none).
+  rt::KernelCache::Stats kernelCacheStats() const;
+  const std::string &kernelCacheDirectory() const;
+  /// Specializations this object has lowered and loaded (table misses).
+  uint64_t specializations() const;
+
+private:
+  struct Impl;
+  QmmJit(std::unique_ptr<Impl> impl, std::string arch, int device);
+  std::unique_ptr<Impl> impl_;
+  std::string arch_;
+  int device_ = 0;
+};
+
+} // namespace gptq::jit
+
+#endif // GPTQ_JIT_QMMJIT_H

@@ -1,0 +1,316 @@
+//===- QmmJit.cpp - The kernel table, the warm path and the miss path -----===//
+//
+// Warm path (key in the table, kernel loaded): validate, build the POD key,
+// find() under a shared lock, fill the argument array on the stack, one
+// cuLaunchKernel. Nothing on it allocates or compiles; the GPU test counts
+// both.
+//
+// Miss path: insert an empty slot under the exclusive lock, then take the
+// slot's own mutex (a per-key once: other keys proceed, threads missing
+// the same key wait for the first one), specialize, compile through the
+// KernelCache (memory, disk, NVRTC), load, fill the slot and publish it with
+// a release store of `ready`. A failed miss leaves the slot unpublished so
+// the next call tries again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelKey.h"
+
+#include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/Module.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace gptq::jit {
+namespace {
+
+/// A compiled kernel and how to launch it. Written once by the miss path
+/// before `ready` is set, read without locks afterwards.
+struct KernelSlot {
+  std::mutex compileMutex;
+  std::atomic<bool> ready{false};
+  CUfunction function = nullptr;
+  LaunchGeometry geometry;
+  std::array<KernelParam, kMaxKernelParams> params{};
+  unsigned numParams = 0;
+  std::string kernelName; // for error messages only
+};
+
+/// A loaded module of one kernel; kernels are shared by the M buckets that
+/// pick the same tile (their names are equal).
+struct LoadedKernel {
+  rt::LoadedModule module;
+  rt::KernelFunction function;
+};
+
+void setKind(ErrorKind *kind, ErrorKind value) {
+  if (kind)
+    *kind = value;
+}
+
+} // namespace
+
+struct QmmJit::Impl {
+  std::unique_ptr<rt::CudaContext> context;
+  const rt::DriverApi *cu = nullptr;
+  rt::KernelCache cache;
+  std::string autotuneCachePath;
+  std::string arch;
+  char archKey[16] = {};
+
+  mutable std::shared_mutex tableMutex;
+  std::unordered_map<KernelKey, std::unique_ptr<KernelSlot>, KernelKeyHash>
+      table;
+  std::mutex kernelsMutex;
+  std::map<std::string, LoadedKernel> kernels;
+  std::atomic<uint64_t> specializations{0};
+
+  explicit Impl(const std::string &cacheDirectory) : cache(cacheDirectory) {}
+
+  const KernelSlot *find(const KernelKey &key) const;
+  Expected<const KernelSlot *> prepare(const KernelKey &key,
+                                       const MatmulDesc &desc, ErrorKind *kind);
+  Status launch(const KernelSlot &slot, const MatmulDesc &desc,
+                const MatmulTensors &tensors, CUstream stream,
+                ErrorKind *kind) const;
+};
+
+const KernelSlot *QmmJit::Impl::find(const KernelKey &key) const {
+  std::shared_lock<std::shared_mutex> lock(tableMutex);
+  auto found = table.find(key);
+  if (found == table.end())
+    return nullptr;
+  const KernelSlot *slot = found->second.get();
+  return slot->ready.load(std::memory_order_acquire) ? slot : nullptr;
+}
+
+Expected<const KernelSlot *> QmmJit::Impl::prepare(const KernelKey &key,
+                                                   const MatmulDesc &desc,
+                                                   ErrorKind *kind) {
+  KernelSlot *slot = nullptr;
+  {
+    std::unique_lock<std::shared_mutex> lock(tableMutex);
+    std::unique_ptr<KernelSlot> &entry = table[key];
+    if (!entry)
+      entry = std::make_unique<KernelSlot>();
+    slot = entry.get();
+  }
+  std::lock_guard<std::mutex> once(slot->compileMutex);
+  if (slot->ready.load(std::memory_order_acquire))
+    return static_cast<const KernelSlot *>(slot);
+
+  Expected<Specialization> spec =
+      QmmJit::specialize(desc, arch, autotuneCachePath);
+  if (!spec) {
+    setKind(kind, ErrorKind::Compile);
+    return spec.status();
+  }
+  rt::CompileOptions options;
+  options.arch = arch;
+  options.wantCubin = true; // loads without a driver JIT step
+  auto compiled =
+      cache.getOrCompile(spec->cudaSource, spec->kernelName + ".cu", options);
+  if (!compiled) {
+    setKind(kind, ErrorKind::Compile);
+    return compiled.status().withContext(
+        fmt::format("qmm.matmul: compiling {}", spec->kernelName));
+  }
+
+  CUfunction function = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(kernelsMutex);
+    auto loaded = kernels.find(spec->kernelName);
+    if (loaded == kernels.end()) {
+      Status current = context->makeCurrent();
+      if (!current.ok()) {
+        setKind(kind, ErrorKind::Launch);
+        return current;
+      }
+      Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
+      if (!module) {
+        setKind(kind, ErrorKind::Launch);
+        return module.status().withContext(
+            fmt::format("qmm.matmul: loading {}", spec->kernelName));
+      }
+      Expected<rt::KernelFunction> kernel = module->function(spec->kernelName);
+      if (!kernel) {
+        setKind(kind, ErrorKind::Launch);
+        return kernel.status();
+      }
+      loaded = kernels
+                   .emplace(spec->kernelName,
+                            LoadedKernel{module.take(), kernel.take()})
+                   .first;
+    }
+    function = loaded->second.function.handle;
+  }
+
+  slot->function = function;
+  slot->geometry = spec->geometry;
+  slot->params = spec->params;
+  slot->numParams = spec->numParams;
+  slot->kernelName = spec->kernelName;
+  specializations.fetch_add(1, std::memory_order_relaxed);
+  slot->ready.store(true, std::memory_order_release);
+  return static_cast<const KernelSlot *>(slot);
+}
+
+Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
+                            const MatmulTensors &tensors, CUstream stream,
+                            ErrorKind *kind) const {
+  const LaunchGeometry &geometry = slot.geometry;
+  const int64_t rowBlocks = (desc.M + geometry.blockM - 1) / geometry.blockM;
+  if (rowBlocks > 65535) {
+    setKind(kind, ErrorKind::InvalidArgument);
+    return Status::error(fmt::format(
+        "qmm.matmul: M = {} needs {} row blocks of {}, over the grid's 65535",
+        desc.M, rowBlocks, geometry.blockM));
+  }
+
+  // The caller may have another context current (or none, on a new thread);
+  // the kernel lives in the device's primary context.
+  CUcontext current = nullptr;
+  if (cu->cuCtxGetCurrent(&current) != CUDA_SUCCESS ||
+      current != context->handle()) {
+    Status made = context->makeCurrent();
+    if (!made.ok()) {
+      setKind(kind, ErrorKind::Launch);
+      return made;
+    }
+  }
+
+  int rows = int(desc.M);
+  CUdeviceptr pointers[kMaxKernelParams];
+  void *args[kMaxKernelParams];
+  for (unsigned i = 0; i < slot.numParams; ++i) {
+    CUdeviceptr pointer = 0;
+    switch (slot.params[i]) {
+    case KernelParam::X:
+      pointer = tensors.x;
+      break;
+    case KernelParam::Qweight:
+      pointer = tensors.qweight;
+      break;
+    case KernelParam::Qzeros:
+      pointer = tensors.qzeros;
+      break;
+    case KernelParam::Scales:
+      pointer = tensors.scales;
+      break;
+    case KernelParam::GIdx:
+      pointer = tensors.gIdx;
+      break;
+    case KernelParam::Bias:
+      pointer = tensors.bias;
+      break;
+    case KernelParam::Y:
+      pointer = tensors.y;
+      break;
+    case KernelParam::M:
+      args[i] = &rows;
+      continue;
+    }
+    pointers[i] = pointer;
+    args[i] = &pointers[i];
+  }
+  CUresult result =
+      cu->cuLaunchKernel(slot.function, unsigned(desc.N / geometry.blockN),
+                         unsigned(rowBlocks), 1, geometry.threads, 1, 1,
+                         geometry.dynamicSharedBytes, stream, args, nullptr);
+  if (result != CUDA_SUCCESS) {
+    setKind(kind, ErrorKind::Launch);
+    return rt::checkCu(result, "cuLaunchKernel")
+        .withContext(fmt::format("qmm.matmul: launching {} for M = {}",
+                                 slot.kernelName, desc.M));
+  }
+  return Status::success();
+}
+
+QmmJit::QmmJit(std::unique_ptr<Impl> impl, std::string arch, int device)
+    : impl_(std::move(impl)), arch_(std::move(arch)), device_(device) {}
+
+QmmJit::~QmmJit() {
+  // Modules unload from the current context: make it the one they live in.
+  if (impl_ && impl_->context)
+    (void)impl_->context->makeCurrent();
+}
+
+Expected<std::unique_ptr<QmmJit>> QmmJit::create(const QmmJitOptions &options,
+                                                 ErrorKind *kind) {
+  setKind(kind, ErrorKind::None);
+  std::string whyNot;
+  if (!rt::cudaDeviceAvailable(&whyNot)) {
+    setKind(kind, ErrorKind::NoDevice);
+    return Status::error("qmm: no CUDA device: " + whyNot);
+  }
+  auto api = rt::driverApi();
+  int count = 0;
+  if (!api || (*api)->cuDeviceGetCount(&count) != CUDA_SUCCESS ||
+      options.device < 0 || options.device >= count) {
+    setKind(kind, ErrorKind::InvalidArgument);
+    return Status::error(
+        fmt::format("qmm: device {} does not exist ({} CUDA devices)",
+                    options.device, count));
+  }
+  auto context = rt::CudaContext::create(options.device);
+  if (!context) {
+    setKind(kind, ErrorKind::NoDevice);
+    return context.status().withContext(
+        fmt::format("qmm: device {}", options.device));
+  }
+
+  auto impl = std::make_unique<Impl>(options.kernelCacheDir);
+  impl->cu = *api;
+  impl->arch = options.arch.empty() ? (*context)->info().arch() : options.arch;
+  impl->autotuneCachePath = options.autotuneCachePath;
+  Status arch = encodeArch(impl->arch, impl->archKey);
+  if (!arch.ok()) {
+    setKind(kind, ErrorKind::InvalidArgument);
+    return arch;
+  }
+  impl->context = context.take();
+  // Room for a model's linears times a few M buckets before any rehash.
+  impl->table.reserve(256);
+  std::string archName = impl->arch;
+  return std::unique_ptr<QmmJit>(
+      new QmmJit(std::move(impl), std::move(archName), options.device));
+}
+
+Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
+                      CUstream stream, ErrorKind *kind) {
+  setKind(kind, ErrorKind::None);
+  Status valid = validate(desc, tensors);
+  if (!valid.ok()) {
+    setKind(kind, ErrorKind::InvalidArgument);
+    return valid;
+  }
+  const KernelKey key = makeKernelKey(desc, impl_->archKey);
+  const KernelSlot *slot = impl_->find(key);
+  if (!slot) {
+    Expected<const KernelSlot *> prepared = impl_->prepare(key, desc, kind);
+    if (!prepared)
+      return prepared.status();
+    slot = *prepared;
+  }
+  return impl_->launch(*slot, desc, tensors, stream, kind);
+}
+
+rt::KernelCache::Stats QmmJit::kernelCacheStats() const {
+  return impl_->cache.stats();
+}
+
+const std::string &QmmJit::kernelCacheDirectory() const {
+  return impl_->cache.directory();
+}
+
+uint64_t QmmJit::specializations() const {
+  return impl_->specializations.load(std::memory_order_relaxed);
+}
+
+} // namespace gptq::jit

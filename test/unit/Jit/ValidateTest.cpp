@@ -1,0 +1,139 @@
+//===- ValidateTest.cpp - Bad descriptions and tensors, no device ---------===//
+//
+// Every documented rejection, with the message naming qmm.matmul and the
+// numbers, through both QmmJit::validate and QmmJit::specialize (which
+// must fail before building any IR).
+//
+//===----------------------------------------------------------------------===//
+
+#include "gptq/Jit/QmmJit.h"
+
+#include <gtest/gtest.h>
+
+using namespace gptq;
+using namespace gptq::jit;
+
+namespace {
+
+MatmulDesc goodDesc() {
+  MatmulDesc desc;
+  desc.layout.bits = 4;
+  desc.layout.groupSize = 128;
+  desc.M = 7;
+  desc.K = 4096;
+  desc.N = 11008;
+  return desc;
+}
+
+MatmulTensors goodTensors() {
+  MatmulTensors t;
+  t.x = 0x10000;
+  t.qweight = 0x20000;
+  t.qzeros = 0x30000;
+  t.scales = 0x40000;
+  t.y = 0x50000;
+  return t;
+}
+
+/// Fails unless `status` failed with a message containing each of `parts`.
+void expectError(const Status &status,
+                 std::initializer_list<const char *> parts) {
+  ASSERT_FALSE(status.ok());
+  for (const char *part : parts)
+    EXPECT_NE(status.message().find(part), std::string::npos)
+        << "'" << part << "' not in: " << status.message();
+}
+
+TEST(QmmJitValidate, GoodDescriptionPasses) {
+  EXPECT_TRUE(QmmJit::validate(goodDesc()).ok());
+  EXPECT_TRUE(QmmJit::validate(goodDesc(), goodTensors()).ok());
+}
+
+TEST(QmmJitValidate, BitsOutsideTheSupportedSet) {
+  for (int bits : {0, 1, 5, 6, 7, 16}) {
+    MatmulDesc desc = goodDesc();
+    desc.layout.bits = bits;
+    expectError(QmmJit::validate(desc),
+                {"qmm.matmul", ("bits = " + std::to_string(bits)).c_str(),
+                 "2, 3, 4 or 8"});
+    expectError(QmmJit::specialize(desc, "sm_90a").status(), {"bits"});
+  }
+}
+
+TEST(QmmJitValidate, ShapesNameTheOpAndTheNumbers) {
+  MatmulDesc desc = goodDesc();
+  desc.K = 4100;
+  expectError(QmmJit::validate(desc),
+              {"qmm.matmul", "K = 4100", "multiple of 32"});
+  desc = goodDesc();
+  desc.K = 4096 + 32; // a multiple of 32 but not of the group size
+  expectError(QmmJit::validate(desc),
+              {"qmm.matmul", "K = 4128", "group_size = 128"});
+  desc = goodDesc();
+  desc.N = 11000;
+  expectError(QmmJit::validate(desc),
+              {"qmm.matmul", "N = 11000", "multiple of 32"});
+  desc = goodDesc();
+  desc.N = 0;
+  expectError(QmmJit::validate(desc), {"N = 0"});
+  desc = goodDesc();
+  desc.M = 0;
+  expectError(QmmJit::validate(desc), {"qmm.matmul", "M = 0"});
+  desc = goodDesc();
+  desc.layout.groupSize = 48;
+  expectError(QmmJit::validate(desc), {"group_size = 48"});
+  desc.layout.groupSize = 0;
+  expectError(QmmJit::validate(desc), {"group_size = 0"});
+  // Specialization refuses the same descriptions without building IR.
+  desc = goodDesc();
+  desc.K = 100;
+  expectError(QmmJit::specialize(desc, "sm_80").status(),
+              {"qmm.matmul", "K = 100"});
+}
+
+TEST(QmmJitValidate, EnumsOutOfRange) {
+  MatmulDesc desc = goodDesc();
+  desc.dtype = static_cast<DType>(7);
+  expectError(QmmJit::validate(desc), {"dtype 7"});
+  desc = goodDesc();
+  desc.layout.format = static_cast<format::CheckpointFormat>(9);
+  expectError(QmmJit::validate(desc), {"format 9"});
+}
+
+TEST(QmmJitValidate, Pointers) {
+  MatmulDesc desc = goodDesc();
+  MatmulTensors t = goodTensors();
+  t.qzeros = 0;
+  expectError(QmmJit::validate(desc, t), {"qmm.matmul", "qzeros", "null"});
+  t = goodTensors();
+  t.x = 0x10008;
+  expectError(QmmJit::validate(desc, t), {"x (0x10008)", "16-byte aligned"});
+
+  desc.layout.actOrder = true;
+  t = goodTensors();
+  expectError(QmmJit::validate(desc, t), {"g_idx", "act_order", "null"});
+  t.gIdx = 0x60000;
+  EXPECT_TRUE(QmmJit::validate(desc, t).ok());
+
+  // g_idx without act-order is ignored: AutoGPTQ checkpoints always have it.
+  desc = goodDesc();
+  t = goodTensors();
+  t.gIdx = 0x60000;
+  EXPECT_TRUE(QmmJit::validate(desc, t).ok());
+
+  desc.hasBias = true;
+  expectError(QmmJit::validate(desc, t), {"bias", "has_bias", "null"});
+  t.bias = 0x70000;
+  EXPECT_TRUE(QmmJit::validate(desc, t).ok());
+  desc.hasBias = false;
+  expectError(QmmJit::validate(desc, t), {"bias is given", "has_bias"});
+}
+
+TEST(QmmJitValidate, Architecture) {
+  expectError(QmmJit::specialize(goodDesc(), "").status(),
+              {"not a GPU architecture"});
+  expectError(QmmJit::specialize(goodDesc(), "compute_90").status(),
+              {"'compute_90'"});
+}
+
+} // namespace
