@@ -80,16 +80,16 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       channels at a time, dequantizing each weight block into shared memory;
       the warps split the tile's columns. `stages` is the depth of the
       shared-memory pipeline.
-    - `stream` (decode, small M): packed weights stream through a per-warp
-      cp.async ring in shared memory and are dequantized in registers
+    - `stream` (decode, small M): packed weights stream from global memory
+      straight into registers and are dequantized there
       (runtime/device/qmm/stream.cuh); the warps split the input dimension
       and reduce through shared memory at the end. `block_k` is the number
       of input channels one warp consumes per step (4 lanes, each a whole
       number of packed units: 1 word for 2/4/8 bits, 3 words for 3 bits, at
-      most 32 channels per lane); `stages` is the ring depth (at least 2:
-      `stages - 1` steps of loads in flight per warp; x goes to registers
-      outside the ring, one step ahead where that fits). `block_m` is 16 or
-      32, `block_n` 32 or 64.
+      most 32 channels per lane); `stages` is the number of register
+      buffers per lane (2 to 4: `stages - 1` steps of loads in flight per
+      warp; x is loaded one step ahead where that fits). `block_m` is 8, 16
+      or 32 (x rows sit on the mma's n8 side), `block_n` 32 or 64.
 
     Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,
     block_k = 64, warps = 4, stages = 1>`

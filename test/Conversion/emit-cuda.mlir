@@ -8,29 +8,30 @@
 // CHECK-NEXT: #include "qmm/tile_ops.cuh"
 // CHECK-NEXT: #include "qmm/stream.cuh"
 
-// Decode (M unknown) gets the stream strategy: the whole body is one
-// building block call with the layout and tile as template arguments.
-// CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_stream_m16n32k128w4s4
+// Decode (M = 1) gets the stream strategy: the whole body is one building
+// block call with the layout and tile as template arguments. 8-row tiles ask
+// for 16 resident warps per SM (here 2 CTAs of 8 warps).
+// CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_stream_m8n32k128w8s2
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
-// CHECK-NEXT: //   tile #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 4, stages = 4>
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(128)
-// CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_stream_m16n32k128w4s4(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
+// CHECK-NEXT: //   tile #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256, 2)
+// CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_stream_m8n32k128w8s2(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
-// CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 16;
+// CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 8;
 // CHECK-NEXT:   const int [[COL:v[0-9]+]] = [[TN]] * 32;
-// CHECK-NEXT:   qmm::stream_matmul<128, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 16, 32, 128, 4>(x, qweight, qzeros, scales, nullptr, nullptr, y, m, 4096, 4096, [[ROW]], [[COL]]);
+// CHECK-NEXT:   qmm::stream_matmul<256, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 8, 32, 128, 2>(x, qweight, qzeros, scales, nullptr, nullptr, y, m, 4096, 4096, [[ROW]], [[COL]]);
 // CHECK-NEXT: }
-func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<?x4096xf16> {
-  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<?x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<?x4096xf16>
-  return %y : tensor<?x4096xf16>
+func.func @decode(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
 }
 
 // The mma strategy: an explicit K loop over shared-memory tiles.
 // CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_m16n128k128w4
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 // CHECK-NEXT: //   tile #qmm.tile<strategy = mma, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 1>
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(128)
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(128, 1)
 // CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_m16n128k128w4(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
@@ -57,7 +58,7 @@ func.func @mma_tile(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tens
 // mma with act-order (g_idx), v2 zero points (stored as they are), bf16 and
 // bias (the tile is explicit: M = 20 would select a stream tile).
 // CHECK-LABEL: // qmm_bf16_w3g32_act_asym_v2_k256_n64_m32n64k64w4_bias
-// CHECK: __launch_bounds__(128)
+// CHECK: __launch_bounds__(128, 1)
 // CHECK-NEXT: qmm_bf16_w3g32_act_asym_v2_k256_n64_m32n64k64w4_bias(const __nv_bfloat16 *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __nv_bfloat16 *__restrict__ scales, const int32_t *__restrict__ g_idx, const __nv_bfloat16 *__restrict__ bias, __nv_bfloat16 *__restrict__ y, int m) {
 // CHECK: qmm::load_dequant<128, qmm::QuantLayout<3, 32, true, qmm::ZeroStorage::AsIs>>({{v[0-9]+}}, qweight, qzeros, scales, g_idx, 64,
 // CHECK: qmm::store({{v[0-9]+}}, y, bias, m, 64,
@@ -69,9 +70,9 @@ func.func @act_order_bias(%x: tensor<20x256xbf16>, %qw: tensor<24x64xi32>, %qz: 
 
 // Stream with act-order, v2 zero points, bf16 and bias: g_idx and bias are
 // passed through, the effective group size is the layout's.
-// CHECK-LABEL: // qmm_bf16_w3g32_act_asym_v2_k256_n64_stream_m16n32k128w4s5_bias
-// CHECK: qmm_bf16_w3g32_act_asym_v2_k256_n64_stream_m16n32k128w4s5_bias(const __nv_bfloat16 *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __nv_bfloat16 *__restrict__ scales, const int32_t *__restrict__ g_idx, const __nv_bfloat16 *__restrict__ bias, __nv_bfloat16 *__restrict__ y, int m) {
-// CHECK: qmm::stream_matmul<128, qmm::QuantLayout<3, 32, true, qmm::ZeroStorage::AsIs>, 16, 32, 128, 5>(x, qweight, qzeros, scales, g_idx, bias, y, m, 256, 64,
+// CHECK-LABEL: // qmm_bf16_w3g32_act_asym_v2_k256_n64_stream_m16n32k128w8s2_bias
+// CHECK: qmm_bf16_w3g32_act_asym_v2_k256_n64_stream_m16n32k128w8s2_bias(const __nv_bfloat16 *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __nv_bfloat16 *__restrict__ scales, const int32_t *__restrict__ g_idx, const __nv_bfloat16 *__restrict__ bias, __nv_bfloat16 *__restrict__ y, int m) {
+// CHECK: qmm::stream_matmul<256, qmm::QuantLayout<3, 32, true, qmm::ZeroStorage::AsIs>, 16, 32, 128, 2>(x, qweight, qzeros, scales, g_idx, bias, y, m, 256, 64,
 func.func @stream_act_order_bias(%x: tensor<?x256xbf16>, %qw: tensor<24x64xi32>, %qz: tensor<8x6xi32>, %s: tensor<8x64xbf16>, %g: tensor<256xi32>, %b: tensor<64xbf16>) -> tensor<?x64xbf16> {
   %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) bias(%b) {layout = #w3}
       : (tensor<?x256xbf16>, tensor<24x64xi32>, tensor<8x6xi32>, tensor<8x64xbf16>, tensor<256xi32>, tensor<64xbf16>) -> tensor<?x64xbf16>

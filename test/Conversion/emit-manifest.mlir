@@ -16,7 +16,7 @@
 // CHECK-NEXT: "group_size": -1,
 // CHECK-NEXT: "in_features": 256,
 // CHECK-NEXT: "module": "qmm_kernels",
-// CHECK-NEXT: "name": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
+// CHECK-NEXT: "name": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w8s2",
 // CHECK-NEXT: "out_features": 64,
 // CHECK-NEXT: "params": [
 // CHECK-NEXT: "x",
@@ -26,18 +26,18 @@
 // CHECK-NEXT: "y",
 // CHECK-NEXT: "m"
 // CHECK-NEXT: ],
-// CHECK-NEXT: "stages": 4,
+// CHECK-NEXT: "stages": 2,
 // CHECK-NEXT: "sym": true,
-// CHECK-NEXT: "threads": 128,
-// CHECK-NEXT: "warps": 4
+// CHECK-NEXT: "threads": 256,
+// CHECK-NEXT: "warps": 8
 // CHECK: "arch": "sm_90a",
 // Both functions share the kernel; the matmul list says so.
 // CHECK: "matmuls": [
 // CHECK: "function": "first",
-// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
+// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w8s2",
 // CHECK-NEXT: "rows": -1
 // CHECK: "function": "second",
-// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w4s4",
+// CHECK-NEXT: "kernel": "qmm_f16_w8gall_v2_k256_n64_stream_m16n32k64w8s2",
 // CHECK-NEXT: "rows": 3
 func.func @first(%x: tensor<?x256xf16>, %qw: tensor<64x64xi32>, %qz: tensor<1x16xi32>, %s: tensor<1x64xf16>) -> tensor<?x64xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x256xf16>, tensor<64x64xi32>, tensor<1x16xi32>, tensor<1x64xf16>) -> tensor<?x64xf16>

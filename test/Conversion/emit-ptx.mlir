@@ -8,23 +8,23 @@
 #w4 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
 #w3 = #qmm.layout<bits = 3, group_size = 64, act_order = true, sym = false, format = gptq_v2>
 
-// SUMMARY-DAG: sm_80  qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w4s4  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
+// SUMMARY-DAG: sm_80  qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w8s2  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
 // SUMMARY-DAG: sm_80  qmm_bf16_w3g64_act_asym_v2_k256_n64_m32n64k64w4  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
-// SUMMARY-DAG: sm_90a  qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w4s4  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
+// SUMMARY-DAG: sm_90a  qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w8s2  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
 // SUMMARY-DAG: sm_90a  qmm_bf16_w3g64_act_asym_v2_k256_n64_m32n64k64w4  registers {{[0-9]+}}  smem {{[0-9]+}} B  spill stores 0 B  spill loads 0 B
 // SUMMARY90: sm_90a  qmm_{{.*}}  registers
 // SUMMARY90: sm_90a  qmm_{{.*}}  registers
 
 // PTX: // ----- sm_80 -----
 // PTX: .target sm_80
-// PTX: .entry qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w4s4(
-// PTX: cp.async.cg.shared.global
+// PTX: .entry qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w8s2(
+// PTX: ld.global.nc.L1::no_allocate.v4.u32
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX: .entry qmm_bf16_w3g64_act_asym_v2_k256_n64_m32n64k64w4(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: // ----- sm_90a -----
 // PTX: .target sm_90a
-// PTX: .entry qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w4s4(
+// PTX: .entry qmm_f16_w4g128_asym_k4096_n4096_stream_m16n32k128w8s2(
 // PTX: .entry qmm_bf16_w3g64_act_asym_v2_k256_n64_m32n64k64w4(
 
 func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<?x4096xf16> {

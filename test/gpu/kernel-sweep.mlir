@@ -179,13 +179,13 @@ func.func @stream_w2g128_asym_tile_n64_k256_n512(%x: tensor<?x256xf16>, %qweight
 }
 
 func.func @stream_w3g64_asym_bf16_tile_m32_k512_n512(%x: tensor<?x512xbf16>, %qweight: tensor<48x512xi32>, %qzeros: tensor<8x48xi32>, %scales: tensor<8x512xbf16>) -> tensor<?x512xbf16> {
-  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 64, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 64, block_k = 128, warps = 2, stages = 2>}
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 64, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 128, warps = 2, stages = 2>}
       : (tensor<?x512xbf16>, tensor<48x512xi32>, tensor<8x48xi32>, tensor<8x512xbf16>) -> tensor<?x512xbf16>
   return %y : tensor<?x512xbf16>
 }
 
 func.func @stream_w8g128_asym_tile_m32_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
-  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 32, warps = 4, stages = 5>}
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 32, warps = 4, stages = 4>}
       : (tensor<?x1024xf16>, tensor<256x256xi32>, tensor<8x64xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
 }
@@ -217,4 +217,103 @@ func.func @stream_w4g64_v2_tile_w1_k448_n256(%x: tensor<?x448xf16>, %qweight: te
   %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = true, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 32, warps = 1, stages = 3>}
       : (tensor<?x448xf16>, tensor<56x256xi32>, tensor<7x32xi32>, tensor<7x256xf16>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
+}
+
+// ----- the same matmuls at one row: the decode tiles (8-row stream tiles
+// with two register buffers), still run for every M of the sweep.
+
+func.func @k256_n8192_m1(%x: tensor<1x256xf16>, %qweight: tensor<32x8192xi32>, %qzeros: tensor<2x1024xi32>, %scales: tensor<2x8192xf16>) -> tensor<1x8192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #w4g128}
+      : (tensor<1x256xf16>, tensor<32x8192xi32>, tensor<2x1024xi32>, tensor<2x8192xf16>) -> tensor<1x8192xf16>
+  return %y : tensor<1x8192xf16>
+}
+
+func.func @k8192_n256_m1(%x: tensor<1x8192xf16>, %qweight: tensor<1024x256xi32>, %qzeros: tensor<64x32xi32>, %scales: tensor<64x256xf16>) -> tensor<1x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #w4g128}
+      : (tensor<1x8192xf16>, tensor<1024x256xi32>, tensor<64x32xi32>, tensor<64x256xf16>) -> tensor<1x256xf16>
+  return %y : tensor<1x256xf16>
+}
+
+func.func @k4096_n4096_m1(%x: tensor<1x4096xf16>, %qweight: tensor<512x4096xi32>, %qzeros: tensor<32x512xi32>, %scales: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #w4g128}
+      : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+
+func.func @stream_w2g128_k1024_n4096_m1(%x: tensor<1x1024xf16>, %qweight: tensor<64x4096xi32>, %qzeros: tensor<8x256xi32>, %scales: tensor<8x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>}
+      : (tensor<1x1024xf16>, tensor<64x4096xi32>, tensor<8x256xi32>, tensor<8x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+
+func.func @stream_w3g128_asym_k4096_n256_m1(%x: tensor<1x4096xf16>, %qweight: tensor<384x256xi32>, %qzeros: tensor<32x24xi32>, %scales: tensor<32x256xf16>) -> tensor<1x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<1x4096xf16>, tensor<384x256xi32>, tensor<32x24xi32>, tensor<32x256xf16>) -> tensor<1x256xf16>
+  return %y : tensor<1x256xf16>
+}
+
+func.func @stream_w3g32_asym_v2_bf16_bias_k1024_n512_m1(%x: tensor<1x1024xbf16>, %qweight: tensor<96x512xi32>, %qzeros: tensor<32x48xi32>, %scales: tensor<32x512xbf16>, %bias: tensor<512xbf16>) -> tensor<1x512xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 32, act_order = false, sym = false, format = gptq_v2>}
+      : (tensor<1x1024xbf16>, tensor<96x512xi32>, tensor<32x48xi32>, tensor<32x512xbf16>, tensor<512xbf16>) -> tensor<1x512xbf16>
+  return %y : tensor<1x512xbf16>
+}
+
+func.func @stream_w8gall_k8192_n256_m1(%x: tensor<1x8192xf16>, %qweight: tensor<2048x256xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x256xf16>) -> tensor<1x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = -1, act_order = false, sym = true, format = gptq_v1>}
+      : (tensor<1x8192xf16>, tensor<2048x256xi32>, tensor<1x64xi32>, tensor<1x256xf16>) -> tensor<1x256xf16>
+  return %y : tensor<1x256xf16>
+}
+
+func.func @stream_w8g128_asym_bf16_k512_n1024_m1(%x: tensor<1x512xbf16>, %qweight: tensor<128x1024xi32>, %qzeros: tensor<4x256xi32>, %scales: tensor<4x1024xbf16>) -> tensor<1x1024xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<1x512xbf16>, tensor<128x1024xi32>, tensor<4x256xi32>, tensor<4x1024xbf16>) -> tensor<1x1024xbf16>
+  return %y : tensor<1x1024xbf16>
+}
+
+func.func @stream_w4g32_act_asym_k2048_n512_m1(%x: tensor<1x2048xf16>, %qweight: tensor<256x512xi32>, %qzeros: tensor<64x64xi32>, %scales: tensor<64x512xf16>, %g_idx: tensor<2048xi32>) -> tensor<1x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 4, group_size = 32, act_order = true, sym = false, format = gptq_v1>}
+      : (tensor<1x2048xf16>, tensor<256x512xi32>, tensor<64x64xi32>, tensor<64x512xf16>, tensor<2048xi32>) -> tensor<1x512xf16>
+  return %y : tensor<1x512xf16>
+}
+
+func.func @stream_w4gall_v2_bf16_bias_k256_n8192_m1(%x: tensor<1x256xbf16>, %qweight: tensor<32x8192xi32>, %qzeros: tensor<1x1024xi32>, %scales: tensor<1x8192xbf16>, %bias: tensor<8192xbf16>) -> tensor<1x8192xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v2>}
+      : (tensor<1x256xbf16>, tensor<32x8192xi32>, tensor<1x1024xi32>, tensor<1x8192xbf16>, tensor<8192xbf16>) -> tensor<1x8192xbf16>
+  return %y : tensor<1x8192xbf16>
+}
+
+func.func @stream_w4g128_asym_k4096_n17408_m1(%x: tensor<1x4096xf16>, %qweight: tensor<512x17408xi32>, %qzeros: tensor<32x2176xi32>, %scales: tensor<32x17408xf16>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<1x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
+}
+
+func.func @stream_w2g32_act_bf16_k512_n256_m1(%x: tensor<1x512xbf16>, %qweight: tensor<32x256xi32>, %qzeros: tensor<16x16xi32>, %scales: tensor<16x256xbf16>, %g_idx: tensor<512xi32>) -> tensor<1x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 2, group_size = 32, act_order = true, sym = true, format = gptq_v1>}
+      : (tensor<1x512xbf16>, tensor<32x256xi32>, tensor<16x16xi32>, tensor<16x256xbf16>, tensor<512xi32>) -> tensor<1x256xbf16>
+  return %y : tensor<1x256xbf16>
+}
+
+func.func @stream_w3g128_act_asym_v2_bias_k1024_n1024_m1(%x: tensor<1x1024xf16>, %qweight: tensor<96x1024xi32>, %qzeros: tensor<8x96xi32>, %scales: tensor<8x1024xf16>, %g_idx: tensor<1024xi32>, %bias: tensor<1024xf16>) -> tensor<1x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 128, act_order = true, sym = false, format = gptq_v2>}
+      : (tensor<1x1024xf16>, tensor<96x1024xi32>, tensor<8x96xi32>, tensor<8x1024xf16>, tensor<1024xi32>, tensor<1024xf16>) -> tensor<1x1024xf16>
+  return %y : tensor<1x1024xf16>
+}
+
+func.func @stream_w8g32_act_asym_bias_k256_n1024_m1(%x: tensor<1x256xf16>, %qweight: tensor<64x1024xi32>, %qzeros: tensor<8x256xi32>, %scales: tensor<8x1024xf16>, %g_idx: tensor<256xi32>, %bias: tensor<1024xf16>) -> tensor<1x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) bias(%bias) {layout = #qmm.layout<bits = 8, group_size = 32, act_order = true, sym = false, format = gptq_v1>}
+      : (tensor<1x256xf16>, tensor<64x1024xi32>, tensor<8x256xi32>, tensor<8x1024xf16>, tensor<256xi32>, tensor<1024xf16>) -> tensor<1x1024xf16>
+  return %y : tensor<1x1024xf16>
+}
+
+func.func @stream_w4g32_asym_k352_n96_m1(%x: tensor<1x352xf16>, %qweight: tensor<44x96xi32>, %qzeros: tensor<11x12xi32>, %scales: tensor<11x96xf16>) -> tensor<1x96xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<1x352xf16>, tensor<44x96xi32>, tensor<11x12xi32>, tensor<11x96xf16>) -> tensor<1x96xf16>
+  return %y : tensor<1x96xf16>
+}
+
+func.func @stream_w3g32_asym_k352_n96_m1(%x: tensor<1x352xf16>, %qweight: tensor<33x96xi32>, %qzeros: tensor<11x9xi32>, %scales: tensor<11x96xf16>) -> tensor<1x96xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 32, act_order = false, sym = false, format = gptq_v1>}
+      : (tensor<1x352xf16>, tensor<33x96xi32>, tensor<11x9xi32>, tensor<11x96xf16>) -> tensor<1x96xf16>
+  return %y : tensor<1x96xf16>
 }

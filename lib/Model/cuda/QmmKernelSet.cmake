@@ -29,6 +29,15 @@ function(gptq_model_qmm_bundle name shapes layouts)
       string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
       string(APPEND text "      : (${types}) -> tensor<?x${N}xf16>\n")
       string(APPEND text "  return %y : tensor<?x${N}xf16>\n}\n")
+      # The same matmul at one row gets the decode tile (qmm-select-tile's
+      # M = 1 bucket); its kernel still takes any m, and the runtime uses it
+      # for m up to its block_m.
+      string(REPLACE "tensor<?x${K}xf16>" "tensor<1x${K}xf16>" decodeTypes "${types}")
+      string(REPLACE "tensor<?x${K}xf16>" "tensor<1x${K}xf16>" decodeArgs "${args}")
+      string(APPEND text "func.func @l${index}_k${K}_n${N}_decode(${decodeArgs}) -> tensor<1x${N}xf16> {\n")
+      string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
+      string(APPEND text "      : (${decodeTypes}) -> tensor<1x${N}xf16>\n")
+      string(APPEND text "  return %y : tensor<1x${N}xf16>\n}\n")
     endforeach()
     math(EXPR index "${index} + 1")
   endforeach()

@@ -1,9 +1,9 @@
 //===- QmmKernels.cpp - Look up, compile and launch generated qmm kernels -===//
 //
-// Only the manifest's dynamic-M entries (`rows` = -1) are used: they accept
-// any number of tokens, which the forward pass needs for both prefill and
-// decode. The grid follows the manifest's formula
-// [out_features / block_n, ceil(m / block_m), 1].
+// The manifest's dynamic-M entries (`rows` = -1) accept any number of
+// tokens; entries generated for one row carry the decode tile, whose kernel
+// also takes any m and is used for m up to its block_m. The grid follows the
+// manifest's formula [out_features / block_n, ceil(m / block_m), 1].
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,7 +30,8 @@ QmmKernels::create(const std::string &arch) {
       for (const auto &kernel : manifest.at("kernels"))
         byName[kernel.at("name").get<std::string>()] = &kernel;
       for (const auto &matmul : manifest.at("matmuls")) {
-        if (matmul.at("rows").get<int64_t>() != -1)
+        const int64_t rows = matmul.at("rows").get<int64_t>();
+        if (rows != -1 && rows != 1)
           continue;
         const nlohmann::json &k = *byName.at(matmul.at("kernel"));
         if (k.at("element_type") != "f16")
@@ -48,12 +49,24 @@ QmmKernels::create(const std::string &arch) {
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
         spec.params = k.at("params").get<std::vector<std::string>>();
+        spec.decodeOnly = rows == 1;
         kernels->specs_.push_back(std::move(spec));
       }
     } catch (const std::exception &error) {
       return Status::error(fmt::format("qmm bundle {}: manifest: {}",
                                        bundles[b].name, error.what()));
     }
+  }
+  // Link each dynamic-M kernel to the decode kernel of the same layer shape
+  // and layout (pointers are stable now that specs_ is complete).
+  for (QmmKernelSpec &spec : kernels->specs_) {
+    if (spec.decodeOnly)
+      continue;
+    for (const QmmKernelSpec &other : kernels->specs_)
+      if (other.decodeOnly && other.K == spec.K && other.N == spec.N &&
+          other.bits == spec.bits && other.groupSize == spec.groupSize &&
+          other.actOrder == spec.actOrder && other.v1 == spec.v1)
+        spec.decode = &other;
   }
   kernels->cache_ = std::make_unique<rt::KernelCache>();
   return kernels;
@@ -64,9 +77,9 @@ QmmKernels::find(const format::QuantizedLinear &layer) const {
   const bool actOrder = !layer.gIdx.empty();
   const bool v1 = layer.format == format::CheckpointFormat::GptqV1;
   for (const QmmKernelSpec &spec : specs_)
-    if (spec.K == layer.K && spec.N == layer.N && spec.bits == layer.bits &&
-        spec.groupSize == layer.groupSize && spec.actOrder == actOrder &&
-        spec.v1 == v1)
+    if (!spec.decodeOnly && spec.K == layer.K && spec.N == layer.N &&
+        spec.bits == layer.bits && spec.groupSize == layer.groupSize &&
+        spec.actOrder == actOrder && spec.v1 == v1)
       return &spec;
   return nullptr;
 }
@@ -95,9 +108,11 @@ QmmKernels::function(const QmmKernelSpec &spec) {
   return &functions_.emplace(spec.name, function.take()).first->second;
 }
 
-Status QmmKernels::launch(const QmmKernelSpec &spec,
+Status QmmKernels::launch(const QmmKernelSpec &general,
                           const QmmOperands &operands, int64_t m,
                           CUstream stream) {
+  const QmmKernelSpec &spec =
+      general.decode && m <= general.decode->blockM ? *general.decode : general;
   Expected<const rt::KernelFunction *> function = this->function(spec);
   if (!function)
     return function.status();

@@ -40,6 +40,11 @@ struct QmmKernelSpec {
   bool actOrder = false, v1 = true;
   int64_t blockM = 16, blockN = 64, threads = 128;
   std::vector<std::string> params;
+  /// Generated for one row (the decode tile); found only through `decode`.
+  bool decodeOnly = false;
+  /// The decode kernel of the same shape and layout, used for m <= its
+  /// block_m; null when the bundle has none.
+  const QmmKernelSpec *decode = nullptr;
 };
 
 /// Device pointers of one quantized linear, as the kernels take them.
@@ -54,7 +59,8 @@ public:
 
   /// The dynamic-M fp16 kernel for this layer's shape and layout, or null.
   const QmmKernelSpec *find(const format::QuantizedLinear &layer) const;
-  /// y[m][N] = x[m][K] · W on `stream`.
+  /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
+  /// is small enough).
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
                 int64_t m, CUstream stream);
   size_t numKernels() const { return specs_.size(); }

@@ -16,13 +16,23 @@ namespace qmm {
 enum class ZeroStorage { MinusOne, AsIs };
 
 /// The compile-time description of a weight's quantization.
-template <int Bits, int GroupSize, bool ActOrder, ZeroStorage Zeros>
+///
+/// `XPermuted` describes an act-order weight whose input channels were
+/// reordered once, at load time, so that channel k belongs to group
+/// k / GroupSize (qmm-reorder-act-order): the kernel then treats it as a
+/// plain grouped layout (ActOrder false) and reads x column perm[k] for
+/// channel k, perm being passed where g_idx was.
+template <int Bits, int GroupSize, bool ActOrder, ZeroStorage Zeros,
+          bool XPermuted = false>
 struct QuantLayout {
   static_assert(Bits == 2 || Bits == 3 || Bits == 4 || Bits == 8,
                 "GPTQ codes are 2, 3, 4 or 8 bits wide");
+  static_assert(!(ActOrder && XPermuted),
+                "a reordered act-order weight is a plain grouped layout");
   static constexpr int kBits = Bits;
   static constexpr int kGroupSize = GroupSize; // K when the layout has -1
   static constexpr bool kActOrder = ActOrder;
+  static constexpr bool kXPermuted = XPermuted;
   static constexpr int kZeroOffset = Zeros == ZeroStorage::MinusOne ? 1 : 0;
   static constexpr unsigned kMask = (1u << Bits) - 1u;
 };
@@ -44,12 +54,10 @@ __device__ __forceinline__ uint32_t extract_code(const uint32_t *words,
 /// Zero point of output column `n` in group `group`, read from qzeros
 /// (G x N*Bits/32 words, packed along N) and decoded per the layout.
 template <typename Layout>
-__device__ __forceinline__ int load_zero_point(const uint32_t *qzeros,
-                                               int outFeatures, int group,
-                                               int n) {
+__device__ __forceinline__ int
+load_zero_point(const uint32_t *qzeros, int outFeatures, int group, int n) {
   constexpr int Bits = Layout::kBits;
-  const uint32_t *row =
-      qzeros + (int64_t)group * (outFeatures * Bits / 32);
+  const uint32_t *row = qzeros + (int64_t)group * (outFeatures * Bits / 32);
   const int bit = n * Bits;
   const int word = bit >> 5;
   const int shift = bit & 31;
