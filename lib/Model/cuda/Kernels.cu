@@ -95,26 +95,28 @@ __global__ void layerNormKernel(const half_t *x, const half_t *weight,
               load(bias, i));
 }
 
-/// One block per row; thread i rotates pair (i, i + d/2) of every head.
+/// One block per row; a thread per (head, i) rotates pair (i, i + d/2) of
+/// that head, so that decode (one row) spreads over the whole block instead
+/// of walking the heads one after the other.
 __global__ void ropeKernel(half_t *q, half_t *k, int64_t T, int64_t start,
                            int64_t heads, int64_t kvHeads, int64_t headDim,
                            float theta, float linearFactor) {
   const int64_t row = blockIdx.x;
   const int64_t half = headDim / 2;
   const float position = float(start + row % T) / linearFactor;
-  for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
+  for (int64_t item = threadIdx.x; item < (heads + kvHeads) * half;
+       item += blockDim.x) {
+    const int64_t h = item / half, i = item % half;
     const float invFreq = 1.0f / powf(theta, float(2 * i) / float(headDim));
     float sinA, cosA;
     sincosf(position * invFreq, &sinA, &cosA);
     cosA = roundHalf(cosA); // transformers casts cos/sin to the model dtype
     sinA = roundHalf(sinA);
-    for (int64_t h = 0; h < heads + kvHeads; ++h) {
-      half_t *base = h < heads ? q + (row * heads + h) * headDim
-                               : k + (row * kvHeads + h - heads) * headDim;
-      const float a = load(base, i), b = load(base, i + half);
-      store(base, i, a * cosA - b * sinA);
-      store(base, i + half, b * cosA + a * sinA);
-    }
+    half_t *base = h < heads ? q + (row * heads + h) * headDim
+                             : k + (row * kvHeads + h - heads) * headDim;
+    const float a = load(base, i), b = load(base, i + half);
+    store(base, i, a * cosA - b * sinA);
+    store(base, i + half, b * cosA + a * sinA);
   }
 }
 
@@ -131,12 +133,17 @@ __global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t T,
   }
 }
 
-constexpr int kAttentionWarps = 4;
+constexpr int kAttentionWarps = 16;
 constexpr int kMaxPerLane = 8; // head_dim <= 256
+constexpr int kKeysPerStep = 4;
 
 /// grid (T, heads, batch), kAttentionWarps warps. Each warp folds every
-/// kAttentionWarps-th key into its own running (max, sum, accumulator); the
-/// warps' partial results are merged at the end.
+/// kAttentionWarps-th group of kKeysPerStep keys into its own running (max,
+/// sum, accumulator); the warps' partial results are merged at the end.
+/// Decode has one query per head, so the keys are all the parallelism
+/// there is: 16 warps and 4 independent keys per step keep enough loads in
+/// flight (with 4 warps and one key at a time, a 7B decode step spent most
+/// of its time here, each warp waiting on one K and one V load per key).
 __global__ void attentionKernel(const half_t *q, const half_t *kCache,
                                 const half_t *vCache, int64_t T, int64_t start,
                                 int64_t heads, int64_t kvHeads, int64_t headDim,
@@ -157,19 +164,41 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
   float runningMax = -INFINITY, runningSum = 0.0f;
   const half_t *kBase = kCache + (b * kvHeads + kvh) * maxSeq * headDim;
   const half_t *vBase = vCache + (b * kvHeads + kvh) * maxSeq * headDim;
-  for (int64_t s = warp; s < keys; s += kAttentionWarps) {
-    float dot = 0.0f;
-    for (int j = 0; j < perLane; ++j)
-      dot += qv[j] * load(kBase, s * headDim + lane + 32 * j);
-    for (int offset = 16; offset > 0; offset /= 2)
-      dot += __shfl_xor_sync(0xffffffffu, dot, offset);
-    const float newMax = fmaxf(runningMax, dot);
+  for (int64_t s0 = int64_t(warp) * kKeysPerStep; s0 < keys;
+       s0 += int64_t(kAttentionWarps) * kKeysPerStep) {
+    float dot[kKeysPerStep];
+#pragma unroll
+    for (int u = 0; u < kKeysPerStep; ++u) {
+      dot[u] = 0.0f;
+      if (s0 + u < keys)
+        for (int j = 0; j < perLane; ++j)
+          dot[u] += qv[j] * load(kBase, (s0 + u) * headDim + lane + 32 * j);
+    }
+#pragma unroll
+    for (int u = 0; u < kKeysPerStep; ++u)
+      for (int offset = 16; offset > 0; offset /= 2)
+        dot[u] += __shfl_xor_sync(0xffffffffu, dot[u], offset);
+    float newMax = runningMax;
+#pragma unroll
+    for (int u = 0; u < kKeysPerStep; ++u)
+      if (s0 + u < keys)
+        newMax = fmaxf(newMax, dot[u]);
     const float correction = __expf(runningMax - newMax);
-    const float p = __expf(dot - newMax);
-    runningSum = runningSum * correction + p;
-    for (int j = 0; j < perLane; ++j)
-      acc[j] =
-          acc[j] * correction + p * load(vBase, s * headDim + lane + 32 * j);
+    float p[kKeysPerStep];
+    runningSum *= correction;
+#pragma unroll
+    for (int u = 0; u < kKeysPerStep; ++u) {
+      p[u] = s0 + u < keys ? __expf(dot[u] - newMax) : 0.0f;
+      runningSum += p[u];
+    }
+    for (int j = 0; j < perLane; ++j) {
+      float value = acc[j] * correction;
+#pragma unroll
+      for (int u = 0; u < kKeysPerStep; ++u)
+        if (s0 + u < keys)
+          value += p[u] * load(vBase, (s0 + u) * headDim + lane + 32 * j);
+      acc[j] = value;
+    }
     runningMax = newMax;
   }
 
@@ -274,8 +303,8 @@ void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
 
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
              int64_t hidden, float eps, half_t *out, cudaStream_t stream) {
-  rmsNormKernel<<<unsigned(rows), 256, 0, stream>>>(x, weight, hidden, eps,
-                                                    out);
+  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(x, weight, hidden, eps,
+                                                     out);
 }
 
 void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
@@ -288,14 +317,14 @@ void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
 void rope(half_t *q, half_t *k, int64_t rows, int64_t T, int64_t start,
           int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
           float linearFactor, cudaStream_t stream) {
-  ropeKernel<<<unsigned(rows), 128, 0, stream>>>(q, k, T, start, heads, kvHeads,
+  ropeKernel<<<unsigned(rows), 512, 0, stream>>>(q, k, T, start, heads, kvHeads,
                                                  headDim, theta, linearFactor);
 }
 
 void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
               int64_t start, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
               half_t *kCache, half_t *vCache, cudaStream_t stream) {
-  appendKvKernel<<<unsigned(batch * T), 256, 0, stream>>>(
+  appendKvKernel<<<unsigned(batch * T), 1024, 0, stream>>>(
       k, v, T, start, kvHeads, headDim, maxSeq, kCache, vCache);
 }
 
