@@ -31,6 +31,14 @@ def QMM_BoolParameter : AttrParameter<"bool", "boolean"> {
   let printer = [{ $_printer << ($_self ? "true" : "false") }];
 }
 
+// The same, optional: absent means false, and false is not printed, so
+// attributes written before the parameter existed keep their spelling.
+def QMM_OptionalBoolParameter : AttrParameter<"bool", "boolean, false when absent"> {
+  let parser = [{ ::mlir::qmm::parseBoolKeyword($_parser) }];
+  let printer = [{ $_printer << ($_self ? "true" : "false") }];
+  let defaultValue = "false";
+}
+
 class QMM_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<QMM_Dialect, name, traits> {
   let mnemonic = attrMnemonic;
@@ -47,15 +55,38 @@ def QMM_LayoutAttr : QMM_Attr<"Layout", "layout"> {
     points are the fixed midpoint 2^(bits-1); `format` how zero points are
     stored (`gptq_v1`: minus one, AutoGPTQ; `gptq_v2`: as they are).
 
+    `reordered` (optional, default false, printed only when true; requires
+    `act_order`) says that the weight's input channels were regrouped once,
+    at load time, so that channel k belongs to group `k / group_size` as in
+    a plain grouped layout, and that the matmul's `g_idx` operand holds the
+    permutation `perm` instead of the groups: channel k multiplies x column
+    `perm[k]` (y = x W = x[:, perm] W[perm, :]). `qmm-reorder-act-order`
+    produces it, together with the `qmm.act_order_permutation` and
+    `qmm.permute_packed_rows` ops that compute `perm` and the regrouped
+    qweight. Kernels then read contiguous groups (scales and zeros once per
+    step) and gather x, instead of looking up a group per channel.
+
     Example: `#qmm.layout<bits = 4, group_size = 128, act_order = false,
-    sym = true, format = gptq_v1>`
+    sym = true, format = gptq_v1>`, `#qmm.layout<bits = 4, group_size = 128,
+    act_order = true, sym = true, format = gptq_v1, reordered = true>`
   }];
   let parameters = (ins
     "unsigned":$bits,
     "int64_t":$group_size,
     QMM_BoolParameter:$act_order,
     QMM_BoolParameter:$sym,
-    EnumParameter<QMM_CheckpointFormat>:$format);
+    EnumParameter<QMM_CheckpointFormat>:$format,
+    QMM_OptionalBoolParameter:$reordered);
+  let builders = [
+    // The layout of a checkpoint as it is stored (not reordered), for the
+    // callers that predate `reordered`.
+    AttrBuilder<(ins "unsigned":$bits, "int64_t":$group_size,
+                     "bool":$act_order, "bool":$sym,
+                     "CheckpointFormat":$format), [{
+      return $_get($_ctxt, bits, group_size, act_order, sym, format,
+                   /*reordered=*/false);
+    }]>
+  ];
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -21,7 +21,9 @@ def QMM_MatmulOp : QMM_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     unpacked from `qweight : (K*bits/32) x N` (packed along K), `zero` from
     `qzeros : G x (N*bits/32)` (packed along N; stored minus one in
     `gptq_v1`), and `g = g_idx[k]` with act-order, `k / group_size` without.
-    Accumulation is in fp32.
+    Accumulation is in fp32. With a `reordered` layout the weight's channels
+    were regrouped (`qmm-reorder-act-order`): `g = k / group_size`, and
+    `g_idx` holds the permutation, channel k multiplying `x[:, g_idx[k]]`.
 
     `tile` is set by `qmm-select-tile`; `kernel` by `qmm-tile` and names the
     generated `gpu.func`.
@@ -69,6 +71,64 @@ def QMM_DequantOp : QMM_Op<"dequant", [Pure]> {
   let assemblyFormat = [{
     $qweight `,` $qzeros `,` $scales (`g_idx` `(` $g_idx^ `)`)? attr-dict `:`
     functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Load-time preparation of act-order weights (qmm-reorder-act-order). These
+// ops are not lowered to kernels: the runtime performs them on the host,
+// once, when it loads the weights, and passes their results to the matmul's
+// kernel. They state in the IR what the runtime must do.
+//===----------------------------------------------------------------------===//
+
+def QMM_ActOrderPermutationOp : QMM_Op<"act_order_permutation", [Pure]> {
+  let summary = "the permutation that regroups an act-order weight's channels";
+  let description = [{
+    `perm` sorts the K input channels by their group `g_idx[k]`, stably:
+    `perm[k']` is the original channel placed at position k', so that after
+    regrouping channel k' belongs to group `k' / group_size`. Every group
+    must hold exactly `group_size` channels (as GPTQ's act-order produces);
+    `group_size = -1` means one group spanning K (the identity).
+
+    Not lowered to a kernel: the runtime computes it on the host once, when
+    it loads the weights, with `gptq::format::actOrderPermutation`
+    (include/gptq/Format/ActOrder.h), which also checks the group sizes.
+
+    ```mlir
+    %perm = qmm.act_order_permutation %g_idx {group_size = 128 : i64}
+          : tensor<4096xi32> -> tensor<4096xi32>
+    ```
+  }];
+  let arguments = (ins 1DTensorOf<[I32]>:$g_idx, I64Attr:$group_size);
+  let results = (outs 1DTensorOf<[I32]>:$perm);
+  let assemblyFormat = [{
+    $g_idx attr-dict `:` type($g_idx) `->` type($perm)
+  }];
+  let hasVerifier = 1;
+}
+
+def QMM_PermutePackedRowsOp : QMM_Op<"permute_packed_rows", [Pure]> {
+  let summary = "permute the input channels of a packed GPTQ weight";
+  let description = [{
+    `result` is `qweight` (K * bits / 32 x N, codes packed along K) with its
+    input channels permuted: channel k' of the result is channel `perm[k']`
+    of `qweight`. Codes move between words, so this is not a row gather.
+
+    Not lowered to a kernel: the runtime performs it on the host once, when
+    it loads the weights, with `gptq::format::permutePackedRows`
+    (include/gptq/Format/ActOrder.h).
+
+    ```mlir
+    %qw2 = qmm.permute_packed_rows %qweight, %perm {bits = 4 : i64}
+         : (tensor<512x4096xi32>, tensor<4096xi32>) -> tensor<512x4096xi32>
+    ```
+  }];
+  let arguments = (ins 2DTensorOf<[I32]>:$qweight, 1DTensorOf<[I32]>:$perm,
+                       I64Attr:$bits);
+  let results = (outs 2DTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $qweight `,` $perm attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

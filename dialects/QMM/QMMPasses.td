@@ -15,6 +15,39 @@ def QMMFuseDequantMatmul : Pass<"qmm-fuse-dequant-matmul", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::qmm::QMMDialect"];
 }
 
+def QMMReorderActOrder : Pass<"qmm-reorder-act-order", "::mlir::ModuleOp"> {
+  let summary = "Regroup act-order weights so kernels read contiguous groups";
+  let description = [{
+    Every `qmm.matmul` whose layout has `act_order` (and not `reordered`)
+    and a `g_idx` operand becomes
+
+    ```mlir
+    %perm = qmm.act_order_permutation %g_idx {group_size = G}
+    %qw2 = qmm.permute_packed_rows %qweight, %perm {bits = B}
+    %y = qmm.matmul %x, %qw2, %qzeros, %scales g_idx(%perm) ...
+           {layout = #qmm.layout<..., act_order = true, reordered = true>}
+    ```
+
+    with bias, tile and every other attribute kept. The kernel then treats
+    the weight as a plain grouped one (scales and zeros once per step) and
+    reads x column `perm[k]` for channel k. The two preparation ops are not
+    lowered to kernels: the runtime runs them on the host, once, when it
+    loads the weights (gptq::format::actOrderPermutation and
+    permutePackedRows), so this pass is only for runtimes that do; it is
+    off in `qmm-lower-to-cuda` unless `reorder-act-order=true`.
+
+    `group_size = -1`: one group spans K, so every `g_idx[k]` is 0 and the
+    channel order does not matter; the matmul drops `g_idx` and becomes a
+    plain (act_order = false) one, which needs no preparation at all.
+
+    Matmuls that already carry an `mma` tile are left as they are, with a
+    remark: the mma strategy has no reordered variant (it cannot gather x).
+    Without a tile, `qmm-select-tile` gives reordered matmuls stream tiles
+    only. Matmuls already lowered to a kernel are left alone too.
+  }];
+  let dependentDialects = ["::mlir::qmm::QMMDialect"];
+}
+
 def QMMSelectTile : Pass<"qmm-select-tile", "::mlir::ModuleOp"> {
   let summary = "Choose a kernel tile configuration for each qmm.matmul";
   let description = [{
@@ -34,6 +67,11 @@ def QMMSelectTile : Pass<"qmm-select-tile", "::mlir::ModuleOp"> {
     A missing, corrupt or foreign cache file and invalid entries are
     reported as warnings (on the module) and ignored: the pass still
     succeeds with the defaults.
+
+    Reordered layouts (`qmm-reorder-act-order`) always get the default
+    stream tile of their M bucket, at most the 64-row one: only the stream
+    strategy can gather x by the permutation, and the cache holds no
+    entries measured on reordered kernels.
   }];
   let options = [
     Option<"arch", "arch", "std::string", /*default=*/"\"sm_90a\"",
@@ -58,6 +96,9 @@ def QMMTile : Pass<"qmm-tile", "::mlir::ModuleOp"> {
     (or reuses) a kernel in `gpu.module @qmm_kernels` whose body loops over
     the input dimension with `qmm.tile.*` ops, and records it in the op's
     `kernel` attribute. Grid: (N / block_n, ceil(M / block_m)).
+
+    A reordered layout with an `mma` tile is an error naming the op: only
+    the stream strategy gathers x by the permutation.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",

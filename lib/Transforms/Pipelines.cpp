@@ -15,8 +15,12 @@ void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
 void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
                                          const std::string &arch,
                                          const std::string &autotuneCachePath,
-                                         const std::string &gpuName) {
+                                         const std::string &gpuName,
+                                         bool reorderActOrder) {
   pm.addPass(createQMMFuseDequantMatmul());
+  // Before tile selection, which gives reordered matmuls stream tiles.
+  if (reorderActOrder)
+    pm.addPass(createQMMReorderActOrder());
   QMMSelectTileOptions selectOptions;
   selectOptions.arch = arch;
   selectOptions.autotuneCache = autotuneCachePath;
@@ -40,6 +44,11 @@ struct LowerToCudaOptions : PassPipelineOptions<LowerToCudaOptions> {
       llvm::cl::desc("Use only cache entries of this GPU (default: any GPU "
                      "of the architecture)"),
       llvm::cl::init("")};
+  Option<bool> reorderActOrder{
+      *this, "reorder-act-order",
+      llvm::cl::desc("Regroup act-order weights (qmm-reorder-act-order); the "
+                     "runtime must then prepare them at load time"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -49,6 +58,6 @@ void mlir::qmm::registerLowerToCudaPipeline() {
       "Lower qmm.matmul to CUDA C++: fuse, select tiles, tile, emit",
       [](OpPassManager &pm, const LowerToCudaOptions &options) {
         buildLowerToCudaPipeline(pm, options.arch, options.autotuneCache,
-                                 options.gpuName);
+                                 options.gpuName, options.reorderActOrder);
       });
 }

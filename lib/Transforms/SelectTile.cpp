@@ -76,6 +76,13 @@ struct QMMSelectTilePass
         op.emitOpError() << "needs static K and N to select a kernel tile";
         return WalkResult::interrupt();
       }
+      // Only the stream strategy gathers x by a reordered layout's
+      // permutation. Its 64-row default serves any M (the grid covers M),
+      // and no cache entry describes a reordered kernel (gptq-tune does not
+      // generate them; act-order entries measured the per-value path).
+      const bool reordered = op.getLayout().getReordered();
+      if (reordered && shape.rows > 64)
+        shape.rows = 64;
       // The default also checks K and N, so a shape the generator cannot
       // handle fails the same way with or without a cache.
       auto config = gptq::autotune::defaultTileConfig(arch, shape);
@@ -84,7 +91,7 @@ struct QMMSelectTilePass
         return WalkResult::interrupt();
       }
       gptq::autotune::TileConfig chosen = *config;
-      if (cache)
+      if (cache && !reordered)
         if (std::optional<gptq::autotune::TileConfig> tuned = cache->lookup(
                 layoutKey(op), shape.inFeatures, shape.outFeatures, shape.rows))
           chosen = *tuned;

@@ -48,7 +48,11 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
   name += layout.getGroupSize() == -1
               ? std::string("gall")
               : "g" + std::to_string(layout.getGroupSize());
-  if (layout.getActOrder())
+  // Reordered kernels take other parameters (perm in the g_idx slot, the
+  // regrouped qweight), so they must never share a name with act-order ones.
+  if (layout.getReordered())
+    name += "_reord";
+  else if (layout.getActOrder())
     name += "_act";
   if (!layout.getSym())
     name += "_asym";
@@ -221,6 +225,12 @@ struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
       int64_t N = op.getResult().getType().getDimSize(1);
       if (ShapedType::isDynamic(K) || ShapedType::isDynamic(N)) {
         op.emitOpError() << "needs static K and N to generate a kernel";
+        return signalPassFailure();
+      }
+      if (op.getLayout().getReordered() &&
+          op.getTileAttr().getStrategy() == KernelStrategy::mma) {
+        op.emitOpError() << "has a reordered layout and an mma tile: only "
+                            "stream tiles gather x by the permutation";
         return signalPassFailure();
       }
       if (failed(verifyTileForShape(op, op.getTileAttr(), K, N)))

@@ -26,6 +26,7 @@
 // CHECK-NEXT: "y",
 // CHECK-NEXT: "m"
 // CHECK-NEXT: ],
+// CHECK-NEXT: "reordered": false,
 // CHECK-NEXT: "stages": 2,
 // CHECK-NEXT: "sym": true,
 // CHECK-NEXT: "threads": 256,

@@ -9,8 +9,14 @@
 // first so an unwritten element fails the check. Without a GPU every test
 // skips.
 //
+// Kernels whose manifest entry says `reordered` get what the runtime would
+// prepare at load time for qmm-reorder-act-order: the reference uses the
+// act-order layer as stored, the kernel its regrouped qweight and the
+// permutation in the g_idx slot.
+//
 //===----------------------------------------------------------------------===//
 
+#include "gptq/Format/ActOrder.h"
 #include "gptq/Format/Dequantize.h"
 #include "gptq/Format/Packing.h"
 #include "gptq/Runtime/CudaDriver.h"
@@ -40,6 +46,7 @@ struct KernelSpec {
   int bits = 4;
   int64_t groupSize = 128;
   bool actOrder = false, sym = true, v1 = true, bf16 = false;
+  bool reordered = false; // act-order regrouped at load time (see top)
   int64_t blockM = 16, blockN = 64, threads = 128;
   std::vector<std::string> params;
 };
@@ -62,6 +69,7 @@ std::vector<KernelSpec> readManifest(const std::string &path) {
     spec.bits = kernel.at("bits");
     spec.groupSize = kernel.at("group_size");
     spec.actOrder = kernel.at("act_order");
+    spec.reordered = kernel.at("reordered");
     spec.sym = kernel.at("sym");
     spec.v1 = kernel.at("format") == "gptq_v1";
     spec.bf16 = kernel.at("element_type") == "bf16";
@@ -110,8 +118,17 @@ format::QuantizedLinear randomLayer(const KernelSpec &spec, std::mt19937 &rng) {
     value = roundToElement(scale(rng), spec.bf16);
   if (spec.actOrder) {
     layer.gIdx.resize(layer.K);
-    for (auto &group : layer.gIdx)
-      group = int32_t(rng() % groups);
+    if (spec.reordered) {
+      // Regrouping needs what GPTQ's act-order produces: every group holds
+      // exactly group_size channels, scattered over K.
+      const int64_t groupSize = layer.K / groups;
+      for (int64_t k = 0; k < layer.K; ++k)
+        layer.gIdx[k] = int32_t(k / groupSize);
+      std::shuffle(layer.gIdx.begin(), layer.gIdx.end(), rng);
+    } else {
+      for (auto &group : layer.gIdx)
+        group = int32_t(rng() % groups);
+    }
   }
   layer.qweight = *format::packWeights(codes, layer.K, layer.N, layer.bits);
   layer.qzeros =
@@ -211,6 +228,22 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
           for (int64_t n = 0; n < N; ++n)
             reference[m * N + n] += layer.bias[n];
 
+      // The load-time preparation of a reordered kernel, after the
+      // reference has used the layer as stored: channel k' of the kernel's
+      // weight is channel perm[k'] of the layer, and the kernel reads x
+      // column perm[k'] for it.
+      std::vector<int32_t> kernelQweight = layer.qweight;
+      std::vector<int32_t> kernelGIdx = layer.gIdx;
+      if (spec.reordered) {
+        auto perm = format::actOrderPermutation(layer.gIdx, layer.groupSize);
+        ASSERT_TRUE(perm.ok()) << perm.message();
+        auto permuted =
+            format::permutePackedRows(layer.qweight, K, N, layer.bits, *perm);
+        ASSERT_TRUE(permuted.ok()) << permuted.message();
+        kernelQweight = std::move(*permuted);
+        kernelGIdx = std::move(*perm);
+      }
+
       std::vector<uint16_t> scaleBits(layer.scales.size());
       for (size_t i = 0; i < scaleBits.size(); ++i)
         scaleBits[i] = elementBits(layer.scales[i], spec.bf16);
@@ -223,13 +256,13 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       };
       rt::DeviceBuffer dX = upload(xBits.data(), xBits.size() * 2);
       rt::DeviceBuffer dQweight =
-          upload(layer.qweight.data(), layer.qweight.size() * 4);
+          upload(kernelQweight.data(), kernelQweight.size() * 4);
       rt::DeviceBuffer dQzeros =
           upload(layer.qzeros.data(), layer.qzeros.size() * 4);
       rt::DeviceBuffer dScales = upload(scaleBits.data(), scaleBits.size() * 2);
       rt::DeviceBuffer dGIdx =
-          upload(layer.gIdx.empty() ? nullptr : layer.gIdx.data(),
-                 layer.gIdx.size() * 4);
+          upload(kernelGIdx.empty() ? nullptr : kernelGIdx.data(),
+                 kernelGIdx.size() * 4);
       rt::DeviceBuffer dBias = upload(
           biasBits.empty() ? nullptr : biasBits.data(), biasBits.size() * 2);
       auto yBuffer = rt::DeviceBuffer::create(M * N * 2);

@@ -317,3 +317,56 @@ func.func @stream_w3g32_asym_k352_n96_m1(%x: tensor<1x352xf16>, %qweight: tensor
       : (tensor<1x352xf16>, tensor<33x96xi32>, tensor<11x9xi32>, tensor<11x96xf16>) -> tensor<1x96xf16>
   return %y : tensor<1x96xf16>
 }
+
+// Reordered act-order layouts (qmm-reorder-act-order's output, written
+// directly): the test regroups a random act-order layer with
+// format::actOrderPermutation / permutePackedRows and passes the
+// permutation as g_idx, against the reference of the original layer.
+
+func.func @stream_w4g128_asym_reord_k1024_n1024(%x: tensor<?x1024xf16>, %qweight: tensor<128x1024xi32>, %qzeros: tensor<8x128xi32>, %scales: tensor<8x1024xf16>, %perm: tensor<1024xi32>) -> tensor<?x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>}
+      : (tensor<?x1024xf16>, tensor<128x1024xi32>, tensor<8x128xi32>, tensor<8x1024xf16>, tensor<1024xi32>) -> tensor<?x1024xf16>
+  return %y : tensor<?x1024xf16>
+}
+
+func.func @stream_w4g64_bf16_reord_k4096_n512_m1(%x: tensor<1x4096xbf16>, %qweight: tensor<512x512xi32>, %qzeros: tensor<64x64xi32>, %scales: tensor<64x512xbf16>, %perm: tensor<4096xi32>) -> tensor<1x512xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = true, sym = true, format = gptq_v1, reordered = true>}
+      : (tensor<1x4096xbf16>, tensor<512x512xi32>, tensor<64x64xi32>, tensor<64x512xbf16>, tensor<4096xi32>) -> tensor<1x512xbf16>
+  return %y : tensor<1x512xbf16>
+}
+
+func.func @stream_w3g128_asym_v2_bf16_bias_reord_k1024_n1024(%x: tensor<?x1024xbf16>, %qweight: tensor<96x1024xi32>, %qzeros: tensor<8x96xi32>, %scales: tensor<8x1024xbf16>, %perm: tensor<1024xi32>, %bias: tensor<1024xbf16>) -> tensor<?x1024xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 128, act_order = true, sym = false, format = gptq_v2, reordered = true>}
+      : (tensor<?x1024xbf16>, tensor<96x1024xi32>, tensor<8x96xi32>, tensor<8x1024xbf16>, tensor<1024xi32>, tensor<1024xbf16>) -> tensor<?x1024xbf16>
+  return %y : tensor<?x1024xbf16>
+}
+
+func.func @stream_w3g32_asym_reord_k512_n256_m1(%x: tensor<1x512xf16>, %qweight: tensor<48x256xi32>, %qzeros: tensor<16x24xi32>, %scales: tensor<16x256xf16>, %perm: tensor<512xi32>) -> tensor<1x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 3, group_size = 32, act_order = true, sym = false, format = gptq_v1, reordered = true>}
+      : (tensor<1x512xf16>, tensor<48x256xi32>, tensor<16x24xi32>, tensor<16x256xf16>, tensor<512xi32>) -> tensor<1x256xf16>
+  return %y : tensor<1x256xf16>
+}
+
+func.func @stream_w2g32_reord_k512_n256(%x: tensor<?x512xf16>, %qweight: tensor<32x256xi32>, %qzeros: tensor<16x16xi32>, %scales: tensor<16x256xf16>, %perm: tensor<512xi32>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 2, group_size = 32, act_order = true, sym = true, format = gptq_v1, reordered = true>}
+      : (tensor<?x512xf16>, tensor<32x256xi32>, tensor<16x16xi32>, tensor<16x256xf16>, tensor<512xi32>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w2g64_bf16_reord_k1024_n512_m1(%x: tensor<1x1024xbf16>, %qweight: tensor<64x512xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x512xbf16>, %perm: tensor<1024xi32>) -> tensor<1x512xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 2, group_size = 64, act_order = true, sym = true, format = gptq_v1, reordered = true>}
+      : (tensor<1x1024xbf16>, tensor<64x512xi32>, tensor<16x32xi32>, tensor<16x512xbf16>, tensor<1024xi32>) -> tensor<1x512xbf16>
+  return %y : tensor<1x512xbf16>
+}
+
+func.func @stream_w8g32_asym_bf16_bias_reord_k512_n256(%x: tensor<?x512xbf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<16x64xi32>, %scales: tensor<16x256xbf16>, %perm: tensor<512xi32>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) bias(%bias) {layout = #qmm.layout<bits = 8, group_size = 32, act_order = true, sym = false, format = gptq_v1, reordered = true>}
+      : (tensor<?x512xbf16>, tensor<128x256xi32>, tensor<16x64xi32>, tensor<16x256xbf16>, tensor<512xi32>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @stream_w8g128_asym_reord_k1024_n256_m1(%x: tensor<1x1024xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x256xf16>, %perm: tensor<1024xi32>) -> tensor<1x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 8, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>}
+      : (tensor<1x1024xf16>, tensor<256x256xi32>, tensor<8x64xi32>, tensor<8x256xf16>, tensor<1024xi32>) -> tensor<1x256xf16>
+  return %y : tensor<1x256xf16>
+}

@@ -142,6 +142,9 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         {"bits", int64_t(layout.getBits())},
         {"group_size", layout.getGroupSize()},
         {"act_order", layout.getActOrder()},
+        // The runtime must pass the regrouped qweight and the permutation
+        // (in the g_idx slot) to a reordered kernel.
+        {"reordered", layout.getReordered()},
         {"sym", layout.getSym()},
         {"format", qmm::stringifyCheckpointFormat(layout.getFormat()).str()},
         {"in_features", inFeatures},

@@ -111,20 +111,21 @@ LogicalResult KernelEmitter::emitSignature() {
   // Decode stream kernels are weight streams: how many bytes are in flight
   // per SM is what counts, so 8-row tiles on the fast dequantization paths
   // (not act-order, not 3-bit, whose unpacking needs more registers) ask
-  // for an occupancy that keeps 16 warps (12 with three register buffers)
-  // resident. Without it they took 145-170 registers and 3 or 2 CTAs per
-  // SM; capped at 128 (16 warps), 7B.o at M = 1 went from 12.4 to 11.2 us
-  // on the H100. Everything else states 1: with the block size alone, ptxas
-  // (CUDA 13) capped some 256-thread stream kernels at 64 registers and
-  // spilled.
+  // for an occupancy that keeps at least 12 warps resident (170 registers
+  // at 4 warps per CTA). In the H100 sweeps 16 warps (128 registers) and 12
+  // measured alike, but at 128 registers the 4-bit tiles spilled a few
+  // bytes. Everything else states 1: with the block size alone, ptxas (CUDA
+  // 13) capped some 256-thread stream kernels at 64 registers and spilled.
+  // Reordered act-order kernels (x gathered per value) stay at 1 too until
+  // measured.
   int minBlocks = 1;
   func.walk([&](TileStreamMatmulOp stream) {
     TileAttr tile = stream.getTile();
     LayoutAttr layout = stream.getLayout();
     if (tile.getBlockM() != 8 || layout.getActOrder() || layout.getBits() == 3)
       return;
-    const int warpsPerSm = tile.getStages() == 2 ? 16 : 12;
-    minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
+    constexpr int kWarpsPerSm = 12;
+    minBlocks = std::max<int>(1, kWarpsPerSm * 32 / threads);
   });
   os << "extern \"C\" __global__ void __launch_bounds__(" << threads << ", "
      << minBlocks << ")\n"
@@ -355,18 +356,23 @@ LogicalResult KernelEmitter::emitOp(Operation *op) {
                  << " warps but the kernel runs " << threads << " threads";
         int64_t K =
             cast<MemRefType>(stream.getSource().getType()).getDimSize(1);
+        // A reordered weight is a plain grouped one (ActOrder false) whose
+        // kernel gathers x through the permutation passed as g_idx
+        // (XPermuted).
+        const bool reordered = layout.getReordered();
         os << "qmm::stream_matmul<" << threads << ", qmm::QuantLayout<"
            << layout.getBits() << ", " << layout.getEffectiveGroupSize(K)
-           << ", " << (layout.getActOrder() ? "true" : "false") << ", "
+           << ", " << (layout.getActOrder() && !reordered ? "true" : "false")
+           << ", "
            << (layout.getFormat() == CheckpointFormat::gptq_v1
                    ? "qmm::ZeroStorage::MinusOne"
                    : "qmm::ZeroStorage::AsIs")
-           << ">, " << tile.getBlockM() << ", " << tile.getBlockN() << ", "
-           << tile.getBlockK() << ", " << tile.getStages() << ">(" << *source
-           << ", " << *qweight << ", " << *qzeros << ", " << *scales << ", "
-           << *gIdx << ", " << *bias << ", " << *dest << ", " << *rows << ", "
-           << *inFeatures << ", " << *outFeatures << ", " << *row << ", "
-           << *col << ");\n";
+           << (reordered ? ", true" : "") << ">, " << tile.getBlockM() << ", "
+           << tile.getBlockN() << ", " << tile.getBlockK() << ", "
+           << tile.getStages() << ">(" << *source << ", " << *qweight << ", "
+           << *qzeros << ", " << *scales << ", " << *gIdx << ", " << *bias
+           << ", " << *dest << ", " << *rows << ", " << *inFeatures << ", "
+           << *outFeatures << ", " << *row << ", " << *col << ");\n";
         return success();
       })
       .Default([&](Operation *op) {

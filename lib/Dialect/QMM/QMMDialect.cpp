@@ -45,12 +45,16 @@ FailureOr<bool> mlir::qmm::parseBoolKeyword(AsmParser &parser) {
 LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  unsigned bits, int64_t groupSize,
                                  bool actOrder, bool sym,
-                                 CheckpointFormat format) {
+                                 CheckpointFormat format, bool reordered) {
   if (bits != 2 && bits != 3 && bits != 4 && bits != 8)
     return emitError() << "bits must be 2, 3, 4 or 8, got " << bits;
   if (groupSize != -1 && groupSize <= 0)
     return emitError() << "group_size must be -1 or positive, got "
                        << groupSize;
+  // Regrouping permutes the channels of an act-order weight; without
+  // act-order there is no g_idx to derive the permutation from.
+  if (reordered && !actOrder)
+    return emitError() << "reordered = true requires act_order = true";
   return success();
 }
 

@@ -58,9 +58,8 @@ LogicalResult expectShape(Operation *op, StringRef name, ShapedType type,
 
 /// Rules shared by every op that reads a quantized weight of `inFeatures`
 /// (K) x `outFeatures` (N); either may be dynamic (ShapedType::kDynamic).
-LogicalResult verifyWeight(Operation *op, LayoutAttr layout,
-                           int64_t inFeatures, int64_t outFeatures,
-                           const WeightOperands &weight,
+LogicalResult verifyWeight(Operation *op, LayoutAttr layout, int64_t inFeatures,
+                           int64_t outFeatures, const WeightOperands &weight,
                            Type activationElementType) {
   const int64_t bits = layout.getBits();
   const int64_t groupSize = layout.getGroupSize();
@@ -78,9 +77,9 @@ LogicalResult verifyWeight(Operation *op, LayoutAttr layout,
              << "input features K = " << inFeatures << " times bits = " << bits
              << " is not a multiple of 32: qweight packs whole int32 words";
     if (groupSize != -1 && inFeatures % groupSize != 0)
-      return op->emitOpError() << "input features K = " << inFeatures
-                               << " is not divisible by group_size "
-                               << groupSize;
+      return op->emitOpError()
+             << "input features K = " << inFeatures
+             << " is not divisible by group_size " << groupSize;
   }
   if (isStatic(outFeatures) && (outFeatures * bits) % 32 != 0)
     return op->emitOpError()
@@ -104,8 +103,8 @@ LogicalResult verifyWeight(Operation *op, LayoutAttr layout,
                          {numGroups, scaled(outFeatures, bits)},
                          "groups x N * bits / 32, packed along N")))
     return failure();
-  if (failed(expectShape(op, "scales", weight.scales,
-                         {numGroups, outFeatures}, "groups x N")))
+  if (failed(expectShape(op, "scales", weight.scales, {numGroups, outFeatures},
+                         "groups x N")))
     return failure();
   if (weight.scales.getElementType() != activationElementType)
     return op->emitOpError()
@@ -178,6 +177,11 @@ LogicalResult DequantOp::verify() {
   if (weightType.getRank() != 2)
     return emitOpError() << "result must have rank 2 (K x N), got rank "
                          << weightType.getRank();
+  // A reordered weight is only meaningful next to the permutation of x
+  // that qmm.matmul applies; dequantized alone (and fused back into a
+  // matmul of the unpermuted x) its rows would be in the wrong order.
+  if (getLayout().getReordered())
+    return emitOpError() << "reordered layouts are only valid on qmm.matmul";
   WeightOperands weight{getQweight().getType(), getQzeros().getType(),
                         getScales().getType(), optionalShaped(getGIdx())};
   return verifyWeight(*this, getLayout(), weightType.getDimSize(0),
@@ -193,8 +197,7 @@ LogicalResult TileLoadActOp::verify() {
   SharedTileType dest = getDest().getType();
   Type sourceElement = getSource().getType().getElementType();
   if (dest.getElementType() != sourceElement)
-    return emitOpError() << "destination element type "
-                         << dest.getElementType()
+    return emitOpError() << "destination element type " << dest.getElementType()
                          << " must match the source's " << sourceElement;
   // Rows are copied in 16-byte vectors.
   if (dest.getCols() % 8 != 0)
@@ -207,13 +210,19 @@ LogicalResult TileLoadDequantOp::verify() {
   SharedTileType dest = getDest().getType();
   MemRefType scales = getScales().getType();
   if (dest.getElementType() != scales.getElementType())
-    return emitOpError() << "destination element type "
-                         << dest.getElementType()
-                         << " must match the scales' " << scales.getElementType();
+    return emitOpError() << "destination element type " << dest.getElementType()
+                         << " must match the scales' "
+                         << scales.getElementType();
   if (dest.getCols() % 32 != 0)
     return emitOpError() << "destination columns (input channels per step) "
                             "must be a multiple of 32, got "
                          << dest.getCols();
+  // load_dequant feeds the mma strategy, which cannot gather x by a
+  // permutation (qmm-tile rejects the combination earlier, naming the
+  // matmul).
+  if (getLayout().getReordered())
+    return emitOpError() << "reordered layouts have no mma kernel; use a "
+                            "stream tile";
   WeightOperands weight{getQweight().getType(), getQzeros().getType(), scales,
                         optionalShaped(getGIdx())};
   return verifyWeight(*this, getLayout(), ShapedType::kDynamic,

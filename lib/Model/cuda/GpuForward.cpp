@@ -15,6 +15,7 @@
 #include "CudaCheck.h"
 #include "Kernels.h"
 #include "QmmKernels.h"
+#include "gptq/Format/ActOrder.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Half.h"
@@ -223,12 +224,31 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
   if (linear.quantized) {
     const format::QuantizedLinear &q = *linear.quantized;
     out.qmm = qmm_->find(q);
-    if (out.qmm) {
+    if (out.qmm && out.qmm->reordered) {
+      // The kernel reads contiguous groups: regroup the channels once here
+      // and pass the permutation where g_idx goes.
+      Expected<std::vector<int32_t>> perm =
+          format::actOrderPermutation(q.gIdx, q.groupSize);
+      if (!perm)
+        return Status::error(
+            fmt::format("{}: {}", linear.name, perm.message()));
+      Expected<std::vector<int32_t>> regrouped =
+          format::permutePackedRows(q.qweight, q.K, q.N, q.bits, *perm);
+      if (!regrouped)
+        return Status::error(
+            fmt::format("{}: {}", linear.name, regrouped.message()));
+      ASSIGN_OR_RETURN(out.qweight, uploadRaw(*regrouped));
+      ASSIGN_OR_RETURN(out.gIdx, uploadRaw(*perm));
+      ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
+      ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
+    } else if (out.qmm) {
       ASSIGN_OR_RETURN(out.qweight, uploadRaw(q.qweight));
       ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
       ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
       if (!q.gIdx.empty())
         ASSIGN_OR_RETURN(out.gIdx, uploadRaw(q.gIdx));
+    }
+    if (out.qmm) {
       out.bytes = int64_t(q.qweight.size() * 4 + q.qzeros.size() * 4 +
                           q.scales.size() * 2 + q.gIdx.size() * 4);
       ++qmmCount_;

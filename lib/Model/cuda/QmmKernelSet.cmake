@@ -9,7 +9,14 @@ function(gptq_model_qmm_bundle name shapes layouts)
     list(GET parts 0 bits)
     list(GET parts 1 group)
     list(GET parts 2 act)
-    string(APPEND text "#l${index} = #qmm.layout<bits = ${bits}, group_size = ${group}, act_order = ${act}, sym = false, format = gptq_v1>\n")
+    # Act-order layers are regrouped when the weights are loaded
+    # (qmm-reorder-act-order's preparation, done by GpuForward): their
+    # kernels read contiguous groups and gather x by the permutation.
+    set(reordered "")
+    if(act STREQUAL "true")
+      set(reordered ", reordered = true")
+    endif()
+    string(APPEND text "#l${index} = #qmm.layout<bits = ${bits}, group_size = ${group}, act_order = ${act}, sym = false, format = gptq_v1${reordered}>\n")
     foreach(shape ${shapes})
       string(REPLACE "x" ";" kn "${shape}")
       list(GET kn 0 K)

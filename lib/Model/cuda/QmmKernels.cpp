@@ -44,6 +44,7 @@ QmmKernels::create(const std::string &arch) {
         spec.bits = k.at("bits");
         spec.groupSize = k.at("group_size");
         spec.actOrder = k.at("act_order");
+        spec.reordered = k.value("reordered", false);
         spec.v1 = k.at("format") == "gptq_v1";
         spec.blockM = k.at("block_m");
         spec.blockN = k.at("block_n");

@@ -38,6 +38,9 @@ struct QmmKernelSpec {
   int bits = 4;
   int64_t groupSize = 128;
   bool actOrder = false, v1 = true;
+  /// Act-order regrouped at load time: qweight's channels sorted by group
+  /// (format::permutePackedRows) and the permutation passed as g_idx.
+  bool reordered = false;
   int64_t blockM = 16, blockN = 64, threads = 128;
   std::vector<std::string> params;
   /// Generated for one row (the decode tile); found only through `decode`.

@@ -116,6 +116,21 @@ __device__ __forceinline__ uint32_t sub_mul2<__nv_bfloat16>(uint32_t h,
   return *reinterpret_cast<uint32_t *>(&r);
 }
 
+/// 3-bit units in pair order: values 0..9 of word 0 sit at bits 3i; moving
+/// bits 15.. up by one puts value 5 + i 16 bits above value i, so pairs
+/// (i, i + 5) are one shift and mask each. u[0..2] are words 0..2 aligned
+/// that way; u[3] holds the last pair, values 10 and 21, which straddle
+/// words, at bits 0 and 16.
+__device__ __forceinline__ void align_3bit(const uint32_t (&w)[3],
+                                           uint32_t (&u)[4]) {
+  u[0] = (w[0] & 0x7fffu) | ((w[0] << 1) & 0xffff0000u);
+  u[1] = ((w[1] >> 1) & 0x7fffu) | (w[1] & 0xffff0000u);
+  u[2] = ((w[2] >> 2) & 0x7fffu) | ((w[2] >> 1) & 0xffff0000u);
+  const uint32_t v10 = (w[0] >> 30) | ((w[1] & 1u) << 2);
+  const uint32_t v21 = (w[1] >> 31) | ((w[2] & 3u) << 1);
+  u[3] = v10 | (v21 << 16);
+}
+
 /// Pairs of (magic + code) halves from one column's unit words, in
 /// UnitShape order.
 template <int Bits, uint32_t Magic2>
@@ -135,22 +150,14 @@ magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     h[0] = __byte_perm(w[0], Magic2 >> 8, 0x4140);
     h[1] = __byte_perm(w[0], Magic2 >> 8, 0x4342);
   } else {
-    // 3 bits: values 0..9 of word 0 sit at bits 3i. Moving bits 15.. up by
-    // one puts value 5 + i 16 bits above value i, so pairs (i, i + 5) are one
-    // shift and mask each; words 1 and 2 are aligned the same way first.
-    // Values 10 and 21 straddle words and form the last pair.
-    const uint32_t u0 = (w[0] & 0x7fffu) | ((w[0] << 1) & 0xffff0000u);
-    const uint32_t u1 = ((w[1] >> 1) & 0x7fffu) | (w[1] & 0xffff0000u);
-    const uint32_t u2 = ((w[2] >> 2) & 0x7fffu) | ((w[2] >> 1) & 0xffff0000u);
+    uint32_t u[4];
+    align_3bit(w, u);
 #pragma unroll
-    for (int i = 0; i < 5; ++i) {
-      h[i] = ((u0 >> (3 * i)) & 0x00070007u) | Magic2;
-      h[5 + i] = ((u1 >> (3 * i)) & 0x00070007u) | Magic2;
-      h[10 + i] = ((u2 >> (3 * i)) & 0x00070007u) | Magic2;
-    }
-    const uint32_t v10 = (w[0] >> 30) | ((w[1] & 1u) << 2);
-    const uint32_t v21 = (w[1] >> 31) | ((w[2] & 3u) << 1);
-    h[15] = v10 | (v21 << 16) | Magic2;
+    for (int r = 0; r < 3; ++r)
+#pragma unroll
+      for (int i = 0; i < 5; ++i)
+        h[5 * r + i] = ((u[r] >> (3 * i)) & 0x00070007u) | Magic2;
+    h[15] = u[3] | Magic2;
   }
 }
 
@@ -201,19 +208,14 @@ unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     h[0] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4140), 0);
     h[1] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4342), 0);
   } else {
-    // 3 bits: aligned as in magic_pairs, then placed.
-    const uint32_t u0 = (w[0] & 0x7fffu) | ((w[0] << 1) & 0xffff0000u);
-    const uint32_t u1 = ((w[1] >> 1) & 0x7fffu) | (w[1] & 0xffff0000u);
-    const uint32_t u2 = ((w[2] >> 2) & 0x7fffu) | ((w[2] >> 1) & 0xffff0000u);
+    uint32_t u[4];
+    align_3bit(w, u);
 #pragma unroll
-    for (int i = 0; i < 5; ++i) {
-      h[i] = place_pair<3, kTo, kOne2>(u0, 3 * i);
-      h[5 + i] = place_pair<3, kTo, kOne2>(u1, 3 * i);
-      h[10 + i] = place_pair<3, kTo, kOne2>(u2, 3 * i);
-    }
-    const uint32_t v10 = (w[0] >> 30) | ((w[1] & 1u) << 2);
-    const uint32_t v21 = (w[1] >> 31) | ((w[2] & 3u) << 1);
-    h[15] = place_pair<3, kTo, kOne2>(v10 | (v21 << 16), 0);
+    for (int r = 0; r < 3; ++r)
+#pragma unroll
+      for (int i = 0; i < 5; ++i)
+        h[5 * r + i] = place_pair<3, kTo, kOne2>(u[r], 3 * i);
+    h[15] = place_pair<3, kTo, kOne2>(u[3], 0);
   }
 }
 

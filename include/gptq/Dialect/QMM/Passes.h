@@ -35,9 +35,13 @@ void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch);
 /// The same, with qmm-select-tile taking tiles from the autotune cache at
 /// `autotuneCachePath` (empty: defaults only), restricted to entries of the
 /// GPU named `gpuName` when that is not empty (else any GPU of `arch`).
+/// `reorderActOrder` adds qmm-reorder-act-order after the fusion; off by
+/// default because its preparation ops must then be performed by whoever
+/// loads the weights (the model runtime and the JIT do not yet).
 void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch,
                               const std::string &autotuneCachePath,
-                              const std::string &gpuName = "");
+                              const std::string &gpuName = "",
+                              bool reorderActOrder = false);
 
 /// Registers buildLowerToCudaPipeline as the pipeline `qmm-lower-to-cuda`.
 void registerLowerToCudaPipeline();
