@@ -110,19 +110,19 @@ LogicalResult KernelEmitter::emitSignature() {
 
   // Decode stream kernels are weight streams: how many bytes are in flight
   // per SM is what counts, so 8-row tiles on the fast dequantization paths
-  // (not act-order, not 3-bit, whose unpacking needs more registers) ask
-  // for an occupancy that keeps at least 12 warps resident (170 registers
-  // at 4 warps per CTA). In the H100 sweeps 16 warps (128 registers) and 12
-  // measured alike, but at 128 registers the 4-bit tiles spilled a few
-  // bytes. Everything else states 1: with the block size alone, ptxas (CUDA
-  // 13) capped some 256-thread stream kernels at 64 registers and spilled.
-  // Reordered act-order kernels (x gathered per value) stay at 1 too until
-  // measured.
+  // (not act-order) ask for an occupancy that keeps at least 12 warps
+  // resident (170 registers at 4 warps per CTA). Without it, 3-bit decode
+  // ran slower than 4-bit on two of the eight qmm-bench shapes. In the H100
+  // sweeps 16 warps (128 registers) and 12 measured alike, but at 128 registers
+  // the 4-bit tiles spilled a few bytes. Everything else states 1: with the
+  // block size alone, ptxas (CUDA 13) capped some 256-thread stream kernels at
+  // 64 registers and spilled. Reordered act-order kernels (x gathered per
+  // value) stay at 1 too until measured.
   int minBlocks = 1;
   func.walk([&](TileStreamMatmulOp stream) {
     TileAttr tile = stream.getTile();
     LayoutAttr layout = stream.getLayout();
-    if (tile.getBlockM() != 8 || layout.getActOrder() || layout.getBits() == 3)
+    if (tile.getBlockM() != 8 || layout.getActOrder())
       return;
     constexpr int kWarpsPerSm = 12;
     minBlocks = std::max<int>(1, kWarpsPerSm * 32 / threads);
