@@ -17,6 +17,7 @@
 
 #include "gptq/Format/Dequantize.h"
 #include "gptq/Format/Packing.h"
+#include "gptq/Format/Safetensors.h"
 #include "gptq/Jit/QmmJit.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/KernelCache.h"
@@ -25,6 +26,7 @@
 #include "gptq/qmm.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -409,6 +411,93 @@ TEST_F(QmmJitGpuTest, CApiMatchesCpuReference) {
       ++checks;
     }
   std::printf("%d layout/M checks against the CPU reference\n", checks);
+  qmm_destroy(ctx);
+}
+
+// The AutoGPTQ golden cases (../shared/testdata): each checkpoint's qweight,
+// qzeros (v1, as written: c4's corrupt zero points included, as the
+// reference ran them), scales and g_idx through qmm_matmul on test_x, against
+// the reference QuantLinear's test_y.
+TEST_F(QmmJitGpuTest, GoldenCasesMatchReferenceOutputs) {
+  const std::string path =
+      std::string(GPTQ_TESTDATA_DIR) + "/gptq_golden_public.safetensors";
+  if (!std::filesystem::exists(path))
+    GTEST_SKIP() << "golden file not found: " << path;
+  auto golden = format::SafetensorsFile::open(path);
+  ASSERT_TRUE(golden.ok()) << golden.message();
+  qmm_context_t *ctx = nullptr;
+  ASSERT_EQ(qmm_create(0, cacheDir.c_str(), &ctx), QMM_OK) << qmm_last_error();
+  auto deviceCopy = [&](const std::string &name) {
+    const format::TensorInfo *info = golden->find(name);
+    EXPECT_NE(info, nullptr) << name;
+    format::ByteSpan span = golden->bytes(*info);
+    auto buffer = upload(span.data, span.size);
+    EXPECT_TRUE(buffer.ok()) << buffer.message();
+    return buffer.take();
+  };
+  int cases = 0;
+  for (const auto &[name, settingsText] : golden->metadata()) {
+    SCOPED_TRACE(name);
+    const nlohmann::json settings = nlohmann::json::parse(settingsText);
+    const format::TensorInfo *xInfo = golden->find(name + ".test_x");
+    ASSERT_NE(xInfo, nullptr);
+    qmm_matmul_desc_t desc = {};
+    desc.bits = settings.at("bits");
+    desc.group_size = settings.at("g");
+    desc.act_order = settings.at("act").get<bool>();
+    desc.sym = settings.at("sym").get<bool>();
+    desc.format = QMM_FORMAT_GPTQ_V1;
+    desc.dtype = QMM_DTYPE_F16;
+    desc.m = xInfo->shape[0];
+    desc.k = settings.at("K");
+    desc.n = settings.at("N");
+    rt::DeviceBuffer x = deviceCopy(name + ".test_x"),
+                     qweight = deviceCopy(name + ".qweight"),
+                     qzeros = deviceCopy(name + ".qzeros"),
+                     scales = deviceCopy(name + ".scales"),
+                     gIdx = deviceCopy(name + ".packed_g_idx");
+    auto y = rt::DeviceBuffer::create(desc.m * desc.n * 2);
+    ASSERT_TRUE(y.ok());
+    ASSERT_TRUE(y->fillBytes(0xff).ok());
+    auto pointer = [](const rt::DeviceBuffer &buffer) {
+      return reinterpret_cast<void *>(uintptr_t(buffer.ptr()));
+    };
+    qmm_tensors_t tensors = {};
+    tensors.x = pointer(x);
+    tensors.qweight = pointer(qweight);
+    tensors.qzeros = pointer(qzeros);
+    tensors.scales = pointer(scales);
+    tensors.g_idx = pointer(gIdx);
+    tensors.y = pointer(*y);
+    ASSERT_EQ(qmm_matmul(ctx, &desc, &tensors, nullptr), QMM_OK)
+        << qmm_last_error();
+    ASSERT_TRUE(rt::synchronize().ok());
+    std::vector<uint16_t> ours(desc.m * desc.n), reference(desc.m * desc.n);
+    ASSERT_TRUE(y->copyToHost(ours.data(), ours.size() * 2).ok());
+    format::ByteSpan expected = golden->bytes(*golden->find(name + ".test_y"));
+    ASSERT_EQ(expected.size, reference.size() * 2);
+    std::memcpy(reference.data(), expected.data, expected.size);
+    double diff = 0.0, norm = 0.0;
+    int64_t unwritten = 0;
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const double a = halfToFloat(ours[i]), b = halfToFloat(reference[i]);
+      if (!std::isfinite(a)) {
+        ++unwritten;
+        continue;
+      }
+      diff += (a - b) * (a - b);
+      norm += b * b;
+    }
+    const double relative = std::sqrt(diff / norm);
+    std::printf("  golden %-22s M=%lld K=%lld N=%lld rel.err vs test_y %.3e  "
+                "unwritten %lld\n",
+                name.c_str(), (long long)desc.m, (long long)desc.k,
+                (long long)desc.n, relative, (long long)unwritten);
+    EXPECT_EQ(unwritten, 0);
+    EXPECT_LT(relative, 2e-3);
+    ++cases;
+  }
+  EXPECT_EQ(cases, 6);
   qmm_destroy(ctx);
 }
 
