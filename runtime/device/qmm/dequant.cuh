@@ -53,18 +53,28 @@ __device__ __forceinline__ uint32_t extract_code(const uint32_t *words,
 
 /// Zero point of output column `n` in group `group`, read from qzeros
 /// (G x N*Bits/32 words, packed along N) and decoded per the layout.
-template <typename Layout>
-__device__ __forceinline__ int
-load_zero_point(const uint32_t *qzeros, int outFeatures, int group, int n) {
+/// `load(const uint32_t *)` reads one word; callers that must keep their
+/// loads in program order pass their own.
+template <typename Layout, typename Load>
+__device__ __forceinline__ int load_zero_point(const uint32_t *qzeros,
+                                               int outFeatures, int group,
+                                               int n, Load load) {
   constexpr int Bits = Layout::kBits;
   const uint32_t *row = qzeros + (int64_t)group * (outFeatures * Bits / 32);
   const int bit = n * Bits;
   const int word = bit >> 5;
   const int shift = bit & 31;
-  uint32_t value = __ldg(row + word) >> shift;
+  uint32_t value = load(row + word) >> shift;
   if (shift + Bits > 32)
-    value |= __ldg(row + word + 1) << (32 - shift);
+    value |= load(row + word + 1) << (32 - shift);
   return int(value & Layout::kMask) + Layout::kZeroOffset;
+}
+template <typename Layout>
+__device__ __forceinline__ int
+load_zero_point(const uint32_t *qzeros, int outFeatures, int group, int n) {
+  return load_zero_point<Layout>(
+      qzeros, outFeatures, group, n,
+      [](const uint32_t *word) { return __ldg(word); });
 }
 
 } // namespace qmm

@@ -512,7 +512,6 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   auto runStep = [&](int step, const Items &items, Items &later, XFragment &xs,
                      XFragment &xn) {
     load(later, step + (Stages - 1) * kWarps);
-    auto item = [&](int index) -> uint4 { return items[index]; };
     [[maybe_unused]] const int unit0 = step * 4 * UK + t * UK;
     if constexpr (kPrefetchX)
       loadX(xn, step + kWarps);
@@ -523,7 +522,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
       if (newGroup(step)) {
 #pragma unroll
         for (int v = 0; v < UN; ++v) {
-          const uint4 sz = item(kWeightItems + v);
+          const uint4 sz = items[kWeightItems + v];
           const int shift = ((col0 + 32 * v + 4 * g) * Bits) & 31;
           uint32_t fields = sz.z >> shift;
           if (shift + 4 * Bits > 32)
@@ -589,7 +588,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
         uint4 wv[U::kWords];
 #pragma unroll
         for (int wd = 0; wd < U::kWords; ++wd)
-          wv[wd] = item((u * U::kWords + wd) * UN + v);
+          wv[wd] = items[(u * U::kWords + wd) * UN + v];
           // A tile j holds columns 2j and 2j + 1 of the lane's 4 (rows g and
           // g + 8): dequantize those two, feed them, then the next two, so
           // only half of the lane's columns are live at once.
@@ -639,17 +638,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
                     const unsigned short raw =
                         (unsigned short)(scaleWord >> (16 * (entry & 1)));
                     scale = to_float(*reinterpret_cast<const T *>(&raw));
-                    const uint32_t *zeroRow =
-                        qzeros + (int64_t)group * (outFeatures * Bits / 32);
-                    const int bit = col * Bits;
-                    uint32_t field =
-                        stream::ordered_load(zeroRow + (bit >> 5)) >>
-                        (bit & 31);
-                    if ((bit & 31) + Bits > 32)
-                      field |= stream::ordered_load(zeroRow + (bit >> 5) + 1)
-                               << (32 - (bit & 31));
-                    zero =
-                        float(int(field & Layout::kMask) + Layout::kZeroOffset);
+                    zero = float(load_zero_point<Layout>(
+                        qzeros, outFeatures, group, col,
+                        [](const uint32_t *word) {
+                          return stream::ordered_load(word);
+                        }));
                   } else {
                     scale = sf[v][c];
                     zero = zf[v][c];
