@@ -15,6 +15,7 @@
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Half.h"
+#include "gptq/Support/XorShift.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -73,17 +74,7 @@ std::string readFile(const std::string &path) {
   return buffer.str();
 }
 
-/// xorshift64*: fast, good enough for benchmark inputs.
-struct Random {
-  uint64_t state;
-  uint64_t next() {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 2685821657736338717ull;
-  }
-  float uniform() { return float(next() >> 40) / float(1 << 24); }
-};
+using Random = gptq::XorShift64Star;
 
 /// Median of `reps` event-timed runs of `body`, each after an L2 flush.
 template <typename Body>

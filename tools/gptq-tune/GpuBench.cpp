@@ -3,6 +3,7 @@
 #include "GpuBench.h"
 
 #include "gptq/Support/Half.h"
+#include "gptq/Support/XorShift.h"
 
 #include <cuda_runtime.h>
 #include <fmt/format.h>
@@ -22,19 +23,7 @@ static Status checkCuda(cudaError_t error, const char *call) {
 
 #define GPTQ_CUDA(call) GPTQ_RETURN_IF_ERROR(checkCuda((call), #call))
 
-namespace {
-/// xorshift64*: fast, good enough for benchmark inputs.
-struct Random {
-  uint64_t state;
-  uint64_t next() {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 2685821657736338717ull;
-  }
-  float uniform() { return float(next() >> 40) / float(1 << 24); }
-};
-} // namespace
+using Random = gptq::XorShift64Star;
 
 template <typename T>
 static Expected<rt::DeviceBuffer> upload(const std::vector<T> &host) {
