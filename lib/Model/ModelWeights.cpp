@@ -61,16 +61,6 @@ Expected<std::vector<int32_t>> readInt32(const CheckpointReader &reader,
   return reader.readInt32(name);
 }
 
-/// [rows][cols] -> [cols][rows].
-std::vector<float> transpose(const std::vector<float> &values, int64_t rows,
-                             int64_t cols) {
-  std::vector<float> result(values.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      result[c * rows + r] = values[r * cols + c];
-  return result;
-}
-
 #define ASSIGN_OR_RETURN(lhs, expr)                                            \
   do {                                                                         \
     auto result_ = (expr);                                                     \
@@ -289,6 +279,15 @@ layerLinears(LayerWeights &layer, const ModelConfig &config) {
 } // namespace gptq::model
 
 namespace gptq::model {
+
+std::vector<float> transpose(const std::vector<float> &values, int64_t rows,
+                             int64_t cols) {
+  std::vector<float> result(values.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      result[c * rows + r] = values[r * cols + c];
+  return result;
+}
 
 std::vector<std::pair<std::string, Linear *>>
 linearsReading(LayerWeights &layer, const ModelConfig &config,

@@ -119,16 +119,6 @@ void readRows(const CheckpointReader &reader, const std::string &name,
     out[i] = elementToFloat(data + i * size, info->dtype);
 }
 
-/// [rows][cols] -> [cols][rows].
-std::vector<float> transpose(const std::vector<float> &values, int64_t rows,
-                             int64_t cols) {
-  std::vector<float> result(values.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      result[c * rows + r] = values[r * cols + c];
-  return result;
-}
-
 Status checkLayer(const CheckpointReader &reader, const model::ModelConfig &c,
                   int64_t index, const QuantShapeRules &rules) {
   const std::string p = layerPrefix(c, index);
@@ -222,7 +212,7 @@ Expected<model::LayerWeights> SourceModel::loadLayer(int64_t index) const {
         reader_->readFloat(linear->name + ".weight");
     if (!weight)
       return weight.status();
-    linear->weight = transpose(*weight, spec->out, spec->in);
+    linear->weight = model::transpose(*weight, spec->out, spec->in);
     if (spec->bias) {
       Expected<std::vector<float>> bias =
           reader_->readFloat(linear->name + ".bias");

@@ -72,6 +72,11 @@ struct LoadOptions {
 Expected<ModelWeights> loadModel(const std::string &directory,
                                  const LoadOptions &options = {});
 
+/// [rows][cols] -> [cols][rows]: PyTorch's [out][in] weights into the
+/// [in][out] layout of Linear::weight, and back.
+std::vector<float> transpose(const std::vector<float> &values, int64_t rows,
+                             int64_t cols);
+
 /// The linears of a layer in execution order with their short names
 /// ("self_attn.q_proj", ...), for code that treats them uniformly.
 std::vector<std::pair<std::string, Linear *>>
