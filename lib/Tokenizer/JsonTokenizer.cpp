@@ -249,6 +249,20 @@ Status JsonTokenizer::parseAddedTokens(const json &root) {
   return Status::success();
 }
 
+/// A "Sequence" component: every entry of its `key` list through `parse`,
+/// named "<what>.<key>[i]" in messages.
+template <typename Parse>
+static Status parseSequence(const json &component, const char *key,
+                            const std::string &what, Parse parse) {
+  auto list = component.find(key);
+  if (list == component.end() || !list->is_array())
+    return Status::error(what + ": missing key '" + key + "'");
+  for (size_t i = 0; i < list->size(); ++i)
+    GPTQ_RETURN_IF_ERROR(
+        parse((*list)[i], fmt::format("{}.{}[{}]", what, key, i)));
+  return Status::success();
+}
+
 Status JsonTokenizer::parseNormalizer(const json &component,
                                       const std::string &what) {
   if (component.is_null())
@@ -256,15 +270,11 @@ Status JsonTokenizer::parseNormalizer(const json &component,
   Expected<std::string> type = componentType(component, what);
   if (!type)
     return type.status();
-  if (*type == "Sequence") {
-    auto list = component.find("normalizers");
-    if (list == component.end() || !list->is_array())
-      return Status::error(what + ": missing key 'normalizers'");
-    for (size_t i = 0; i < list->size(); ++i)
-      GPTQ_RETURN_IF_ERROR(parseNormalizer(
-          (*list)[i], fmt::format("{}.normalizers[{}]", what, i)));
-    return Status::success();
-  }
+  if (*type == "Sequence")
+    return parseSequence(component, "normalizers", what,
+                         [&](const json &entry, const std::string &where) {
+                           return parseNormalizer(entry, where);
+                         });
   if (*type == "Prepend") {
     NormalizerStep step{NormalizerStep::Prepend, "", ""};
     GPTQ_RETURN_IF_ERROR(readString(component, "prepend", step.to, what));
@@ -298,15 +308,11 @@ Status JsonTokenizer::parsePreTokenizer(const json &component,
   if (!type)
     return type.status();
   PreTokenizerStep step;
-  if (*type == "Sequence") {
-    auto list = component.find("pretokenizers");
-    if (list == component.end() || !list->is_array())
-      return Status::error(what + ": missing key 'pretokenizers'");
-    for (size_t i = 0; i < list->size(); ++i)
-      GPTQ_RETURN_IF_ERROR(parsePreTokenizer(
-          (*list)[i], fmt::format("{}.pretokenizers[{}]", what, i)));
-    return Status::success();
-  }
+  if (*type == "Sequence")
+    return parseSequence(component, "pretokenizers", what,
+                         [&](const json &entry, const std::string &where) {
+                           return parsePreTokenizer(entry, where);
+                         });
   if (*type == "ByteLevel") {
     step.kind = PreTokenizerStep::ByteLevel;
     step.addPrefixSpace = true; // the library's defaults
@@ -368,15 +374,11 @@ Status JsonTokenizer::parseDecoder(const json &component,
   if (!type)
     return type.status();
   DecoderStep step{DecoderStep::Fuse, "", ""};
-  if (*type == "Sequence") {
-    auto list = component.find("decoders");
-    if (list == component.end() || !list->is_array())
-      return Status::error(what + ": missing key 'decoders'");
-    for (size_t i = 0; i < list->size(); ++i)
-      GPTQ_RETURN_IF_ERROR(
-          parseDecoder((*list)[i], fmt::format("{}.decoders[{}]", what, i)));
-    return Status::success();
-  }
+  if (*type == "Sequence")
+    return parseSequence(component, "decoders", what,
+                         [&](const json &entry, const std::string &where) {
+                           return parseDecoder(entry, where);
+                         });
   if (*type == "ByteLevel") {
     step.kind = DecoderStep::ByteLevel;
   } else if (*type == "Replace") {

@@ -194,6 +194,17 @@ TEST(TokenizerErrors, UnsupportedComponents) {
             "dir/tokenizer.json: pre_tokenizer: missing key 'type'");
 }
 
+TEST(TokenizerErrors, SequenceWithoutItsList) {
+  EXPECT_EQ(failure(tokenizerJson(kModel, R"({"type": "Sequence"})")),
+            "dir/tokenizer.json: pre_tokenizer: missing key 'pretokenizers'");
+  EXPECT_EQ(failure(tokenizerJson(kModel, "null",
+                                  R"({"type": "Sequence", "normalizers": 3})")),
+            "dir/tokenizer.json: normalizer: missing key 'normalizers'");
+  EXPECT_EQ(
+      failure(tokenizerJson(kModel, "null", "null", R"({"type": "Sequence"})")),
+      "dir/tokenizer.json: decoder: missing key 'decoders'");
+}
+
 TEST(TokenizerErrors, BadAddedTokens) {
   std::string json = tokenizerJson(kModel);
   json.replace(json.find("\"added_tokens\": []"), 18,
