@@ -90,3 +90,18 @@ func.func @decode_wide(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %qz: 
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<1x17408xf16>
   return %y : tensor<1x17408xf16>
 }
+
+// 3-bit decode gets the same occupancy target; act-order decode (the
+// per-value lookup path) does not.
+// CHECK-LABEL: // qmm_f16_w3g128_k4096_n17408_stream_m8n32k128w4s2
+// CHECK: extern "C" __global__ void __launch_bounds__(128, 3)
+// CHECK-LABEL: // qmm_f16_w4g128_act_k4096_n17408_stream_m8n32k128w4s2
+// CHECK: extern "C" __global__ void __launch_bounds__(128, 1)
+func.func @decode_wide_w3(%x: tensor<1x4096xf16>, %qw: tensor<384x17408xi32>, %qz: tensor<32x1632xi32>, %s: tensor<32x17408xf16>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x4096xf16>, tensor<384x17408xi32>, tensor<32x1632xi32>, tensor<32x17408xf16>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
+}
+func.func @decode_wide_act(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>, %g: tensor<4096xi32>) -> tensor<1x17408xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = true, format = gptq_v1>} : (tensor<1x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>, tensor<4096xi32>) -> tensor<1x17408xf16>
+  return %y : tensor<1x17408xf16>
+}
