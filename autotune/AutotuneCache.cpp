@@ -29,14 +29,22 @@ bool GpuSelector::matches(const GpuIdentity &gpu) const {
 }
 
 const char *strategyName(Strategy strategy) {
-  return strategy == Strategy::Stream ? "stream" : "mma";
+  switch (strategy) {
+  case Strategy::Stream:
+    return "stream";
+  case Strategy::Pipelined:
+    return "pipelined";
+  case Strategy::Mma:
+    break;
+  }
+  return "mma";
 }
 
 std::optional<Strategy> parseStrategy(const std::string &name) {
-  if (name == "stream")
-    return Strategy::Stream;
-  if (name == "mma")
-    return Strategy::Mma;
+  for (Strategy strategy :
+       {Strategy::Mma, Strategy::Stream, Strategy::Pipelined})
+    if (name == strategyName(strategy))
+      return strategy;
   return std::nullopt;
 }
 
@@ -86,6 +94,7 @@ static Status checkEntry(const CacheEntry &entry) {
   tileProblem.actOrder = problem.layout.actOrder;
   tileProblem.inFeatures = problem.inFeatures;
   tileProblem.outFeatures = problem.outFeatures;
+  tileProblem.groupSize = problem.layout.groupSize;
   return checkTile(entry.config, tileProblem)
       .withContext("tile " + describeTile(entry.config));
 }

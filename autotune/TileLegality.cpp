@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gptq::autotune {
 
 Status checkTileFields(const TileConfig &config) {
@@ -13,18 +15,20 @@ Status checkTileFields(const TileConfig &config) {
         fmt::format("warps must be 1, 2, 4 or 8, got {}", config.warps));
   // mma.sync m16n8k16: mma tiles take rows in 16s and each warp owns
   // block_n / warps columns in 8s; stream tiles put x rows on the n8 side
-  // (rows in 8s) and split K, not N, across warps. block_k in 32s so every
-  // bit width unpacks whole int32 words.
+  // (rows in 8s) and split K, not N, across warps; pipelined warps own
+  // 32-column blocks. block_k in 32s so every bit width unpacks whole int32
+  // words.
   const bool stream = config.strategy == Strategy::Stream;
+  const bool pipelined = config.strategy == Strategy::Pipelined;
   const int64_t rowQuantum = stream ? 8 : 16;
   if (config.blockM <= 0 || config.blockM % rowQuantum != 0)
     return Status::error(fmt::format("block_m must be a positive multiple of "
                                      "{}, got {}",
                                      rowQuantum, config.blockM));
-  const int64_t columnQuantum = stream ? 32 : 8 * config.warps;
+  const int64_t columnQuantum = stream || pipelined ? 32 : 8 * config.warps;
   if (config.blockN <= 0 || config.blockN % columnQuantum != 0)
     return Status::error(fmt::format(
-        stream
+        stream || pipelined
             ? "block_n must be a positive multiple of {}, got {}"
             : "block_n must be a positive multiple of 8 * warps = {}, got {}",
         columnQuantum, config.blockN));
@@ -37,7 +41,39 @@ Status checkTileFields(const TileConfig &config) {
   return Status::success();
 }
 
+PipelinedWarps pipelinedWarps(const TileConfig &config, int bits) {
+  PipelinedWarps warps;
+  warps.columnBlocks = config.blockN / 32;
+  const int64_t maxRows = bits == 3 ? 32 : 64;
+  warps.warpRows = std::min(config.blockM, maxRows);
+  warps.rowBlocks = warps.warpRows > 0 ? config.blockM / warps.warpRows : 0;
+  const int64_t perSlice = warps.columnBlocks * warps.rowBlocks;
+  warps.slices = perSlice > 0 ? config.warps / perSlice : 0;
+  return warps;
+}
+
+/// Bytes of one stage buffer of a pipelined tile: x tile, packed weight
+/// tile, the scale rows and zero-point words a step can touch (16-byte
+/// aligned parts, as pipelined::Geometry lays them out).
+static int64_t pipelinedStageBytes(const TileConfig &config,
+                                   const TileProblem &problem) {
+  const int64_t groupSize =
+      problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
+  const int64_t scaleRows = groupSize >= config.blockK || groupSize <= 0
+                                ? 1
+                                : config.blockK / groupSize;
+  const int64_t xBytes = config.blockM * config.blockK * 2;
+  const int64_t weightBytes =
+      config.blockK * problem.bits / 32 * config.blockN * 4;
+  const int64_t scaleBytes = scaleRows * config.blockN * 2;
+  const int64_t zeroBytes =
+      (scaleRows * config.blockN * problem.bits / 8 + 15) / 16 * 16;
+  return xBytes + weightBytes + scaleBytes + zeroBytes;
+}
+
 int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
+  if (config.strategy == Strategy::Pipelined)
+    return config.stages * pipelinedStageBytes(config, problem);
   if (config.strategy == Strategy::Mma) {
     // SharedTile<T, Rows, Cols> pads each row by 8 elements (16 bytes) to
     // spread mma fragment reads over the banks: the activation block
@@ -91,10 +127,77 @@ static Status checkStreamTile(const TileConfig &config,
   return Status::success();
 }
 
+/// pipelined.cuh's static_asserts (Geometry and pipelined_matmul).
+static Status checkPipelinedTile(const TileConfig &config,
+                                 const TileProblem &problem) {
+  if (problem.actOrder)
+    return Status::error(
+        "pipelined tiles need a layout without act-order (they read one "
+        "group per step); use an mma tile, or a stream tile after "
+        "qmm-reorder-act-order");
+  const PipelinedWarps warps = pipelinedWarps(config, problem.bits);
+  if (config.blockM % warps.warpRows != 0)
+    return Status::error(fmt::format(
+        "pipelined tiles split block_m into warp row blocks of {} rows at "
+        "{} bits; got block_m = {}",
+        warps.warpRows, problem.bits, config.blockM));
+  if (warps.slices < 1 ||
+      warps.slices * warps.columnBlocks * warps.rowBlocks != config.warps)
+    return Status::error(fmt::format(
+        "pipelined tiles need warps = (block_n / 32) x (warp row blocks) x "
+        "(channel slices): {} column block(s) and {} row block(s) do not "
+        "divide {} warps",
+        warps.columnBlocks, warps.rowBlocks, config.warps));
+  const int64_t unitValues = streamUnitValues(problem.bits);
+  const int64_t sliceK = config.blockK / warps.slices;
+  const int64_t laneValues = sliceK / 4;
+  if (config.blockK % 64 != 0 || sliceK * warps.slices != config.blockK ||
+      laneValues < unitValues || laneValues % unitValues != 0)
+    return Status::error(fmt::format(
+        "pipelined tiles need block_k = a multiple of 64 that gives each of "
+        "the {} channel slice(s) 4 lanes x whole {}-value units for {}-bit "
+        "codes, got {}",
+        warps.slices, unitValues, problem.bits, config.blockK));
+  if (problem.outFeatures % config.blockN != 0)
+    return Status::error(
+        fmt::format("N = {} must be a multiple of block_n = {}",
+                    problem.outFeatures, config.blockN));
+  if (problem.inFeatures % 32 != 0)
+    return Status::error(
+        fmt::format("K = {} must be a multiple of 32", problem.inFeatures));
+  const int64_t groupSize =
+      problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
+  if (!(groupSize % config.blockK == 0 || config.blockK % groupSize == 0) ||
+      (groupSize < config.blockK && groupSize % laneValues != 0))
+    return Status::error(fmt::format(
+        "pipelined tiles need block_k = {} to cover whole groups of {} "
+        "channels or lie inside one",
+        config.blockK, groupSize));
+  if (config.stages < 2)
+    return Status::error(fmt::format(
+        "pipelined tiles need stages >= 2 (one buffer computed, the others "
+        "loading), got {}",
+        config.stages));
+  const int64_t sharedBytes = tileSharedBytes(config, problem);
+  if (sharedBytes > kStaticSharedBytesLimit)
+    return Status::error(fmt::format(
+        "pipelined tile needs {} bytes of shared memory, over the 48 KB "
+        "static limit; use fewer stages or smaller blocks",
+        sharedBytes));
+  if (warps.slices > 1 && config.blockM * config.blockN * 4 > sharedBytes)
+    return Status::error(fmt::format(
+        "pipelined tile's {} channel slices reduce {} bytes of partial sums "
+        "in its {} bytes of stage buffers; use more stages or fewer slices",
+        warps.slices, config.blockM * config.blockN * 4, sharedBytes));
+  return Status::success();
+}
+
 Status checkTileForProblem(const TileConfig &config,
                            const TileProblem &problem) {
   if (config.strategy == Strategy::Stream)
     return checkStreamTile(config, problem);
+  if (config.strategy == Strategy::Pipelined)
+    return checkPipelinedTile(config, problem);
   // The mma K loop has no remainder step and its grid no partial column
   // block.
   if (problem.inFeatures % config.blockK != 0 ||

@@ -39,6 +39,14 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
               consider(
                   {Strategy::Stream, blockM, blockN, blockK, warps, stages});
   if (rowBucket >= 16)
+    for (int64_t blockM : {16, 32, 64, 128})
+      for (int64_t blockN : {64, 128, 256})
+        for (int64_t blockK : {64, 128, 256})
+          for (int64_t warps : {2, 4, 8})
+            for (int64_t stages = 2; stages <= 4; ++stages)
+              consider(
+                  {Strategy::Pipelined, blockM, blockN, blockK, warps, stages});
+  if (rowBucket >= 16)
     for (int64_t blockM : {16, 32, 64})
       for (int64_t blockN : {32, 64, 128})
         for (int64_t blockK : {32, 64})

@@ -315,13 +315,17 @@ int main(int argc, char **argv) {
                              M * N * 2.0;
         const double floorUs = bytes / copyBytesPerUs;
         const std::string tile = kernel.at("name").get<std::string>();
-        const bool stream = tile.find("_stream_") != std::string::npos;
+        // Kernel names carry the strategy (lib/Transforms/TileMatmul.cpp).
+        const char *strategy =
+            tile.find("_stream_") != std::string::npos ? "stream"
+            : tile.find("_pipe_") != std::string::npos ? "pipelined"
+                                                       : "mma";
         std::printf(
             "| %s (%lld×%lld) | %d | %lld | %s | %.1f | %.1f | %.2f× | %.1f | "
             "%.0f%% | %.1e |\n",
             shape.name, (long long)K, (long long)N, bits, (long long)M,
-            stream ? "stream" : "mma", oursUs, cublasUs, cublasUs / oursUs,
-            floorUs, 100.0 * floorUs / oursUs, relative);
+            strategy, oursUs, cublasUs, cublasUs / oursUs, floorUs,
+            100.0 * floorUs / oursUs, relative);
         std::fflush(stdout);
         CHECK_CUDA(cudaFree(dX));
         CHECK_CUDA(cudaFree(dY));

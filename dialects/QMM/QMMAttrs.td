@@ -19,7 +19,8 @@ def QMM_CheckpointFormat : I32EnumAttr<"CheckpointFormat",
 def QMM_KernelStrategy : I32EnumAttr<"KernelStrategy",
     "the kernel family a tile configuration belongs to", [
       I32EnumAttrCase<"mma", 0>,
-      I32EnumAttrCase<"stream", 1>
+      I32EnumAttrCase<"stream", 1>,
+      I32EnumAttrCase<"pipelined", 2>
     ]> {
   let cppNamespace = "::mlir::qmm";
   let genSpecializedAttr = 0;
@@ -121,6 +122,14 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       buffers per lane (2 to 4: `stages - 1` steps of loads in flight per
       warp; x is loaded one step ahead where that fits). `block_m` is 8, 16
       or 32 (x rows sit on the mma's n8 side), `block_n` 32 or 64.
+    - `pipelined` (batches, no act-order): every step the CTA copies its x
+      tile, packed weight tile and group scales and zeros into one of
+      `stages` shared-memory buffers with cp.async (`stages - 1` steps in
+      flight) and dequantizes the weights in registers into mma operands
+      (runtime/device/qmm/pipelined.cuh). Warps own 32-column blocks
+      (`block_n` / 32 of them), row blocks of at most 64 rows (32 at 3 bits)
+      and, with the warps left over, slices of each step's `block_k`
+      channels, reduced through shared memory at the end.
 
     Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,
     block_k = 64, warps = 4, stages = 1>`

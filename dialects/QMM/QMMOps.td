@@ -234,10 +234,10 @@ def QMM_TileStreamMatmulOp
   let description = [{
     Computes `dest[row : row + block_m, col : col + block_n] = source[row :,
     :] · W[:, col :] (+ bias)` for rows below `rows`, with the packed weight
-    streamed through a cp.async ring in shared memory and dequantized in
-    registers (see runtime/device/qmm/stream.cuh); the CTA's warps split the
-    input dimension. One op is the whole kernel body: the copy pipeline and
-    the cross-warp reduction live in the building block.
+    loaded from global memory straight into registers, several steps ahead,
+    and dequantized there (see runtime/device/qmm/stream.cuh); the CTA's
+    warps split the input dimension. One op is the whole kernel body: the
+    load pipeline and the cross-warp reduction live in the building block.
   }];
   let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
                        MemRefRankOf<[I32], [2]>:$qweight,
@@ -251,6 +251,35 @@ def QMM_TileStreamMatmulOp
   let assemblyFormat = [{
     $source `,` $qweight `,` $qzeros `,` $scales
     (`g_idx` `(` $g_idx^ `:` type($g_idx) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `into` $dest `[` $row `,` $col `]` `rows` $rows attr-dict `:`
+    type($source) `,` type($qweight) `,` type($qzeros) `,` type($scales) `,`
+    type($dest)
+  }];
+}
+
+def QMM_TilePipelinedMatmulOp
+    : QMM_Op<"tile.pipelined_matmul"> {
+  let summary = "one CTA's output tile of the pipelined strategy";
+  let description = [{
+    Computes `dest[row : row + block_m, col : col + block_n] = source[row :,
+    :] · W[:, col :] (+ bias)` for rows below `rows`: each step's x tile,
+    packed weight tile and group scales and zeros are copied into one of
+    `stages` shared-memory buffers with cp.async, and the weights are
+    dequantized in registers into m16n8k16 operands (see
+    runtime/device/qmm/pipelined.cuh). One op is the whole kernel body.
+    Layouts without act-order only (the kernel reads one group per step).
+  }];
+  let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
+                       MemRefRankOf<[I32], [2]>:$qweight,
+                       MemRefRankOf<[I32], [2]>:$qzeros,
+                       MemRefRankOf<[F16, BF16], [2]>:$scales,
+                       Optional<MemRefRankOf<[F16, BF16], [1]>>:$bias,
+                       MemRefRankOf<[F16, BF16], [2]>:$dest,
+                       Index:$row, Index:$col, Index:$rows,
+                       QMM_LayoutAttr:$layout, QMM_TileAttr:$tile);
+  let assemblyFormat = [{
+    $source `,` $qweight `,` $qzeros `,` $scales
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     `into` $dest `[` $row `,` $col `]` `rows` $rows attr-dict `:`
     type($source) `,` type($qweight) `,` type($qzeros) `,` type($scales) `,`

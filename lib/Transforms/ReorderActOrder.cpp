@@ -72,11 +72,15 @@ struct QMMReorderActOrderPass
       return;
     }
     // Only the stream building block gathers x by a permutation; a
-    // hand-chosen mma tile keeps the act-order (per-channel group) path.
+    // hand-chosen mma tile keeps the act-order (per-channel group) path,
+    // and a pipelined tile (no act-order kernel at all) is left for the
+    // qmm-tile pass to reject with its reason.
     TileAttr tile = op.getTileAttr();
-    if (tile && tile.getStrategy() == KernelStrategy::mma) {
-      op.emitRemark() << "act-order matmul left as is: its mma tile has no "
-                         "reordered variant (use a stream tile or none)";
+    if (tile && tile.getStrategy() != KernelStrategy::stream) {
+      op.emitRemark() << "act-order matmul left as is: its "
+                      << stringifyKernelStrategy(tile.getStrategy())
+                      << " tile has no reordered variant (use a stream tile "
+                         "or none)";
       return;
     }
 

@@ -71,6 +71,7 @@ struct QMMSelectTilePass
       shape.outFeatures = resultType.getDimSize(1);
       shape.bits = op.getLayout().getBits();
       shape.groupSize = op.getLayout().getGroupSize();
+      shape.actOrder = op.getLayout().getActOrder();
       if (ShapedType::isDynamic(shape.inFeatures) ||
           ShapedType::isDynamic(shape.outFeatures)) {
         op.emitOpError() << "needs static K and N to select a kernel tile";
@@ -95,10 +96,7 @@ struct QMMSelectTilePass
         if (std::optional<gptq::autotune::TileConfig> tuned = cache->lookup(
                 layoutKey(op), shape.inFeatures, shape.outFeatures, shape.rows))
           chosen = *tuned;
-      KernelStrategy strategy =
-          chosen.strategy == gptq::autotune::Strategy::Stream
-              ? KernelStrategy::stream
-              : KernelStrategy::mma;
+      KernelStrategy strategy = toKernelStrategy(chosen.strategy);
       op.setTileAttr(TileAttr::get(&getContext(), strategy, chosen.blockM,
                                    chosen.blockN, chosen.blockK, chosen.warps,
                                    chosen.stages));

@@ -61,11 +61,13 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
   name += "_k" + std::to_string(K) + "_n" + std::to_string(N);
   if (tile.getStrategy() == KernelStrategy::stream)
     name += "_stream";
+  else if (tile.getStrategy() == KernelStrategy::pipelined)
+    name += "_pipe";
   name += "_m" + std::to_string(tile.getBlockM()) + "n" +
           std::to_string(tile.getBlockN()) + "k" +
           std::to_string(tile.getBlockK()) + "w" +
           std::to_string(tile.getWarps());
-  if (tile.getStrategy() == KernelStrategy::stream)
+  if (tile.getStrategy() != KernelStrategy::mma)
     name += "s" + std::to_string(tile.getStages());
   if (op.getBias())
     name += "_bias";
@@ -151,6 +153,14 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
     gpu::ReturnOp::create(builder, loc);
     return;
   }
+  if (tile.getStrategy() == KernelStrategy::pipelined) {
+    TilePipelinedMatmulOp::create(
+        builder, loc, argument("x"), argument("qweight"), argument("qzeros"),
+        argument("scales"), argument("bias"), argument("y"), row0, col0,
+        argument("m"), op.getLayout(), tile);
+    gpu::ReturnOp::create(builder, loc);
+    return;
+  }
   auto actTileType = SharedTileType::get(
       context, {tile.getBlockM(), tile.getBlockK()}, elementType);
   auto weightTileType = SharedTileType::get(
@@ -189,9 +199,7 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
 LogicalResult verifyTileForShape(MatmulOp op, TileAttr tile, int64_t K,
                                  int64_t N) {
   gptq::autotune::TileConfig config;
-  config.strategy = tile.getStrategy() == KernelStrategy::stream
-                        ? gptq::autotune::Strategy::Stream
-                        : gptq::autotune::Strategy::Mma;
+  config.strategy = toAutotuneStrategy(tile.getStrategy());
   config.blockM = tile.getBlockM();
   config.blockN = tile.getBlockN();
   config.blockK = tile.getBlockK();
@@ -200,6 +208,7 @@ LogicalResult verifyTileForShape(MatmulOp op, TileAttr tile, int64_t K,
   gptq::autotune::TileProblem problem;
   problem.bits = op.getLayout().getBits();
   problem.actOrder = op.getLayout().getActOrder();
+  problem.groupSize = op.getLayout().getGroupSize();
   problem.inFeatures = K;
   problem.outFeatures = N;
   gptq::Status status = gptq::autotune::checkTileForProblem(config, problem);
@@ -228,9 +237,12 @@ struct QMMTilePass : mlir::qmm::impl::QMMTileBase<QMMTilePass> {
         return signalPassFailure();
       }
       if (op.getLayout().getReordered() &&
-          op.getTileAttr().getStrategy() == KernelStrategy::mma) {
-        op.emitOpError() << "has a reordered layout and an mma tile: only "
-                            "stream tiles gather x by the permutation";
+          op.getTileAttr().getStrategy() != KernelStrategy::stream) {
+        op.emitOpError() << "has a reordered layout and a tile of strategy "
+                         << stringifyKernelStrategy(
+                                op.getTileAttr().getStrategy())
+                         << ": only stream tiles gather x by the "
+                            "permutation";
         return signalPassFailure();
       }
       if (failed(verifyTileForShape(op, op.getTileAttr(), K, N)))

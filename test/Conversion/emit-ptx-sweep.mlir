@@ -1,6 +1,6 @@
-// Every kernel of the GPU correctness sweep (both strategies, every bit
-// width, act-order, reordered act-order, bf16, bias, hand-written stream
-// tiles) compiles with NVRTC for both shipped architectures without
+// Every kernel of the GPU correctness sweep (all three strategies, every
+// bit width, act-order, reordered act-order, bf16, bias, hand-written
+// stream and pipelined tiles) compiles with NVRTC for both shipped architectures without
 // register spills, with one known exception: 3-bit act-order stream
 // kernels (the per-value fallback path, 32 lookups per column and unit)
 // spill a few dozen bytes; they are checked separately, for at most 64
@@ -17,15 +17,19 @@
 // ACT3: qmm_f16_w3g128_act_asym_v2_k1024_n1024_stream_{{.*}} spill stores {{[0-5]?[0-9] |6[0-4] }}B
 
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
+// CHECK: sm_80  qmm_f16_w4g128_act_asym_k1024_n512_m64n128k64w4  registers
+// CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 // CHECK: sm_80  qmm_f16_w4g64_act_k512_n256_stream_m16n64k64w8s2  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
-// CHECK: sm_80  qmm_f16_w4g128_asym_k256_n256_m64n128k64w4  registers
+// CHECK: sm_80  qmm_f16_w4g128_asym_k256_n256_pipe_m64n128k64w4s3  registers
+// CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
+// CHECK: sm_90a  qmm_f16_w4g128_act_asym_k1024_n512_m64n128k64w4  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 // CHECK: sm_90a  qmm_f16_w4g64_act_k512_n256_stream_m16n64k64w8s2  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
-// CHECK: sm_90a  qmm_f16_w4g128_asym_k256_n256_m64n128k64w4  registers
+// CHECK: sm_90a  qmm_f16_w4g128_asym_k256_n256_pipe_m64n128k64w4s3  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 
-// 58 kernels (14 mma, 44 stream of which 8 reordered act-order), once per
-// architecture.
-// COUNT: 116
+// 68 kernels (2 mma, 15 pipelined, 51 stream of which 8 reordered
+// act-order), once per architecture.
+// COUNT: 136

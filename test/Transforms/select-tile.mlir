@@ -117,11 +117,49 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Large M: 64-row tiles, block_k capped at 64 to fit static shared memory.
+// Large M: the pipelined strategy, 64 x 128 tiles of 4 warps, block_k 64,
+// three stages (37 KB of static shared memory).
 // CHECK-LABEL: func.func @prefill
-// CHECK: tile = #qmm.tile<strategy = mma, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 1>
+// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
+  return %y : tensor<256x4096xf16>
+}
+
+// -----
+
+// M = 64 takes the pipelined strategy only on wide layers (N >= 12288);
+// 3 bits: 32-row tiles with block_k 128 (one 32-value unit per lane); 8
+// bits: two stages (the weight tile is twice the 4-bit one). Act-order
+// batches keep the mma strategy.
+// CHECK-LABEL: func.func @m64_wide
+// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
+// CHECK-LABEL: func.func @m64_narrow
+// CHECK: tile = #qmm.tile<strategy = stream
+// CHECK-LABEL: func.func @w3_prefill
+// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3>
+// CHECK-LABEL: func.func @w8_prefill
+// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2>
+// CHECK-LABEL: func.func @act_order_prefill
+// CHECK: tile = #qmm.tile<strategy = mma, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 1>
+func.func @m64_wide(%x: tensor<64x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<64x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<64x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<64x12288xf16>
+  return %y : tensor<64x12288xf16>
+}
+func.func @m64_narrow(%x: tensor<64x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<64x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<64x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<64x4096xf16>
+  return %y : tensor<64x4096xf16>
+}
+func.func @w3_prefill(%x: tensor<256x4096xf16>, %qw: tensor<384x4096xi32>, %qz: tensor<32x384xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<256x4096xf16>, tensor<384x4096xi32>, tensor<32x384xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
+  return %y : tensor<256x4096xf16>
+}
+func.func @w8_prefill(%x: tensor<256x4096xf16>, %qw: tensor<1024x4096xi32>, %qz: tensor<32x1024xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<256x4096xf16>, tensor<1024x4096xi32>, tensor<32x1024xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
+  return %y : tensor<256x4096xf16>
+}
+func.func @act_order_prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>, %g: tensor<4096xi32>) -> tensor<256x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = true, format = gptq_v1>} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>
 }
 

@@ -17,7 +17,7 @@ func.func @select_stream(%x: tensor<300x256xf16>, %qw: tensor<32x64xi32>, %qz: t
 
 // A hand-written mma tile on a reordered layout is an error naming the op.
 func.func @mma_rejected(%x: tensor<300x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>, %perm: tensor<256xi32>) -> tensor<300x64xf16> {
-  // expected-error @+1 {{'qmm.matmul' op has a reordered layout and an mma tile: only stream tiles gather x by the permutation}}
+  // expected-error @+1 {{'qmm.matmul' op has a reordered layout and a tile of strategy mma: only stream tiles gather x by the permutation}}
   %y = qmm.matmul %x, %qw, %qz, %s g_idx(%perm) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = true, format = gptq_v1, reordered = true>, tile = #qmm.tile<strategy = mma, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 1>}
       : (tensor<300x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>, tensor<256xi32>) -> tensor<300x64xf16>
   return %y : tensor<300x64xf16>

@@ -143,6 +143,53 @@ func.func @stream_too_many_buffers(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>
 
 // -----
 
+#l = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = true, format = gptq_v1>
+#t = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 8, stages = 3>
+
+// The pipelined strategy: one qmm.tile.pipelined_matmul is the whole body,
+// named with its stages; K = 352 leaves a partial last step.
+// CHECK-LABEL: gpu.func @qmm_f16_w4g32_k352_n128_pipe_m16n128k64w8s3(
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: qmm.tile.pipelined_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} {layout = #qmm.layout<bits = 4, {{.*}}>, tile = #qmm.tile<strategy = pipelined, {{.*}}>}
+// CHECK-NEXT: gpu.return
+func.func @pipelined(%x: tensor<?x352xf16>, %qw: tensor<44x128xi32>, %qz: tensor<11x16xi32>, %s: tensor<11x128xf16>) -> tensor<?x128xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #t}
+      : (tensor<?x352xf16>, tensor<44x128xi32>, tensor<11x16xi32>, tensor<11x128xf16>) -> tensor<?x128xf16>
+  return %y : tensor<?x128xf16>
+}
+
+// -----
+
+// A pipelined tile on an act-order layout is an error naming the op and why.
+func.func @pipelined_act_order(%x: tensor<?x256xf16>, %qw: tensor<32x128xi32>, %qz: tensor<2x16xi32>, %s: tensor<2x128xf16>, %g: tensor<256xi32>) -> tensor<?x128xf16> {
+  // expected-error @+1 {{'qmm.matmul' op pipelined tiles need a layout without act-order (they read one group per step); use an mma tile, or a stream tile after qmm-reorder-act-order}}
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>}
+      : (tensor<?x256xf16>, tensor<32x128xi32>, tensor<2x16xi32>, tensor<2x128xf16>, tensor<256xi32>) -> tensor<?x128xf16>
+  return %y : tensor<?x128xf16>
+}
+
+// -----
+
+// Warps that do not divide into column blocks, row blocks and slices.
+func.func @pipelined_bad_warps(%x: tensor<?x256xf16>, %qw: tensor<32x128xi32>, %qz: tensor<2x16xi32>, %s: tensor<2x128xf16>) -> tensor<?x128xf16> {
+  // expected-error @+1 {{'qmm.matmul' op pipelined tiles need warps = (block_n / 32) x (warp row blocks) x (channel slices): 4 column block(s) and 1 row block(s) do not divide 2 warps}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 2, stages = 3>}
+      : (tensor<?x256xf16>, tensor<32x128xi32>, tensor<2x16xi32>, tensor<2x128xf16>) -> tensor<?x128xf16>
+  return %y : tensor<?x128xf16>
+}
+
+// -----
+
+// Four stages of a 64 x 128 tile exceed static shared memory.
+func.func @pipelined_too_much_shared(%x: tensor<?x256xf16>, %qw: tensor<32x128xi32>, %qz: tensor<2x16xi32>, %s: tensor<2x128xf16>) -> tensor<?x128xf16> {
+  // expected-error @+1 {{'qmm.matmul' op pipelined tile needs 50432 bytes of shared memory, over the 48 KB static limit; use fewer stages or smaller blocks}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 4>}
+      : (tensor<?x256xf16>, tensor<32x128xi32>, tensor<2x16xi32>, tensor<2x128xf16>) -> tensor<?x128xf16>
+  return %y : tensor<?x128xf16>
+}
+
+// -----
+
 // Matmuls without a tile are left for qmm-select-tile.
 // CHECK-LABEL: func.func @untiled
 // CHECK-NOT: kernel =
@@ -152,3 +199,4 @@ func.func @untiled(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x
       : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>
   return %y : tensor<?x64xf16>
 }
+

@@ -2,7 +2,7 @@
 // for M in {1, 7, 16, 64, 300}. The first part: 4-bit, group 128, no
 // act-order, fp16, AutoGPTQ v1 layout, K and N from 256 to 8192; functions
 // with M unknown get the decode (stream) tile, those with static M = 300 the
-// large-M (mma) tile.
+// large-M tile (pipelined; the mma tile for act-order).
 
 #w4g128 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
 
@@ -369,4 +369,73 @@ func.func @stream_w8g128_asym_reord_k1024_n256_m1(%x: tensor<1x1024xf16>, %qweig
   %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 8, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>}
       : (tensor<1x1024xf16>, tensor<256x256xi32>, tensor<8x64xi32>, tensor<8x256xf16>, tensor<1024xi32>) -> tensor<1x256xf16>
   return %y : tensor<1x256xf16>
+}
+
+// ----- pipelined strategy (batches): hand-written tiles run at every M of
+// the sweep; every bit width, group sizes -1/32/64/128, sym/asym, v1/v2,
+// bf16 (8-bit bf16 takes the per-value path), bias, a partial last step
+// (K = 352), channel slices (warps beyond one per 32 columns) and two warp
+// row blocks (128 rows; 64 at 3 bits).
+
+func.func @pipe_w4g128_k1024_n512(%x: tensor<?x1024xf16>, %qweight: tensor<128x512xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>}
+      : (tensor<?x1024xf16>, tensor<128x512xi32>, tensor<8x64xi32>, tensor<8x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @pipe_w4g32_asym_bf16_bias_slices_k352_n256(%x: tensor<?x352xbf16>, %qweight: tensor<44x256xi32>, %qzeros: tensor<11x32xi32>, %scales: tensor<11x256xbf16>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 8, stages = 3>}
+      : (tensor<?x352xbf16>, tensor<44x256xi32>, tensor<11x32xi32>, tensor<11x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @pipe_w2g64_asym_v2_slices_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<64x256xi32>, %qzeros: tensor<16x16xi32>, %scales: tensor<16x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 2, group_size = 64, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 64, block_k = 128, warps = 4, stages = 3>}
+      : (tensor<?x1024xf16>, tensor<64x256xi32>, tensor<16x16xi32>, tensor<16x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @pipe_w3g128_asym_rows2_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<96x256xi32>, %qzeros: tensor<8x24xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 128, warps = 8, stages = 2>}
+      : (tensor<?x1024xf16>, tensor<96x256xi32>, tensor<8x24xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @pipe_w3g32_bf16_k256_n128(%x: tensor<?x256xbf16>, %qweight: tensor<24x128xi32>, %qzeros: tensor<8x12xi32>, %scales: tensor<8x128xbf16>) -> tensor<?x128xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 32, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3>}
+      : (tensor<?x256xbf16>, tensor<24x128xi32>, tensor<8x12xi32>, tensor<8x128xbf16>) -> tensor<?x128xbf16>
+  return %y : tensor<?x128xbf16>
+}
+
+func.func @pipe_w8gall_bf16_k512_n256(%x: tensor<?x512xbf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 64, block_k = 64, warps = 2, stages = 3>}
+      : (tensor<?x512xbf16>, tensor<128x256xi32>, tensor<1x64xi32>, tensor<1x256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @pipe_w8g128_asym_k1024_n512(%x: tensor<?x1024xf16>, %qweight: tensor<256x512xi32>, %qzeros: tensor<8x128xi32>, %scales: tensor<8x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2>}
+      : (tensor<?x1024xf16>, tensor<256x512xi32>, tensor<8x128xi32>, tensor<8x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @pipe_w4g64_asym_v2_bias_rows2_k512_n256(%x: tensor<?x512xf16>, %qweight: tensor<64x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>, %bias: tensor<256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = pipelined, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 2>}
+      : (tensor<?x512xf16>, tensor<64x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>, tensor<256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+// ----- mma strategy: act-order batches (per-channel groups through g_idx),
+// what large M selects for act-order layouts.
+
+func.func @mma_w4g128_act_asym_k1024_n512_m300(%x: tensor<300x1024xf16>, %qweight: tensor<128x512xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x512xf16>, %g_idx: tensor<1024xi32>) -> tensor<300x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1>}
+      : (tensor<300x1024xf16>, tensor<128x512xi32>, tensor<8x64xi32>, tensor<8x512xf16>, tensor<1024xi32>) -> tensor<300x512xf16>
+  return %y : tensor<300x512xf16>
+}
+
+func.func @mma_w3g32_act_bf16_bias_k512_n256_m300(%x: tensor<300x512xbf16>, %qweight: tensor<48x256xi32>, %qzeros: tensor<16x24xi32>, %scales: tensor<16x256xbf16>, %g_idx: tensor<512xi32>, %bias: tensor<256xbf16>) -> tensor<300x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) bias(%bias) {layout = #qmm.layout<bits = 3, group_size = 32, act_order = true, sym = true, format = gptq_v1>}
+      : (tensor<300x512xbf16>, tensor<48x256xi32>, tensor<16x24xi32>, tensor<16x256xbf16>, tensor<512xi32>, tensor<256xbf16>) -> tensor<300x256xbf16>
+  return %y : tensor<300x256xbf16>
 }

@@ -67,6 +67,7 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
   problem.actOrder = request.layout.actOrder;
   problem.inFeatures = shape.inFeatures;
   problem.outFeatures = shape.outFeatures;
+  problem.groupSize = request.layout.groupSize;
   for (int64_t rows : request.rows) {
     autotune::ProblemShape defaultShape;
     defaultShape.rows = rows;
@@ -74,6 +75,7 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
     defaultShape.outFeatures = shape.outFeatures;
     defaultShape.bits = request.layout.bits;
     defaultShape.groupSize = request.layout.groupSize;
+    defaultShape.actOrder = request.layout.actOrder;
     auto defaultConfig = autotune::defaultTileConfig(arch, defaultShape);
     if (!defaultConfig)
       return defaultConfig.status().withContext(shape.name);

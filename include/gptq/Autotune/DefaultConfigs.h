@@ -18,7 +18,7 @@
 namespace gptq::autotune {
 
 /// The kernel family; mirrors qmm::KernelStrategy.
-enum class Strategy { Mma, Stream };
+enum class Strategy { Mma, Stream, Pipelined };
 
 /// One kernel's tiling; mirrors #qmm.tile (see its description for what the
 /// fields mean under each strategy).
@@ -41,6 +41,8 @@ struct ProblemShape {
   /// Input channels per quantization group; -1 when one group spans K.
   /// Stream tiles whose step fits in a group apply scales after the mma.
   int64_t groupSize = -1;
+  /// Act-order layouts (reordered ones included) have no pipelined kernel.
+  bool actOrder = false;
 };
 
 /// Input channels in one packed unit of the stream strategy: one word of

@@ -29,11 +29,25 @@ struct TileProblem {
   bool actOrder = false;
   int64_t inFeatures = 0;  // K
   int64_t outFeatures = 0; // N
+  /// Input channels per quantization group; -1 when one group spans K.
+  int64_t groupSize = -1;
 };
+
+/// How a pipelined tile divides its warps (runtime/device/qmm/
+/// pipelined.cuh's Geometry): 32-column blocks, row blocks of at most 64
+/// rows (32 for 3 bits) and slices of each step's channels.
+struct PipelinedWarps {
+  int64_t columnBlocks = 0;
+  int64_t rowBlocks = 0;
+  int64_t warpRows = 0;
+  int64_t slices = 0;
+};
+PipelinedWarps pipelinedWarps(const TileConfig &config, int bits);
 
 /// The shape-independent rules of the mma.sync m16n8k16 family that every
 /// #qmm.tile obeys (the attribute verifier): warps 1/2/4/8, block_m a
-/// multiple of 16, block_n of 8 * warps, block_k of 32, stages >= 1.
+/// multiple of 16 (8 for stream), block_n of 8 * warps (32 for stream and
+/// pipelined), block_k of 32, stages >= 1.
 Status checkTileFields(const TileConfig &config);
 
 /// Static shared memory of one CTA of `config` on `problem` (the strategy's

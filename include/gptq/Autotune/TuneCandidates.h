@@ -33,8 +33,10 @@ inline bool operator!=(const TileConfig &a, const TileConfig &b) {
 ///   stages 2..6;
 /// - mma (buckets from 16 on): block_m 16/32/64, block_n 32/64/128,
 ///   block_k 32/64, warps 2/4/8, stages 1 (the mma kernel has no
-///   shared-memory pipeline yet, so deeper stages would compile to the
-///   same kernel).
+///   shared-memory pipeline, so deeper stages would compile to the same
+///   kernel);
+/// - pipelined (buckets from 16 on, no act-order): block_m 16/32/64/128,
+///   block_n 64/128/256, block_k 64/128/256, warps 2/4/8, stages 2..4.
 std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
                                        int64_t rowBucket,
                                        const TileConfig &defaultConfig,

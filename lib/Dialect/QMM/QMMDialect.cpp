@@ -65,9 +65,7 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   // The rules live in autotune/TileLegality.cpp, shared with the autotune
   // cache and gptq-tune, so that a tile they accept always verifies here.
   gptq::autotune::TileConfig config;
-  config.strategy = strategy == KernelStrategy::stream
-                        ? gptq::autotune::Strategy::Stream
-                        : gptq::autotune::Strategy::Mma;
+  config.strategy = toAutotuneStrategy(strategy);
   config.blockM = blockM;
   config.blockN = blockN;
   config.blockK = blockK;

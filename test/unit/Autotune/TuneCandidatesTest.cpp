@@ -50,6 +50,96 @@ TEST(TileLegality, SharedMemoryLimits) {
   EXPECT_FALSE(checkTile(mma, problem).ok());
 }
 
+TEST(TileLegality, PipelinedTiles) {
+  TileProblem problem{4, false, 4096, 4096, 128};
+  // 64 x 128, 4 warps (one per 32 columns), block_k 64, 3 stages: 3 x
+  // (8 KB x + 4 KB weights + 256 B scales + 64 B zeros).
+  TileConfig tile{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  EXPECT_EQ(tileSharedBytes(tile, problem), 3 * (8192 + 4096 + 256 + 64));
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+  PipelinedWarps warps = pipelinedWarps(tile, 4);
+  EXPECT_EQ(warps.columnBlocks, 4);
+  EXPECT_EQ(warps.rowBlocks, 1);
+  EXPECT_EQ(warps.slices, 1);
+  // 8 warps: two slices of 32 channels (8 per lane, one 4-bit unit).
+  tile.warps = 8;
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+  EXPECT_EQ(pipelinedWarps(tile, 4).slices, 2);
+  // 2-bit units hold 16 values: two slices of 64 channels leave 8 per lane.
+  problem.bits = 2;
+  EXPECT_EQ(checkTile(tile, problem).message(),
+            "pipelined tiles need block_k = a multiple of 64 that gives each "
+            "of the 2 channel slice(s) 4 lanes x whole 16-value units for "
+            "2-bit codes, got 64");
+  problem.bits = 4;
+  tile.warps = 4;
+  // Act-order layouts have no pipelined kernel.
+  problem.actOrder = true;
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+  problem.actOrder = false;
+  // 4 stages of this tile exceed 48 KB.
+  tile.stages = 4;
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+  tile.stages = 3;
+  // 3 warps do not split 4 column blocks.
+  tile.warps = 2;
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+  tile.warps = 4;
+  // 3 bits: warps hold at most 32 rows, so 64 rows need two row blocks.
+  problem.bits = 3;
+  tile.blockK = 128;
+  tile.stages = 2;
+  EXPECT_EQ(pipelinedWarps(tile, 3).rowBlocks, 2);
+  EXPECT_FALSE(checkTile(tile, problem).ok()); // 4 warps, 8 blocks needed
+  tile.warps = 8;
+  EXPECT_TRUE(checkTile(tile, problem).ok())
+      << checkTile(tile, problem).message();
+  // One group spanning a K that block_k does not divide.
+  problem = TileProblem{4, false, 4064, 4096, -1};
+  tile = TileConfig{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+  // Group 32 under block_k 64: each lane's 16 channels lie in one group.
+  problem = TileProblem{4, false, 4096, 4096, 32};
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+}
+
+TEST(DefaultConfigs, PipelinedForBatches) {
+  ProblemShape shape;
+  shape.inFeatures = 4096;
+  shape.outFeatures = 4096;
+  shape.groupSize = 128;
+  shape.rows = 256;
+  auto config = defaultTileConfig("sm_90a", shape);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->strategy, Strategy::Pipelined);
+  // Narrow layers at M = 64 stay on the stream kernel; wide ones do not.
+  shape.rows = 64;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.outFeatures = 22016;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  // Act-order batches keep the mma kernel.
+  shape.rows = 256;
+  shape.actOrder = true;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Mma);
+  // Every default is legal for its problem.
+  for (int bits : {2, 3, 4, 8})
+    for (int64_t group : {-1, 32, 64, 128})
+      for (int64_t rows : {64, 256, 1024, 4096}) {
+        ProblemShape s;
+        s.bits = bits;
+        s.groupSize = group;
+        s.rows = rows;
+        s.inFeatures = 4096;
+        s.outFeatures = 12288;
+        auto c = defaultTileConfig("sm_90a", s);
+        ASSERT_TRUE(c.ok());
+        TileProblem p{bits, false, 4096, 12288, group};
+        EXPECT_TRUE(checkTile(*c, p).ok())
+            << bits << " " << group << " " << rows << ": "
+            << checkTile(*c, p).message();
+      }
+}
+
 TEST(TuneCandidates, DefaultFirstAllLegalNoDuplicates) {
   for (int bits : {2, 3, 4, 8})
     for (bool actOrder : {false, true})
@@ -77,7 +167,9 @@ TEST(TuneCandidates, DefaultFirstAllLegalNoDuplicates) {
                           .second)
               << describeTile(c);
           if (rowBucket(rows) > 256)
-            EXPECT_EQ(c.strategy, Strategy::Mma);
+            EXPECT_NE(c.strategy, Strategy::Stream);
+          if (actOrder)
+            EXPECT_NE(c.strategy, Strategy::Pipelined);
           if (rowBucket(rows) < 16)
             EXPECT_EQ(c.strategy, Strategy::Stream);
         }

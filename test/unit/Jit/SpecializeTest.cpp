@@ -75,10 +75,10 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   // Without g_idx and bias those parameters are absent.
   desc.layout.actOrder = false;
   desc.hasBias = false;
-  desc.M = 300; // the mma strategy
+  desc.M = 300; // the pipelined strategy
   auto plain = QmmJit::specialize(desc, "sm_80");
   ASSERT_TRUE(plain.ok()) << plain.message();
-  EXPECT_NE(plain->tile.find("strategy = mma"), std::string::npos)
+  EXPECT_NE(plain->tile.find("strategy = pipelined"), std::string::npos)
       << plain->tile;
   EXPECT_EQ(plain->numParams, 6u);
 }

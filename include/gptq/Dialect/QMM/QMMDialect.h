@@ -16,12 +16,39 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "gptq/Autotune/DefaultConfigs.h"
+
 #include "QMM/QMMDialect.h.inc"
 #include "QMM/QMMEnums.h.inc"
 
 namespace mlir::qmm {
 /// Parses `true` or `false` (boolean attribute parameters).
 FailureOr<bool> parseBoolKeyword(AsmParser &parser);
+
+/// The dialect's kernel strategies and the autotune library's (plain C++,
+/// shared with the runtime) name the same three families.
+inline gptq::autotune::Strategy toAutotuneStrategy(KernelStrategy strategy) {
+  switch (strategy) {
+  case KernelStrategy::stream:
+    return gptq::autotune::Strategy::Stream;
+  case KernelStrategy::pipelined:
+    return gptq::autotune::Strategy::Pipelined;
+  case KernelStrategy::mma:
+    break;
+  }
+  return gptq::autotune::Strategy::Mma;
+}
+inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
+  switch (strategy) {
+  case gptq::autotune::Strategy::Stream:
+    return KernelStrategy::stream;
+  case gptq::autotune::Strategy::Pipelined:
+    return KernelStrategy::pipelined;
+  case gptq::autotune::Strategy::Mma:
+    break;
+  }
+  return KernelStrategy::mma;
+}
 } // namespace mlir::qmm
 
 #define GET_ATTRDEF_CLASSES
