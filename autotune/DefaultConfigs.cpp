@@ -44,9 +44,9 @@ int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
 ///  - Grids of at most two CTAs per SM get 8 warps instead of 4 (7B.o,
 ///    M = 1: 11.2 vs 12.4 us; 7B.down 19.3 vs 24.0 us) and, at M = 16,
 ///    32 values per lane with two buffers (7B.o 15.2 vs 19.3 us).
-///  - M = 64: 32-row tiles, 16 values per lane, two buffers: still slower
-///    than cuBLAS (0.6x); it awaits tensor-core tiles that reuse weights
-///    across more rows.
+///  - M = 64 on narrow layers (the pipelined kernel takes the wide ones):
+///    32-row tiles, 16 values per lane, two buffers: still slower than
+///    cuBLAS (0.6-0.8x).
 static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   constexpr int64_t kSms = 132; // H100 SXM; A100 has 108, same order
   TileConfig config;
