@@ -45,6 +45,15 @@ function(gptq_model_qmm_bundle name shapes layouts)
       string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
       string(APPEND text "      : (${decodeTypes}) -> tensor<1x${N}xf16>\n")
       string(APPEND text "  return %y : tensor<1x${N}xf16>\n}\n")
+      # And at 256 rows the prefill tile (the pipelined strategy; reordered
+      # layouts keep a stream tile of at most 64 rows); the runtime uses it
+      # for m beyond one row block of the dynamic-M kernel.
+      string(REPLACE "tensor<?x${K}xf16>" "tensor<256x${K}xf16>" prefillTypes "${types}")
+      string(REPLACE "tensor<?x${K}xf16>" "tensor<256x${K}xf16>" prefillArgs "${args}")
+      string(APPEND text "func.func @l${index}_k${K}_n${N}_prefill(${prefillArgs}) -> tensor<256x${N}xf16> {\n")
+      string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
+      string(APPEND text "      : (${prefillTypes}) -> tensor<256x${N}xf16>\n")
+      string(APPEND text "  return %y : tensor<256x${N}xf16>\n}\n")
     endforeach()
     math(EXPR index "${index} + 1")
   endforeach()

@@ -2,8 +2,10 @@
 //
 // The manifest's dynamic-M entries (`rows` = -1) accept any number of
 // tokens; entries generated for one row carry the decode tile, whose kernel
-// also takes any m and is used for m up to its block_m. The grid follows the
-// manifest's formula [out_features / block_n, ceil(m / block_m), 1].
+// also takes any m and is used for m up to its block_m; entries generated
+// for 256 rows carry the prefill tile (pipelined), used for m beyond one row
+// block of the dynamic-M kernel. The grid follows the manifest's formula
+// [out_features / block_n, ceil(m / block_m), 1].
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +33,7 @@ QmmKernels::create(const std::string &arch) {
         byName[kernel.at("name").get<std::string>()] = &kernel;
       for (const auto &matmul : manifest.at("matmuls")) {
         const int64_t rows = matmul.at("rows").get<int64_t>();
-        if (rows != -1 && rows != 1)
+        if (rows != -1 && rows != 1 && rows != kPrefillRows)
           continue;
         const nlohmann::json &k = *byName.at(matmul.at("kernel"));
         if (k.at("element_type") != "f16")
@@ -51,6 +53,7 @@ QmmKernels::create(const std::string &arch) {
         spec.threads = k.at("threads");
         spec.params = k.at("params").get<std::vector<std::string>>();
         spec.decodeOnly = rows == 1;
+        spec.prefillOnly = rows == kPrefillRows;
         kernels->specs_.push_back(std::move(spec));
       }
     } catch (const std::exception &error) {
@@ -61,13 +64,18 @@ QmmKernels::create(const std::string &arch) {
   // Link each dynamic-M kernel to the decode kernel of the same layer shape
   // and layout (pointers are stable now that specs_ is complete).
   for (QmmKernelSpec &spec : kernels->specs_) {
-    if (spec.decodeOnly)
+    if (spec.decodeOnly || spec.prefillOnly)
       continue;
-    for (const QmmKernelSpec &other : kernels->specs_)
-      if (other.decodeOnly && other.K == spec.K && other.N == spec.N &&
-          other.bits == spec.bits && other.groupSize == spec.groupSize &&
-          other.actOrder == spec.actOrder && other.v1 == spec.v1)
+    for (const QmmKernelSpec &other : kernels->specs_) {
+      if (other.K != spec.K || other.N != spec.N || other.bits != spec.bits ||
+          other.groupSize != spec.groupSize ||
+          other.actOrder != spec.actOrder || other.v1 != spec.v1)
+        continue;
+      if (other.decodeOnly)
         spec.decode = &other;
+      if (other.prefillOnly)
+        spec.prefill = &other;
+    }
   }
   kernels->cache_ = std::make_unique<rt::KernelCache>();
   return kernels;
@@ -78,9 +86,10 @@ QmmKernels::find(const format::QuantizedLinear &layer) const {
   const bool actOrder = !layer.gIdx.empty();
   const bool v1 = layer.format == format::CheckpointFormat::GptqV1;
   for (const QmmKernelSpec &spec : specs_)
-    if (!spec.decodeOnly && spec.K == layer.K && spec.N == layer.N &&
-        spec.bits == layer.bits && spec.groupSize == layer.groupSize &&
-        spec.actOrder == actOrder && spec.v1 == v1)
+    if (!spec.decodeOnly && !spec.prefillOnly && spec.K == layer.K &&
+        spec.N == layer.N && spec.bits == layer.bits &&
+        spec.groupSize == layer.groupSize && spec.actOrder == actOrder &&
+        spec.v1 == v1)
       return &spec;
   return nullptr;
 }
@@ -113,7 +122,9 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                           const QmmOperands &operands, int64_t m,
                           CUstream stream) {
   const QmmKernelSpec &spec =
-      general.decode && m <= general.decode->blockM ? *general.decode : general;
+      general.decode && m <= general.decode->blockM ? *general.decode
+      : general.prefill && m > general.blockM       ? *general.prefill
+                                                    : general;
   Expected<const rt::KernelFunction *> function = this->function(spec);
   if (!function)
     return function.status();

@@ -45,10 +45,19 @@ struct QmmKernelSpec {
   std::vector<std::string> params;
   /// Generated for one row (the decode tile); found only through `decode`.
   bool decodeOnly = false;
+  /// Generated for kPrefillRows rows (the prefill tile); found only through
+  /// `prefill`.
+  bool prefillOnly = false;
   /// The decode kernel of the same shape and layout, used for m <= its
   /// block_m; null when the bundle has none.
   const QmmKernelSpec *decode = nullptr;
+  /// The prefill kernel of the same shape and layout, used for m beyond
+  /// this kernel's block_m; null when the bundle has none.
+  const QmmKernelSpec *prefill = nullptr;
 };
+
+/// Rows the bundles' prefill variants are generated for (QmmKernelSet.cmake).
+constexpr int64_t kPrefillRows = 256;
 
 /// Device pointers of one quantized linear, as the kernels take them.
 struct QmmOperands {
