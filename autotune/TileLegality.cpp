@@ -87,6 +87,17 @@ int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
   return config.blockM * config.blockN * 4;
 }
 
+/// The static shared-memory limit, with what to change named.
+static Status checkSharedBytes(const char *strategy, int64_t sharedBytes,
+                               const char *advice) {
+  if (sharedBytes > kStaticSharedBytesLimit)
+    return Status::error(
+        fmt::format("{} tile needs {} bytes of shared memory, over the 48 KB "
+                    "static limit; use {}",
+                    strategy, sharedBytes, advice));
+  return Status::success();
+}
+
 /// The stream building block's static_asserts (runtime/device/qmm/
 /// stream.cuh), so that a bad tile fails with a message instead of in NVRTC.
 static Status checkStreamTile(const TileConfig &config,
@@ -118,13 +129,8 @@ static Status checkStreamTile(const TileConfig &config,
         fmt::format("stream tiles need stages = 2, 3 or 4 (register buffers: "
                     "one in use, the others loading), got {}",
                     config.stages));
-  const int64_t sharedBytes = tileSharedBytes(config, problem);
-  if (sharedBytes > kStaticSharedBytesLimit)
-    return Status::error(fmt::format(
-        "stream tile needs {} bytes of shared memory, over the 48 KB static "
-        "limit; use fewer stages or warps",
-        sharedBytes));
-  return Status::success();
+  return checkSharedBytes("stream", tileSharedBytes(config, problem),
+                          "fewer stages or warps");
 }
 
 /// pipelined.cuh's static_asserts (Geometry and pipelined_matmul).
@@ -179,11 +185,8 @@ static Status checkPipelinedTile(const TileConfig &config,
         "loading), got {}",
         config.stages));
   const int64_t sharedBytes = tileSharedBytes(config, problem);
-  if (sharedBytes > kStaticSharedBytesLimit)
-    return Status::error(fmt::format(
-        "pipelined tile needs {} bytes of shared memory, over the 48 KB "
-        "static limit; use fewer stages or smaller blocks",
-        sharedBytes));
+  GPTQ_RETURN_IF_ERROR(checkSharedBytes("pipelined", sharedBytes,
+                                        "fewer stages or smaller blocks"));
   if (warps.slices > 1 && config.blockM * config.blockN * 4 > sharedBytes)
     return Status::error(fmt::format(
         "pipelined tile's {} channel slices reduce {} bytes of partial sums "
@@ -205,13 +208,8 @@ Status checkTileForProblem(const TileConfig &config,
     return Status::error(fmt::format(
         "K = {} and N = {} must be multiples of block_k = {} and block_n = {}",
         problem.inFeatures, problem.outFeatures, config.blockK, config.blockN));
-  const int64_t sharedBytes = tileSharedBytes(config, problem);
-  if (sharedBytes > kStaticSharedBytesLimit)
-    return Status::error(fmt::format(
-        "mma tile needs {} bytes of shared memory, over the 48 KB static "
-        "limit; use smaller blocks",
-        sharedBytes));
-  return Status::success();
+  return checkSharedBytes("mma", tileSharedBytes(config, problem),
+                          "smaller blocks");
 }
 
 Status checkTile(const TileConfig &config, const TileProblem &problem) {

@@ -32,28 +32,26 @@ function(gptq_model_qmm_bundle name shapes layouts)
         string(APPEND args ", %g: tensor<${K}xi32>")
         set(gidx " g_idx(%g)")
       endif()
-      string(APPEND text "func.func @l${index}_k${K}_n${N}(${args}) -> tensor<?x${N}xf16> {\n")
-      string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
-      string(APPEND text "      : (${types}) -> tensor<?x${N}xf16>\n")
-      string(APPEND text "  return %y : tensor<?x${N}xf16>\n}\n")
-      # The same matmul at one row gets the decode tile (qmm-select-tile's
-      # M = 1 bucket); its kernel still takes any m, and the runtime uses it
-      # for m up to its block_m.
-      string(REPLACE "tensor<?x${K}xf16>" "tensor<1x${K}xf16>" decodeTypes "${types}")
-      string(REPLACE "tensor<?x${K}xf16>" "tensor<1x${K}xf16>" decodeArgs "${args}")
-      string(APPEND text "func.func @l${index}_k${K}_n${N}_decode(${decodeArgs}) -> tensor<1x${N}xf16> {\n")
-      string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
-      string(APPEND text "      : (${decodeTypes}) -> tensor<1x${N}xf16>\n")
-      string(APPEND text "  return %y : tensor<1x${N}xf16>\n}\n")
-      # And at 256 rows the prefill tile (the pipelined strategy; reordered
-      # layouts keep a stream tile of at most 64 rows); the runtime uses it
-      # for m beyond one row block of the dynamic-M kernel.
-      string(REPLACE "tensor<?x${K}xf16>" "tensor<256x${K}xf16>" prefillTypes "${types}")
-      string(REPLACE "tensor<?x${K}xf16>" "tensor<256x${K}xf16>" prefillArgs "${args}")
-      string(APPEND text "func.func @l${index}_k${K}_n${N}_prefill(${prefillArgs}) -> tensor<256x${N}xf16> {\n")
-      string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
-      string(APPEND text "      : (${prefillTypes}) -> tensor<256x${N}xf16>\n")
-      string(APPEND text "  return %y : tensor<256x${N}xf16>\n}\n")
+      # One matmul per row count, every kernel taking any m: dynamic M (the
+      # runtime's general kernel); one row, which gets the decode tile
+      # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; and
+      # 256 rows, which gets the prefill tile (the pipelined strategy;
+      # reordered layouts keep a stream tile of at most 64 rows), used for m
+      # beyond one row block of the dynamic-M kernel.
+      foreach(variant "?:general" "1:_decode" "256:_prefill")
+        string(REPLACE ":" ";" variantParts "${variant}")
+        list(GET variantParts 0 rows)
+        list(GET variantParts 1 suffix)
+        if(suffix STREQUAL "general")
+          set(suffix "")
+        endif()
+        string(REPLACE "tensor<?x${K}xf16>" "tensor<${rows}x${K}xf16>" variantTypes "${types}")
+        string(REPLACE "tensor<?x${K}xf16>" "tensor<${rows}x${K}xf16>" variantArgs "${args}")
+        string(APPEND text "func.func @l${index}_k${K}_n${N}${suffix}(${variantArgs}) -> tensor<${rows}x${N}xf16> {\n")
+        string(APPEND text "  %y = qmm.matmul %x, %qw, %qz, %s${gidx} {layout = #l${index}}\n")
+        string(APPEND text "      : (${variantTypes}) -> tensor<${rows}x${N}xf16>\n")
+        string(APPEND text "  return %y : tensor<${rows}x${N}xf16>\n}\n")
+      endforeach()
     endforeach()
     math(EXPR index "${index} + 1")
   endforeach()
