@@ -87,6 +87,20 @@ int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
   return config.blockM * config.blockN * 4;
 }
 
+/// The stream and pipelined kernels take a partial last K step but no
+/// partial column block.
+static Status checkWholeColumnBlocks(const TileConfig &config,
+                                     const TileProblem &problem) {
+  if (problem.outFeatures % config.blockN != 0)
+    return Status::error(
+        fmt::format("N = {} must be a multiple of block_n = {}",
+                    problem.outFeatures, config.blockN));
+  if (problem.inFeatures % 32 != 0)
+    return Status::error(
+        fmt::format("K = {} must be a multiple of 32", problem.inFeatures));
+  return Status::success();
+}
+
 /// The static shared-memory limit, with what to change named.
 static Status checkSharedBytes(const char *strategy, int64_t sharedBytes,
                                const char *advice) {
@@ -109,13 +123,7 @@ static Status checkStreamTile(const TileConfig &config,
   if (config.blockN != 32 && config.blockN != 64)
     return Status::error(fmt::format(
         "stream tiles need block_n = 32 or 64, got {}", config.blockN));
-  if (problem.outFeatures % config.blockN != 0)
-    return Status::error(
-        fmt::format("N = {} must be a multiple of block_n = {}",
-                    problem.outFeatures, config.blockN));
-  if (problem.inFeatures % 32 != 0)
-    return Status::error(
-        fmt::format("K = {} must be a multiple of 32", problem.inFeatures));
+  GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
   const int64_t laneValues = config.blockK / 4;
   if (config.blockK % (4 * unitValues) != 0 || laneValues > 32)
     return Status::error(fmt::format(
@@ -164,13 +172,7 @@ static Status checkPipelinedTile(const TileConfig &config,
         "the {} channel slice(s) 4 lanes x whole {}-value units for {}-bit "
         "codes, got {}",
         warps.slices, unitValues, problem.bits, config.blockK));
-  if (problem.outFeatures % config.blockN != 0)
-    return Status::error(
-        fmt::format("N = {} must be a multiple of block_n = {}",
-                    problem.outFeatures, config.blockN));
-  if (problem.inFeatures % 32 != 0)
-    return Status::error(
-        fmt::format("K = {} must be a multiple of 32", problem.inFeatures));
+  GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
   const int64_t groupSize =
       problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
   if (!(groupSize % config.blockK == 0 || config.blockK % groupSize == 0) ||
