@@ -55,9 +55,19 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   const bool wideDecode = bucket == 1 && shape.bits == 2 &&
                           shape.outFeatures % 64 == 0 &&
                           shape.outFeatures / 64 >= 2 * kSms;
-  config.blockN = wideDecode ? 64 : 32;
-  const bool smallGrid =
-      bucket <= 16 && shape.outFeatures / config.blockN <= 2 * kSms;
+  // At 16 rows every CTA reads the whole of x (16 x K) from L2; 64-column
+  // blocks halve that traffic. Measured for 4 bits on layers of N >= 8192
+  // (scratch sweep, 2026-11-26, H100): 7B.qkv 38.0 -> 31.5 us, 70B.qkv
+  // 56.9 -> 49.8, 70B.gate-up 207.7 -> 175.3, 70B.o 35.1 -> 32.7, 70B.down
+  // 85.9 -> 81.4; at N = 4096 it lost (7B.o 15.1 -> 22.1, 7B.down 25.3 ->
+  // 38.7). With 64 columns a grid of at most one CTA per SM is the small
+  // one (8 warps) and two buffers measured best.
+  const bool wideBatch = bucket == 16 && shape.bits == 4 &&
+                         shape.outFeatures % 64 == 0 &&
+                         shape.outFeatures >= 8192;
+  config.blockN = wideDecode || wideBatch ? 64 : 32;
+  const bool smallGrid = bucket <= 16 && shape.outFeatures / config.blockN <=
+                                             (wideBatch ? 1 : 2) * kSms;
   config.warps = smallGrid ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
   // fill the GPU, which leaves registers for a third buffer), at most four
@@ -74,7 +84,7 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
                         shape.groupSize % (4 * units * unitValues) != 0)))
     units /= 2;
   config.blockK = 4 * units * unitValues;
-  config.stages = bucket == 16 && !smallGrid ? 3 : 2;
+  config.stages = bucket == 16 && !smallGrid && !wideBatch ? 3 : 2;
   return config;
 }
 

@@ -44,13 +44,20 @@ func.func @m17(%x: tensor<17x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<3
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Wide N (more than two CTAs per SM): 4 warps, 16 codes per lane and step
-// and three register buffers at 16 rows.
+// Wide N at 4 bits (N >= 8192): 64-column blocks, which halve the x each
+// CTA reads; 16 codes per lane and step, two register buffers, 4 warps on
+// grids of more than one CTA per SM, 8 on the others (N = 8192).
 // CHECK-LABEL: func.func @decode_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 3>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 4, stages = 2>
+// CHECK-LABEL: func.func @decode_8192
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 8, stages = 2>
 func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<?x17408xf16>
   return %y : tensor<?x17408xf16>
+}
+func.func @decode_8192(%x: tensor<?x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<?x8192xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<?x8192xf16>
+  return %y : tensor<?x8192xf16>
 }
 
 // -----
