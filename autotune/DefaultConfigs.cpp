@@ -56,15 +56,15 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
                           shape.outFeatures % 64 == 0 &&
                           shape.outFeatures / 64 >= 2 * kSms;
   // At 16 rows every CTA reads the whole of x (16 x K) from L2; 64-column
-  // blocks halve that traffic. Measured for 4 bits on layers of N >= 8192
-  // (scratch sweep, 2026-11-26, H100): 7B.qkv 38.0 -> 31.5 us, 70B.qkv
-  // 56.9 -> 49.8, 70B.gate-up 207.7 -> 175.3, 70B.o 35.1 -> 32.7, 70B.down
-  // 85.9 -> 81.4; at N = 4096 it lost (7B.o 15.1 -> 22.1, 7B.down 25.3 ->
-  // 38.7). With 64 columns a grid of at most one CTA per SM is the small
-  // one (8 warps) and two buffers measured best.
-  const bool wideBatch = bucket == 16 && shape.bits == 4 &&
-                         shape.outFeatures % 64 == 0 &&
-                         shape.outFeatures >= 8192;
+  // blocks halve that traffic. In qmm-bench (2026-11-26 05:10 UTC, H100,
+  // 4 bits) that paid only where the 64-column grid is at most one CTA per
+  // SM and gets 8 warps: 70B.o 35.7 -> 32.5 us, 70B.down 86.5 -> 79.8 us;
+  // on wider layers with 4 warps it lost (7B.qkv 26.1 -> 31.1 us, 70B.qkv
+  // 42.4 -> 49.6 us, 70B.gate-up 169.6 -> 174.1 us), and at N = 4096 it lost
+  // in the scratch sweep (7B.o 15.1 -> 22.1 us).
+  const bool wideBatch =
+      bucket == 16 && shape.bits == 4 && shape.outFeatures % 64 == 0 &&
+      shape.outFeatures >= 8192 && shape.outFeatures / 64 <= kSms;
   config.blockN = wideDecode || wideBatch ? 64 : 32;
   const bool smallGrid = bucket <= 16 && shape.outFeatures / config.blockN <=
                                              (wideBatch ? 1 : 2) * kSms;

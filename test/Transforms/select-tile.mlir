@@ -44,11 +44,12 @@ func.func @m17(%x: tensor<17x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<3
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Wide N at 4 bits (N >= 8192): 64-column blocks, which halve the x each
-// CTA reads; 16 codes per lane and step, two register buffers, 4 warps on
-// grids of more than one CTA per SM, 8 on the others (N = 8192).
+// Wide N (more than two CTAs per SM): 4 warps, 16 codes per lane and step
+// and three register buffers at 16 rows. At N = 8192 (4 bits), 64-column
+// blocks (half the x each CTA reads) of 8 warps, two buffers: at most one
+// CTA per SM.
 // CHECK-LABEL: func.func @decode_wide
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 4, stages = 2>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @decode_8192
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 8, stages = 2>
 func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
