@@ -60,6 +60,14 @@ private:
   /// Static extent of dimension `dim` of a memref value, as a literal.
   FailureOr<std::string> staticDim(Value memref, unsigned dim);
 
+  /// A whole-kernel building block call (qmm.tile.stream_matmul,
+  /// qmm.tile.pipelined_matmul): qmm::<function><threads, layout, block_m,
+  /// block_n, block_k, stages>(x, qweight, qzeros, scales[, g_idx], bias, y,
+  /// rows, K, N, row, col). `gIdx` is passed only when `withGIdx`.
+  template <typename Op>
+  LogicalResult emitMatmulCall(Op op, StringRef function, bool withGIdx,
+                               Value gIdx);
+
   gpu::GPUFuncOp func;
   raw_indented_ostream &os;
   DenseMap<Value, std::string> names;
@@ -343,95 +351,63 @@ LogicalResult KernelEmitter::emitOp(Operation *op) {
         return success();
       })
       .Case([&](TileStreamMatmulOp stream) -> LogicalResult {
-        LayoutAttr layout = stream.getLayout();
-        TileAttr tile = stream.getTile();
-        FailureOr<std::string> source = expr(stream.getSource()),
-                               qweight = expr(stream.getQweight()),
-                               qzeros = expr(stream.getQzeros()),
-                               scales = expr(stream.getScales()),
-                               gIdx = expr(stream.getGIdx()),
-                               bias = expr(stream.getBias()),
-                               dest = expr(stream.getDest()),
-                               row = expr(stream.getRow()),
-                               col = expr(stream.getCol()),
-                               rows = expr(stream.getRows()),
-                               inFeatures = staticDim(stream.getSource(), 1),
-                               outFeatures = staticDim(stream.getDest(), 1);
-        if (failed(source) || failed(qweight) || failed(qzeros) ||
-            failed(scales) || failed(gIdx) || failed(bias) || failed(dest) ||
-            failed(row) || failed(col) || failed(rows) || failed(inFeatures) ||
-            failed(outFeatures))
-          return failure();
-        if (tile.getWarps() * 32 != threads)
-          return stream.emitOpError()
-                 << "tile has " << tile.getWarps()
-                 << " warps but the kernel runs " << threads << " threads";
-        int64_t K =
-            cast<MemRefType>(stream.getSource().getType()).getDimSize(1);
-        // A reordered weight is a plain grouped one (ActOrder false) whose
-        // kernel gathers x through the permutation passed as g_idx
-        // (XPermuted).
-        const bool reordered = layout.getReordered();
-        os << "qmm::stream_matmul<" << threads << ", qmm::QuantLayout<"
-           << layout.getBits() << ", " << layout.getEffectiveGroupSize(K)
-           << ", " << (layout.getActOrder() && !reordered ? "true" : "false")
-           << ", "
-           << (layout.getFormat() == CheckpointFormat::gptq_v1
-                   ? "qmm::ZeroStorage::MinusOne"
-                   : "qmm::ZeroStorage::AsIs")
-           << (reordered ? ", true" : "") << ">, " << tile.getBlockM() << ", "
-           << tile.getBlockN() << ", " << tile.getBlockK() << ", "
-           << tile.getStages() << ">(" << *source << ", " << *qweight << ", "
-           << *qzeros << ", " << *scales << ", " << *gIdx << ", " << *bias
-           << ", " << *dest << ", " << *rows << ", " << *inFeatures << ", "
-           << *outFeatures << ", " << *row << ", " << *col << ");\n";
-        return success();
+        return emitMatmulCall(stream, "stream_matmul", /*withGIdx=*/true,
+                              stream.getGIdx());
       })
       .Case([&](TilePipelinedMatmulOp pipelined) -> LogicalResult {
-        LayoutAttr layout = pipelined.getLayout();
-        TileAttr tile = pipelined.getTile();
-        FailureOr<std::string> source = expr(pipelined.getSource()),
-                               qweight = expr(pipelined.getQweight()),
-                               qzeros = expr(pipelined.getQzeros()),
-                               scales = expr(pipelined.getScales()),
-                               bias = expr(pipelined.getBias()),
-                               dest = expr(pipelined.getDest()),
-                               row = expr(pipelined.getRow()),
-                               col = expr(pipelined.getCol()),
-                               rows = expr(pipelined.getRows()),
-                               inFeatures = staticDim(pipelined.getSource(), 1),
-                               outFeatures = staticDim(pipelined.getDest(), 1);
-        if (failed(source) || failed(qweight) || failed(qzeros) ||
-            failed(scales) || failed(bias) || failed(dest) || failed(row) ||
-            failed(col) || failed(rows) || failed(inFeatures) ||
-            failed(outFeatures))
-          return failure();
-        if (tile.getWarps() * 32 != threads)
-          return pipelined.emitOpError()
-                 << "tile has " << tile.getWarps()
-                 << " warps but the kernel runs " << threads << " threads";
-        if (layout.getActOrder())
+        if (pipelined.getLayout().getActOrder())
           return pipelined.emitOpError()
                  << "has an act-order layout: the pipelined kernel reads one "
                     "group per step";
-        int64_t K =
-            cast<MemRefType>(pipelined.getSource().getType()).getDimSize(1);
-        os << "qmm::pipelined_matmul<" << threads << ", qmm::QuantLayout<"
-           << layout.getBits() << ", " << layout.getEffectiveGroupSize(K)
-           << ", false, "
-           << (layout.getFormat() == CheckpointFormat::gptq_v1
-                   ? "qmm::ZeroStorage::MinusOne"
-                   : "qmm::ZeroStorage::AsIs")
-           << ">, " << tile.getBlockM() << ", " << tile.getBlockN() << ", "
-           << tile.getBlockK() << ", " << tile.getStages() << ">(" << *source
-           << ", " << *qweight << ", " << *qzeros << ", " << *scales << ", "
-           << *bias << ", " << *dest << ", " << *rows << ", " << *inFeatures
-           << ", " << *outFeatures << ", " << *row << ", " << *col << ");\n";
-        return success();
+        return emitMatmulCall(pipelined, "pipelined_matmul",
+                              /*withGIdx=*/false, Value());
       })
       .Default([&](Operation *op) {
         return op->emitOpError() << "cannot be emitted as CUDA C++";
       });
+}
+
+template <typename Op>
+LogicalResult KernelEmitter::emitMatmulCall(Op op, StringRef function,
+                                            bool withGIdx, Value gIdx) {
+  LayoutAttr layout = op.getLayout();
+  TileAttr tile = op.getTile();
+  FailureOr<std::string> source = expr(op.getSource()),
+                         qweight = expr(op.getQweight()),
+                         qzeros = expr(op.getQzeros()),
+                         scales = expr(op.getScales()), gIdxExpr = expr(gIdx),
+                         bias = expr(op.getBias()), dest = expr(op.getDest()),
+                         row = expr(op.getRow()), col = expr(op.getCol()),
+                         rows = expr(op.getRows()),
+                         inFeatures = staticDim(op.getSource(), 1),
+                         outFeatures = staticDim(op.getDest(), 1);
+  if (failed(source) || failed(qweight) || failed(qzeros) || failed(scales) ||
+      failed(gIdxExpr) || failed(bias) || failed(dest) || failed(row) ||
+      failed(col) || failed(rows) || failed(inFeatures) || failed(outFeatures))
+    return failure();
+  if (tile.getWarps() * 32 != threads)
+    return op.emitOpError()
+           << "tile has " << tile.getWarps() << " warps but the kernel runs "
+           << threads << " threads";
+  int64_t K = cast<MemRefType>(op.getSource().getType()).getDimSize(1);
+  // A reordered weight is a plain grouped one (ActOrder false) whose kernel
+  // gathers x through the permutation passed as g_idx (XPermuted).
+  const bool reordered = layout.getReordered();
+  os << "qmm::" << function << "<" << threads << ", qmm::QuantLayout<"
+     << layout.getBits() << ", " << layout.getEffectiveGroupSize(K) << ", "
+     << (layout.getActOrder() && !reordered ? "true" : "false") << ", "
+     << (layout.getFormat() == CheckpointFormat::gptq_v1
+             ? "qmm::ZeroStorage::MinusOne"
+             : "qmm::ZeroStorage::AsIs")
+     << (reordered ? ", true" : "") << ">, " << tile.getBlockM() << ", "
+     << tile.getBlockN() << ", " << tile.getBlockK() << ", " << tile.getStages()
+     << ">(" << *source << ", " << *qweight << ", " << *qzeros << ", "
+     << *scales << ", ";
+  if (withGIdx)
+    os << *gIdxExpr << ", ";
+  os << *bias << ", " << *dest << ", " << *rows << ", " << *inFeatures << ", "
+     << *outFeatures << ", " << *row << ", " << *col << ");\n";
+  return success();
 }
 
 } // namespace
