@@ -7,7 +7,10 @@
 // nothing. Dense linears go through cublasGemmEx (fp16 in, fp32 compute);
 // quantized ones through a generated qmm kernel when one matches their
 // shape and layout, else (if allowed) through cuBLAS on weights dequantized
-// once at load.
+// once at load. An act-order linear is regrouped at load (its channels sorted
+// by group, format::permutePackedRows) and runs on the plain kernel of its
+// bits and group size; its input columns are gathered by the same
+// permutation first, so it reads contiguous groups at the plain speed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +27,10 @@
 #include <cuda_runtime_api.h>
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
 
 namespace gptq::model {
 
@@ -43,6 +50,8 @@ struct DeviceLinear {
   const cuda::QmmKernelSpec *qmm = nullptr;
   int32_t *qweight = nullptr, *qzeros = nullptr, *gIdx = nullptr;
   half_t *scales = nullptr;
+  /// Act-order, regrouped: x[:, gatherPerm] is the kernel's input.
+  int32_t *gatherPerm = nullptr;
   int64_t bytes = 0; ///< weight bytes read per use
 };
 
@@ -141,7 +150,7 @@ private:
   int32_t *tokens_ = nullptr;
   half_t *x_ = nullptr, *h_ = nullptr, *q_ = nullptr, *k_ = nullptr,
          *v_ = nullptr, *attn_ = nullptr, *tmp_ = nullptr, *gate_ = nullptr,
-         *up_ = nullptr;
+         *gathered_ = nullptr, *up_ = nullptr;
   float *logits_ = nullptr;
   int64_t logitRows_ = 0;
 
@@ -223,10 +232,14 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
     ASSIGN_OR_RETURN(out.bias, uploadHalf(linear.bias));
   if (linear.quantized) {
     const format::QuantizedLinear &q = *linear.quantized;
-    out.qmm = qmm_->find(q);
-    if (out.qmm && out.qmm->reordered) {
-      // The kernel reads contiguous groups: regroup the channels once here
-      // and pass the permutation where g_idx goes.
+    const bool v1 = q.format == format::CheckpointFormat::GptqV1;
+    if (!q.gIdx.empty() && q.groupSize > 0)
+      out.qmm =
+          qmm_->find(q.K, q.N, q.bits, q.groupSize, /*actOrder=*/false, v1);
+    else
+      out.qmm = qmm_->find(q);
+    if (out.qmm && !q.gIdx.empty() && q.groupSize > 0) {
+      // Regroup the channels once here; the forward gathers x the same way.
       Expected<std::vector<int32_t>> perm =
           format::actOrderPermutation(q.gIdx, q.groupSize);
       if (!perm)
@@ -238,7 +251,7 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
         return Status::error(
             fmt::format("{}: {}", linear.name, regrouped.message()));
       ASSIGN_OR_RETURN(out.qweight, uploadRaw(*regrouped));
-      ASSIGN_OR_RETURN(out.gIdx, uploadRaw(*perm));
+      ASSIGN_OR_RETURN(out.gatherPerm, uploadRaw(*perm));
       ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
       ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
     } else if (out.qmm) {
@@ -334,8 +347,7 @@ Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
   shape.N = out;
   shape.bits = random.bits;
   shape.groupSize = random.groupSize;
-  if (random.actOrder)
-    shape.gIdx.assign(size_t(in), 0);
+  // Act-order layers run on the plain kernel after regrouping (uploadLinear).
   result.qmm = qmm_->find(shape);
   if (!result.qmm)
     return Status::error(fmt::format(
@@ -356,8 +368,13 @@ Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
                        true, stream_);
   result.bytes = (packedRows * out + zeroWords) * 4 + groups * out * 2;
   if (random.actOrder) {
-    ASSIGN_OR_RETURN(result.gIdx, allocate<int32_t>(in));
-    cuda::fillRandomGroups(result.gIdx, in, groups, seed + 4, stream_);
+    // A random channel order stands in for the permutation that regrouping
+    // an act-order checkpoint yields (random codes read alike in any
+    // order): the forward gathers x through it, as for a real checkpoint.
+    std::vector<int32_t> perm(static_cast<size_t>(in));
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), std::mt19937_64(seed + 4));
+    ASSIGN_OR_RETURN(result.gatherPerm, uploadRaw(perm));
     result.bytes += in * 4;
   }
   ++qmmCount_;
@@ -423,6 +440,10 @@ Status GpuForwardImpl::allocateWorkspaces() {
   ASSIGN_OR_RETURN(tmp_, allocate<half_t>(R * c.hiddenSize));
   ASSIGN_OR_RETURN(q_, allocate<half_t>(R * c.qDim()));
   ASSIGN_OR_RETURN(attn_, allocate<half_t>(R * c.qDim()));
+  // Gathered inputs of act-order linears (any linear's input width).
+  ASSIGN_OR_RETURN(gathered_,
+                   allocate<half_t>(R * std::max({c.hiddenSize, c.qDim(),
+                                                  c.intermediateSize})));
   ASSIGN_OR_RETURN(k_, allocate<half_t>(R * c.kvDim()));
   ASSIGN_OR_RETURN(v_, allocate<half_t>(R * c.kvDim()));
   ASSIGN_OR_RETURN(up_, allocate<half_t>(R * c.intermediateSize));
@@ -444,6 +465,10 @@ Status GpuForwardImpl::allocateWorkspaces() {
 Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                               int64_t rows, half_t *y, bool relu) {
   if (l.qmm) {
+    if (l.gatherPerm) {
+      cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
+      x = gathered_;
+    }
     cuda::QmmOperands operands;
     operands.x = CUdeviceptr(x);
     operands.qweight = CUdeviceptr(l.qweight);

@@ -248,6 +248,15 @@ __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
   store(y, i, v);
 }
 
+__global__ void gatherColumnsKernel(const half_t *x, const int32_t *perm,
+                                    int64_t rows, int64_t cols, half_t *out) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * cols)
+    return;
+  const int64_t row = i / cols;
+  out[i] = x[row * cols + perm[i % cols]];
+}
+
 __global__ void residualAddKernel(half_t *x, const half_t *delta,
                                   int64_t count) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -283,13 +292,6 @@ __global__ void fillRandomBitsKernel(int32_t *out, int64_t count,
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < count)
     out[i] = int32_t(uint32_t(mix(seed ^ mix(uint64_t(i)))));
-}
-
-__global__ void fillRandomGroupsKernel(int32_t *out, int64_t count,
-                                       int64_t groups, uint64_t seed) {
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < count)
-    out[i] = int32_t(mix(seed ^ mix(uint64_t(i))) % uint64_t(groups));
 }
 
 } // namespace
@@ -348,6 +350,12 @@ void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
                                                                  cols, relu);
 }
 
+void gatherColumns(const half_t *x, const int32_t *perm, int64_t rows,
+                   int64_t cols, half_t *out, cudaStream_t stream) {
+  gatherColumnsKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
+      x, perm, rows, cols, out);
+}
+
 void residualAdd(half_t *x, const half_t *delta, int64_t count,
                  cudaStream_t stream) {
   residualAddKernel<<<blocksFor(count, 256), 256, 0, stream>>>(x, delta, count);
@@ -368,12 +376,6 @@ void fillRandomBits(int32_t *out, int64_t count, uint64_t seed,
                     cudaStream_t stream) {
   fillRandomBitsKernel<<<blocksFor(count, 256), 256, 0, stream>>>(out, count,
                                                                   seed);
-}
-
-void fillRandomGroups(int32_t *out, int64_t count, int64_t groups,
-                      uint64_t seed, cudaStream_t stream) {
-  fillRandomGroupsKernel<<<blocksFor(count, 256), 256, 0, stream>>>(
-      out, count, groups, seed);
 }
 
 } // namespace gptq::model::cuda

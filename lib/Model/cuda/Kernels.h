@@ -23,6 +23,11 @@ void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
            const half_t *table, const half_t *positions, int64_t offset,
            int64_t hidden, half_t *out, cudaStream_t stream);
 
+/// out[m][k] = x[m][perm[k]] for rows x cols (the input of an act-order
+/// linear whose channels were regrouped by perm at load time).
+void gatherColumns(const half_t *x, const int32_t *perm, int64_t rows,
+                   int64_t cols, half_t *out, cudaStream_t stream);
+
 /// RMSNorm (bias null) as LlamaRMSNorm rounds it, or LayerNorm.
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
              int64_t hidden, float eps, half_t *out, cudaStream_t stream);
@@ -64,14 +69,12 @@ void gatherLastRows(const half_t *x, int64_t batch, int64_t T, int64_t hidden,
                     half_t *out, cudaStream_t stream);
 
 /// Deterministic pseudo-random fills (benchmarks): fp16 uniform in
-/// [-scale, scale] (or [base, base + scale] when `positive`), int32 words
-/// of random bits, and g_idx values in [0, groups).
+/// [-scale, scale] (or [base, base + scale] when `positive`) and int32 words
+/// of random bits.
 void fillRandomHalf(half_t *out, int64_t count, uint64_t seed, float scale,
                     bool positive, cudaStream_t stream);
 void fillRandomBits(int32_t *out, int64_t count, uint64_t seed,
                     cudaStream_t stream);
-void fillRandomGroups(int32_t *out, int64_t count, int64_t groups,
-                      uint64_t seed, cudaStream_t stream);
 
 } // namespace gptq::model::cuda
 

@@ -46,7 +46,6 @@ QmmKernels::create(const std::string &arch) {
         spec.bits = k.at("bits");
         spec.groupSize = k.at("group_size");
         spec.actOrder = k.at("act_order");
-        spec.reordered = k.value("reordered", false);
         spec.v1 = k.at("format") == "gptq_v1";
         spec.blockM = k.at("block_m");
         spec.blockN = k.at("block_n");
@@ -83,13 +82,18 @@ QmmKernels::create(const std::string &arch) {
 
 const QmmKernelSpec *
 QmmKernels::find(const format::QuantizedLinear &layer) const {
-  const bool actOrder = !layer.gIdx.empty();
-  const bool v1 = layer.format == format::CheckpointFormat::GptqV1;
+  return find(layer.K, layer.N, layer.bits, layer.groupSize,
+              !layer.gIdx.empty(),
+              layer.format == format::CheckpointFormat::GptqV1);
+}
+
+const QmmKernelSpec *QmmKernels::find(int64_t K, int64_t N, int bits,
+                                      int64_t groupSize, bool actOrder,
+                                      bool v1) const {
   for (const QmmKernelSpec &spec : specs_)
-    if (!spec.decodeOnly && !spec.prefillOnly && spec.K == layer.K &&
-        spec.N == layer.N && spec.bits == layer.bits &&
-        spec.groupSize == layer.groupSize && spec.actOrder == actOrder &&
-        spec.v1 == v1)
+    if (!spec.decodeOnly && !spec.prefillOnly && spec.K == K && spec.N == N &&
+        spec.bits == bits && spec.groupSize == groupSize &&
+        spec.actOrder == actOrder && spec.v1 == v1)
       return &spec;
   return nullptr;
 }

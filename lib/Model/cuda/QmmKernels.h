@@ -38,9 +38,6 @@ struct QmmKernelSpec {
   int bits = 4;
   int64_t groupSize = 128;
   bool actOrder = false, v1 = true;
-  /// Act-order regrouped at load time: qweight's channels sorted by group
-  /// (format::permutePackedRows) and the permutation passed as g_idx.
-  bool reordered = false;
   int64_t blockM = 16, blockN = 64, threads = 128;
   std::vector<std::string> params;
   /// Generated for one row (the decode tile); found only through `decode`.
@@ -71,6 +68,9 @@ public:
 
   /// The dynamic-M fp16 kernel for this layer's shape and layout, or null.
   const QmmKernelSpec *find(const format::QuantizedLinear &layer) const;
+  /// The same for a layout given field by field.
+  const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
+                            bool actOrder, bool v1) const;
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
   /// is small enough).
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
