@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
@@ -161,6 +162,20 @@ CheckpointReader::fileFor(const std::string &name) const {
 const TensorInfo *CheckpointReader::find(const std::string &name) const {
   const SafetensorsFile *file = fileFor(name);
   return file ? file->find(name) : nullptr;
+}
+
+Expected<const TensorInfo *>
+CheckpointReader::find(const std::string &name,
+                       const std::vector<int64_t> &shape) const {
+  const SafetensorsFile *file = fileFor(name);
+  const TensorInfo *info = file ? file->find(name) : nullptr;
+  if (!info)
+    return Status::error(fmt::format("{}: missing tensor '{}'", path_, name));
+  if (info->shape != shape)
+    return Status::error(fmt::format(
+        "{}: tensor '{}' has shape [{}], expected [{}]", file->path(), name,
+        fmt::join(info->shape, ", "), fmt::join(shape, ", ")));
+  return info;
 }
 
 Status CheckpointReader::missing(const std::string &name) const {

@@ -15,7 +15,6 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 namespace gptq::model {
 
@@ -23,30 +22,10 @@ namespace {
 
 using format::CheckpointReader;
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  return fmt::format("[{}]", fmt::join(shape, ", "));
-}
-
-/// The tensor's info, or an error naming the file and the tensor.
-Expected<const format::TensorInfo *>
-findTensor(const CheckpointReader &reader, const std::string &name,
-           const std::vector<int64_t> &shape) {
-  const format::TensorInfo *info = reader.find(name);
-  if (!info)
-    return Status::error(
-        fmt::format("{}: missing tensor '{}'", reader.path(), name));
-  if (info->shape != shape)
-    return Status::error(
-        fmt::format("{}: tensor '{}' has shape {}, expected {}",
-                    reader.fileFor(name)->path(), name, shapeText(info->shape),
-                    shapeText(shape)));
-  return info;
-}
-
 Expected<std::vector<float>> readFloat(const CheckpointReader &reader,
                                        const std::string &name,
                                        const std::vector<int64_t> &shape) {
-  Expected<const format::TensorInfo *> info = findTensor(reader, name, shape);
+  Expected<const format::TensorInfo *> info = reader.find(name, shape);
   if (!info)
     return info.status();
   return reader.readFloat(name);
@@ -55,7 +34,7 @@ Expected<std::vector<float>> readFloat(const CheckpointReader &reader,
 Expected<std::vector<int32_t>> readInt32(const CheckpointReader &reader,
                                          const std::string &name,
                                          const std::vector<int64_t> &shape) {
-  Expected<const format::TensorInfo *> info = findTensor(reader, name, shape);
+  Expected<const format::TensorInfo *> info = reader.find(name, shape);
   if (!info)
     return info.status();
   return reader.readInt32(name);

@@ -5,7 +5,6 @@
 #include "gptq/Support/Half.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -68,14 +67,10 @@ std::string fileOf(const CheckpointReader &reader, const std::string &name) {
 /// Present, floating point, of `shape`.
 Status checkTensor(const CheckpointReader &reader, const std::string &name,
                    const std::vector<int64_t> &shape) {
-  const format::TensorInfo *info = reader.find(name);
-  if (!info)
-    return Status::error(
-        fmt::format("{}: missing tensor '{}'", reader.path(), name));
-  if (info->shape != shape)
-    return Status::error(fmt::format(
-        "{}: tensor '{}' has shape [{}], expected [{}]", fileOf(reader, name),
-        name, fmt::join(info->shape, ", "), fmt::join(shape, ", ")));
+  Expected<const format::TensorInfo *> found = reader.find(name, shape);
+  if (!found)
+    return found.status();
+  const format::TensorInfo *info = *found;
   if (info->dtype != DType::F16 && info->dtype != DType::BF16 &&
       info->dtype != DType::F32 && info->dtype != DType::F64)
     return Status::error(fmt::format(

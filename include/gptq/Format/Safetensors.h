@@ -157,6 +157,10 @@ public:
   std::vector<std::string> tensorNames() const;
 
   const TensorInfo *find(const std::string &name) const;
+  /// The tensor's info if it is present and of `shape`, else an error naming
+  /// the checkpoint (missing) or the shard (wrong shape) and the tensor.
+  Expected<const TensorInfo *> find(const std::string &name,
+                                    const std::vector<int64_t> &shape) const;
   /// The shard holding `name`, or nullptr.
   const SafetensorsFile *fileFor(const std::string &name) const;
 

@@ -4,6 +4,8 @@
 #include "gptq/Format/Safetensors.h"
 #include "gptq/Format/SafetensorsStream.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -209,6 +211,36 @@ TEST(ShardedCheckpoint, CheckpointReaderLoadsTheShardsThroughTheIndex) {
               0)
         << tensors[i].name;
   }
+}
+
+TEST(ShardedCheckpoint, FindWithAShapeNamesTheShardOrTheIndex) {
+  TempDir dir;
+  Sample sample = modelSample();
+  const std::vector<TensorSource> &tensors = sample.views();
+  ShardPlan plan = planShards(tensors, 5000);
+  ASSERT_GT(plan.files.size(), 1u);
+  ASSERT_TRUE(writeShards(dir.path(), plan, tensors, {{"format", "pt"}}).ok());
+  Expected<CheckpointReader> reader = CheckpointReader::open(dir.path());
+  ASSERT_TRUE(reader) << reader.status().message();
+
+  const TensorSource &tensor = tensors.back();
+  Expected<const TensorInfo *> found = reader->find(tensor.name, tensor.shape);
+  ASSERT_TRUE(found) << found.status().message();
+  EXPECT_EQ(*found, reader->find(tensor.name));
+
+  std::vector<int64_t> wrong = tensor.shape;
+  wrong.push_back(1);
+  Expected<const TensorInfo *> badShape = reader->find(tensor.name, wrong);
+  ASSERT_FALSE(badShape);
+  EXPECT_EQ(badShape.message(),
+            fmt::format("{}: tensor '{}' has shape [{}], expected [{}, 1]",
+                        reader->fileFor(tensor.name)->path(), tensor.name,
+                        fmt::join(tensor.shape, ", "),
+                        fmt::join(tensor.shape, ", ")));
+
+  Expected<const TensorInfo *> missing = reader->find("nope", {1});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.message(), reader->path() + ": missing tensor 'nope'");
 }
 
 TEST(ShardedCheckpoint, ASingleShardHasNoIndex) {
