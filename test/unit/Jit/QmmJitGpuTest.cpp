@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DescribeDesc.h"
 #include "gptq/Format/Dequantize.h"
 #include "gptq/Format/Packing.h"
 #include "gptq/Format/Safetensors.h"
@@ -47,6 +48,7 @@ extern char **environ;
 
 using namespace gptq;
 using namespace gptq::jit;
+using gptq::jit::test::describe;
 
 //===----------------------------------------------------------------------===//
 // Host allocation counting. Every operator new of this binary and every
@@ -318,18 +320,6 @@ double relativeError(const Problem &problem, int64_t *unwritten) {
     norm += ref * ref;
   }
   return std::sqrt(error / norm);
-}
-
-std::string describe(const MatmulDesc &desc) {
-  return "w" + std::to_string(desc.layout.bits) + " g" +
-         std::to_string(desc.layout.groupSize) +
-         (desc.layout.actOrder ? " act" : "") +
-         (desc.layout.sym ? " sym" : " asym") +
-         (desc.layout.format == format::CheckpointFormat::GptqV2 ? " v2"
-                                                                 : " v1") +
-         (desc.dtype == DType::BF16 ? " bf16" : " f16") +
-         (desc.hasBias ? " bias" : "") + " K" + std::to_string(desc.K) + " N" +
-         std::to_string(desc.N) + " M" + std::to_string(desc.M);
 }
 
 MatmulDesc makeDesc(int bits, int64_t group, bool actOrder, bool sym,

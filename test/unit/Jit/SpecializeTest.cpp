@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DescribeDesc.h"
 #include "gptq/Jit/QmmJit.h"
 #include "gptq/Runtime/Nvrtc.h"
 
@@ -23,6 +24,7 @@
 
 using namespace gptq;
 using namespace gptq::jit;
+using gptq::jit::test::describe;
 
 namespace {
 
@@ -34,17 +36,6 @@ MatmulDesc baseDesc() {
   desc.K = 256;
   desc.N = 256;
   return desc;
-}
-
-std::string describe(const MatmulDesc &desc) {
-  return "bits " + std::to_string(desc.layout.bits) + " group " +
-         std::to_string(desc.layout.groupSize) +
-         (desc.layout.actOrder ? " act" : "") +
-         (desc.layout.sym ? " sym" : " asym") +
-         (desc.layout.format == format::CheckpointFormat::GptqV2 ? " v2"
-                                                                 : " v1") +
-         (desc.dtype == DType::BF16 ? " bf16" : " f16") +
-         (desc.hasBias ? " bias" : "") + " M " + std::to_string(desc.M);
 }
 
 TEST(QmmJitSpecialize, GeometryAndParameters) {
