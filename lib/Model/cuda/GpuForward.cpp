@@ -48,7 +48,7 @@ struct DeviceLinear {
   half_t *bias = nullptr;
   // Quantized with a generated kernel:
   const cuda::QmmKernelSpec *qmm = nullptr;
-  int32_t *qweight = nullptr, *qzeros = nullptr, *gIdx = nullptr;
+  int32_t *qweight = nullptr, *qzeros = nullptr;
   half_t *scales = nullptr;
   /// Act-order, regrouped: x[:, gatherPerm] is the kernel's input.
   int32_t *gatherPerm = nullptr;
@@ -232,13 +232,13 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
     ASSIGN_OR_RETURN(out.bias, uploadHalf(linear.bias));
   if (linear.quantized) {
     const format::QuantizedLinear &q = *linear.quantized;
-    const bool v1 = q.format == format::CheckpointFormat::GptqV1;
-    if (!q.gIdx.empty() && q.groupSize > 0)
-      out.qmm =
-          qmm_->find(q.K, q.N, q.bits, q.groupSize, /*actOrder=*/false, v1);
-    else
-      out.qmm = qmm_->find(q);
-    if (out.qmm && !q.gIdx.empty() && q.groupSize > 0) {
+    // Every layer runs on a plain kernel: an act-order one is regrouped
+    // here (and the forward gathers x the same way), except with one group
+    // spanning K, where every g_idx is 0 and the channel order is irrelevant.
+    const bool regroup = !q.gIdx.empty() && q.groupSize > 0;
+    out.qmm = qmm_->find(q.K, q.N, q.bits, q.groupSize, /*actOrder=*/false,
+                         q.format == format::CheckpointFormat::GptqV1);
+    if (out.qmm && regroup) {
       // Regroup the channels once here; the forward gathers x the same way.
       Expected<std::vector<int32_t>> perm =
           format::actOrderPermutation(q.gIdx, q.groupSize);
@@ -258,12 +258,11 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
       ASSIGN_OR_RETURN(out.qweight, uploadRaw(q.qweight));
       ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
       ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
-      if (!q.gIdx.empty())
-        ASSIGN_OR_RETURN(out.gIdx, uploadRaw(q.gIdx));
     }
     if (out.qmm) {
-      out.bytes = int64_t(q.qweight.size() * 4 + q.qzeros.size() * 4 +
-                          q.scales.size() * 2 + q.gIdx.size() * 4);
+      out.bytes =
+          int64_t(q.qweight.size() * 4 + q.qzeros.size() * 4 +
+                  q.scales.size() * 2 + (regroup ? q.gIdx.size() * 4 : 0));
       ++qmmCount_;
       return Status::success();
     }
@@ -342,13 +341,12 @@ Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
     ++cublasCount_;
     return Status::success();
   }
-  format::QuantizedLinear shape; // for the kernel lookup only
+  format::QuantizedLinear shape; // for the group count
   shape.K = in;
-  shape.N = out;
-  shape.bits = random.bits;
   shape.groupSize = random.groupSize;
   // Act-order layers run on the plain kernel after regrouping (uploadLinear).
-  result.qmm = qmm_->find(shape);
+  result.qmm = qmm_->find(in, out, random.bits, random.groupSize,
+                          /*actOrder=*/false, /*v1=*/true);
   if (!result.qmm)
     return Status::error(fmt::format(
         "{}: no generated qmm kernel for K={} N={} {}-bit group {}{}", name, in,
@@ -474,7 +472,6 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
     operands.qweight = CUdeviceptr(l.qweight);
     operands.qzeros = CUdeviceptr(l.qzeros);
     operands.scales = CUdeviceptr(l.scales);
-    operands.gIdx = CUdeviceptr(l.gIdx);
     operands.y = CUdeviceptr(y);
     GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows,
                                       reinterpret_cast<CUstream>(stream_))

@@ -80,13 +80,6 @@ QmmKernels::create(const std::string &arch) {
   return kernels;
 }
 
-const QmmKernelSpec *
-QmmKernels::find(const format::QuantizedLinear &layer) const {
-  return find(layer.K, layer.N, layer.bits, layer.groupSize,
-              !layer.gIdx.empty(),
-              layer.format == format::CheckpointFormat::GptqV1);
-}
-
 const QmmKernelSpec *QmmKernels::find(int64_t K, int64_t N, int bits,
                                       int64_t groupSize, bool actOrder,
                                       bool v1) const {
@@ -145,7 +138,6 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                       : param == "qweight" ? operands.qweight
                       : param == "qzeros"  ? operands.qzeros
                       : param == "scales"  ? operands.scales
-                      : param == "g_idx"   ? operands.gIdx
                       : param == "y"       ? operands.y
                                            : 0;
     if (!ptr || slot == 8)

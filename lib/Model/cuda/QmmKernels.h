@@ -58,7 +58,7 @@ constexpr int64_t kPrefillRows = 256;
 
 /// Device pointers of one quantized linear, as the kernels take them.
 struct QmmOperands {
-  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, y = 0;
+  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, y = 0;
 };
 
 class QmmKernels {
@@ -66,9 +66,7 @@ public:
   /// Reads the embedded manifests; kernels compile for `arch` on first use.
   static Expected<std::unique_ptr<QmmKernels>> create(const std::string &arch);
 
-  /// The dynamic-M fp16 kernel for this layer's shape and layout, or null.
-  const QmmKernelSpec *find(const format::QuantizedLinear &layer) const;
-  /// The same for a layout given field by field.
+  /// The dynamic-M fp16 kernel for this shape and layout, or null.
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
                             bool actOrder, bool v1) const;
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
