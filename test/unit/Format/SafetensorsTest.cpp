@@ -4,6 +4,7 @@
 #include "gptq/Format/AtomicFile.h"
 #include "gptq/Support/Half.h"
 
+#include "TestFiles.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,42 +21,10 @@
 using namespace gptq;
 using namespace gptq::format;
 
+using gptq::test::readAll;
+using gptq::test::TempDir;
+
 namespace {
-
-/// A fresh directory per test, removed (with its files) afterwards.
-class TempDir {
-public:
-  TempDir() {
-    char pattern[] = "/tmp/gptq-format-test-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~TempDir() {
-    for (const std::string &name : list())
-      ::unlink((path_ + "/" + name).c_str());
-    ::rmdir(path_.c_str());
-  }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-  std::vector<std::string> list() const {
-    std::vector<std::string> names;
-    if (DIR *dir = ::opendir(path_.c_str())) {
-      while (dirent *entry = ::readdir(dir))
-        if (std::strcmp(entry->d_name, ".") && std::strcmp(entry->d_name, ".."))
-          names.push_back(entry->d_name);
-      ::closedir(dir);
-    }
-    return names;
-  }
-
-private:
-  std::string path_;
-};
-
-std::string readAll(const std::string &path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::stringstream text;
-  text << stream.rdbuf();
-  return text.str();
-}
 
 void writeRaw(const std::string &path, const std::string &bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

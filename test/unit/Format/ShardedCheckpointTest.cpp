@@ -4,6 +4,7 @@
 #include "gptq/Format/Safetensors.h"
 #include "gptq/Format/SafetensorsStream.h"
 
+#include "TestFiles.h"
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -21,31 +22,10 @@ using namespace gptq;
 using namespace gptq::format;
 namespace fs = std::filesystem;
 
+using gptq::test::readAll;
+using gptq::test::TempDir;
+
 namespace {
-
-class TempDir {
-public:
-  TempDir() {
-    char pattern[] = "/tmp/gptq-shard-test-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  const std::string &path() const { return path_; }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-
-private:
-  std::string path_;
-};
-
-std::string readAll(const std::string &path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::stringstream text;
-  text << stream.rdbuf();
-  return text.str();
-}
 
 /// Tensors of `bytes` bytes each, named as a model's, with distinct data.
 struct Sample {
