@@ -275,18 +275,20 @@ __device__ __forceinline__ void pipelined_matmul(
           reinterpret_cast<const uint32_t *>(base + G::kZeroOffset) +
           laneScaleRow * G::kZeroWords;
       const int bit = col * Bits;
-      // The second word is read only where the fields straddle (the last
-      // zero word of a row may be the row's end).
-      const uint32_t lo = zeroRow[bit >> 5];
-      const uint32_t hi =
-          (bit & 31) + 4 * Bits > 32 ? zeroRow[(bit >> 5) + 1] : 0u;
-      const stream::QuadZeroScale<Layout, T> quad(lo, hi, bit & 31, scale4);
+      const int shift = bit & 31;
+      uint32_t fields = zeroRow[bit >> 5] >> shift;
+      if (shift + 4 * Bits > 32)
+        fields |= zeroRow[(bit >> 5) + 1] << (32 - shift);
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
-        const uint32_t zero = quad.zero(c);
+        const uint32_t zero =
+            ((fields >> (Bits * c)) & Layout::kMask) + Layout::kZeroOffset;
+        const uint32_t scaleBits =
+            ((c < 2 ? scale4.x : scale4.y) >> (16 * (c % 2))) & 0xffffu;
         z2[c] = (stream::Magic<T>::kBits + zero) * 0x00010001u;
-        s2[c] = quad.scaleBits(c) * 0x00010001u;
-        sf[c] = quad.scale(c);
+        s2[c] = scaleBits * 0x00010001u;
+        const unsigned short raw = (unsigned short)scaleBits;
+        sf[c] = to_float(*reinterpret_cast<const T *>(&raw));
         zf[c] = float(zero);
       }
     }

@@ -239,33 +239,6 @@ permute_x(const uint32_t (&in)[UnitShape<Bits>::kPairs],
   }
 }
 
-/// Zero points and scales of a lane's 4 consecutive columns: their zero
-/// fields start at bit `shift` of zero-point word `lo` (continuing into `hi`
-/// where they straddle), their scales are the 4 halves of `scales`.
-template <typename Layout, typename T> struct QuadZeroScale {
-  uint32_t fields;
-  uint2 scales;
-  __device__ __forceinline__ QuadZeroScale(uint32_t lo, uint32_t hi, int shift,
-                                           uint2 scales4)
-      : fields(lo >> shift), scales(scales4) {
-    if (shift + 4 * Layout::kBits > 32)
-      fields |= hi << (32 - shift);
-  }
-  /// Column c's zero point, as the layout stores it plus its offset.
-  __device__ __forceinline__ uint32_t zero(int c) const {
-    return ((fields >> (Layout::kBits * c)) & Layout::kMask) +
-           Layout::kZeroOffset;
-  }
-  /// Column c's scale: its 16-bit pattern and its value.
-  __device__ __forceinline__ uint32_t scaleBits(int c) const {
-    return ((c < 2 ? scales.x : scales.y) >> (16 * (c % 2))) & 0xffffu;
-  }
-  __device__ __forceinline__ float scale(int c) const {
-    const unsigned short raw = (unsigned short)scaleBits(c);
-    return to_float(*reinterpret_cast<const T *>(&raw));
-  }
-};
-
 __device__ __forceinline__ uint32_t component(const uint4 &v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
@@ -550,14 +523,18 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
 #pragma unroll
         for (int v = 0; v < UN; ++v) {
           const uint4 sz = items[kWeightItems + v];
-          const stream::QuadZeroScale<Layout, T> quad(
-              sz.z, sz.w, ((col0 + 32 * v + 4 * g) * Bits) & 31,
-              make_uint2(sz.x, sz.y));
+          const int shift = ((col0 + 32 * v + 4 * g) * Bits) & 31;
+          uint32_t fields = sz.z >> shift;
+          if (shift + 4 * Bits > 32)
+            fields |= sz.w << (32 - shift);
 #pragma unroll
           for (int c = 0; c < 4; ++c) {
-            const uint32_t zero = quad.zero(c);
-            const uint32_t scaleBits = quad.scaleBits(c);
-            const float scale = quad.scale(c);
+            const uint32_t zero =
+                ((fields >> (Bits * c)) & Layout::kMask) + Layout::kZeroOffset;
+            const uint32_t scaleBits =
+                ((c < 2 ? sz.x : sz.y) >> (16 * (c % 2))) & 0xffffu;
+            const unsigned short raw = (unsigned short)scaleBits;
+            const float scale = to_float(*reinterpret_cast<const T *>(&raw));
             if constexpr (kScaleAfter) {
               sf[v][c] = kF * scale;
               zf[v][c] = (kF + float(zero)) * scale;
