@@ -49,9 +49,54 @@ std::optional<Strategy> parseStrategy(const std::string &name) {
 }
 
 std::string describeTile(const TileConfig &config) {
-  return fmt::format("{} m{} n{} k{} w{} s{}", strategyName(config.strategy),
-                     config.blockM, config.blockN, config.blockK, config.warps,
-                     config.stages);
+  std::string text = fmt::format(
+      "{} m{} n{} k{} w{} s{}", strategyName(config.strategy), config.blockM,
+      config.blockN, config.blockK, config.warps, config.stages);
+  if (config.splitK > 1)
+    text += fmt::format(" c{}", config.splitK);
+  return text;
+}
+
+Expected<TileConfig> parseTile(const std::string &text) {
+  std::istringstream in(text);
+  std::string word;
+  TileConfig config;
+  if (!(in >> word))
+    return Status::error("empty tile description");
+  std::optional<Strategy> strategy = parseStrategy(word);
+  if (!strategy)
+    return Status::error(fmt::format(
+        "tile '{}': strategy must be mma, stream or pipelined, got '{}'", text,
+        word));
+  config.strategy = *strategy;
+  bool seen[256] = {};
+  while (in >> word) {
+    const char field = word[0];
+    int64_t *target = field == 'm'   ? &config.blockM
+                      : field == 'n' ? &config.blockN
+                      : field == 'k' ? &config.blockK
+                      : field == 'w' ? &config.warps
+                      : field == 's' ? &config.stages
+                      : field == 'c' ? &config.splitK
+                                     : nullptr;
+    const std::string digits = word.substr(1);
+    if (!target || digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      return Status::error(fmt::format(
+          "tile '{}': '{}' is not one of m<rows> n<cols> k<channels> "
+          "w<warps> s<stages> c<split_k>",
+          text, word));
+    if (seen[(unsigned char)field])
+      return Status::error(
+          fmt::format("tile '{}': '{}' given twice", text, field));
+    seen[(unsigned char)field] = true;
+    *target = std::stoll(digits);
+  }
+  for (char field : {'m', 'n', 'k', 'w', 's'})
+    if (!seen[(unsigned char)field])
+      return Status::error(
+          fmt::format("tile '{}': '{}<value>' is missing", text, field));
+  return config;
 }
 
 Status checkLayoutKey(const LayoutKey &layout) {
@@ -95,6 +140,7 @@ static Status checkEntry(const CacheEntry &entry) {
   tileProblem.inFeatures = problem.inFeatures;
   tileProblem.outFeatures = problem.outFeatures;
   tileProblem.groupSize = problem.layout.groupSize;
+  tileProblem.arch = entry.gpu.arch;
   return checkTile(entry.config, tileProblem)
       .withContext("tile " + describeTile(entry.config));
 }
@@ -126,7 +172,8 @@ static json entryToJson(const CacheEntry &entry) {
                 {"block_n", config.blockN},
                 {"block_k", config.blockK},
                 {"warps", config.warps},
-                {"stages", config.stages}}},
+                {"stages", config.stages},
+                {"split_k", config.splitK}}},
               {"time_us", entry.timeUs},
               {"default_time_us", entry.defaultTimeUs}};
 }
@@ -190,14 +237,17 @@ static Expected<CacheEntry> entryFromJson(const json &object) {
   GPTQ_ASSIGN_FIELD(strategy, std::string, tile, "strategy", "tile.");
   std::optional<Strategy> parsed = parseStrategy(strategy);
   if (!parsed)
-    return Status::error(
-        fmt::format("tile.strategy must be mma or stream, got '{}'", strategy));
+    return Status::error(fmt::format(
+        "tile.strategy must be mma, stream or pipelined, got '{}'", strategy));
   entry.config.strategy = *parsed;
   GPTQ_ASSIGN_FIELD(entry.config.blockM, int64_t, tile, "block_m", "tile.");
   GPTQ_ASSIGN_FIELD(entry.config.blockN, int64_t, tile, "block_n", "tile.");
   GPTQ_ASSIGN_FIELD(entry.config.blockK, int64_t, tile, "block_k", "tile.");
   GPTQ_ASSIGN_FIELD(entry.config.warps, int64_t, tile, "warps", "tile.");
   GPTQ_ASSIGN_FIELD(entry.config.stages, int64_t, tile, "stages", "tile.");
+  // Caches written before split-K have no split_k: one CTA per tile.
+  if (tile.contains("split_k"))
+    GPTQ_ASSIGN_FIELD(entry.config.splitK, int64_t, tile, "split_k", "tile.");
   GPTQ_ASSIGN_FIELD(entry.timeUs, double, object, "time_us", "");
   GPTQ_ASSIGN_FIELD(entry.defaultTimeUs, double, object, "default_time_us", "");
   return entry;

@@ -19,6 +19,26 @@ int64_t rowBucket(int64_t rows) {
   return 4096;
 }
 
+/// SMs of the GPUs the defaults were measured on (H100 SXM; A100 has 108,
+/// the same order).
+constexpr int64_t kSms = 132;
+
+/// Split-K across a cluster (sm_90+) for grids that leave SMs idle: the
+/// smallest split that gives at least `targetCtas` CTAs, at most 4, and
+/// only while every K-stream (a stream tile's warp, a pipelined CTA) keeps
+/// at least `minSteps` steps of its own.
+static int64_t clusterSplit(const std::string &arch, int64_t ctas,
+                            int64_t targetCtas, int64_t steps,
+                            int64_t streamsPerCta, int64_t minSteps) {
+  if (archVersion(arch) < 90 || ctas <= 0)
+    return 1;
+  int64_t split = 1;
+  while (split < 4 && ctas * split < targetCtas &&
+         steps / (streamsPerCta * (split + 1)) >= minSteps)
+    ++split;
+  return split;
+}
+
 /// The largest of `candidates` that divides `extent`, or 0.
 static int64_t largestDivisor(int64_t extent,
                               std::initializer_list<int64_t> candidates) {
@@ -47,8 +67,12 @@ int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
 ///  - M = 64 on narrow layers (the pipelined kernel takes the wide ones):
 ///    32-row tiles, 16 values per lane, two buffers: still slower than
 ///    cuBLAS (0.6-0.8x).
+/// Split-K across a cluster (split_k) did not pay for stream tiles in the
+/// gptq-tune runs of 2026-11-26 (H100; N = 4096-8192, M = 1 and 16): a
+/// CTA of 8 warps at ~144 registers leaves no room for a second one on its
+/// SM, and 4-warp clusters of 2-4 CTAs ran 0.9-1.4x slower than the
+/// defaults below, except 70B.down at M = 1 (65.2 against 65.9 us, noise).
 static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
-  constexpr int64_t kSms = 132; // H100 SXM; A100 has 108, same order
   TileConfig config;
   config.strategy = Strategy::Stream;
   config.blockM = bucket == 1 ? 8 : bucket <= 16 ? 16 : 32;
@@ -68,7 +92,12 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   config.blockN = wideDecode || wideBatch ? 64 : 32;
   const bool smallGrid = bucket <= 16 && shape.outFeatures / config.blockN <=
                                              (wideBatch ? 1 : 2) * kSms;
-  config.warps = smallGrid ? 8 : 4;
+  // At M = 1, 8 warps pay only where the grid is at most one CTA per SM:
+  // with 256 CTAs (N = 8192) 4 warps measured faster (gptq-tune, H100,
+  // 2026-11-26: 70B.o 23.0 against 25.0 us, 70B.down 65.9 against 69.1).
+  const bool eightWarps =
+      smallGrid && (bucket > 1 || shape.outFeatures / config.blockN <= kSms);
+  config.warps = eightWarps ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
   // fill the GPU, which leaves registers for a third buffer), at most four
   // 16-byte loads, and where it can, a step inside one quantization group,
@@ -97,12 +126,25 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
 /// shapes (1.0-2.3x), 8-warp and 128-row variants were no faster; at
 /// M = 64 it beats the stream kernel only on wide layers (N >= 12288:
 /// 7B.gate-up 92 against 148 us, 70B.gate-up 360 against 588 us) and loses
-/// on narrow ones, whose 32-64 CTAs leave SMs idle (no cross-CTA split-K
-/// yet). Returns nothing where no such tile is legal (e.g. one group
-/// spanning a K that is not a multiple of block_k).
-static std::optional<TileConfig> pipelinedTileConfig(const ProblemShape &shape,
+/// on narrow ones, whose 32-64 CTAs leave SMs idle, unless K is split
+/// across a cluster (sm_90+): then until about two waves of CTAs are there
+/// (at most 4 CTAs per tile, each at least 8 steps), which measured
+/// 7B.qkv M = 64 70.0 -> 47.5 us (split 3), 70B.qkv 133 -> 66 (split 4),
+/// 7B.o M = 256 69.8 -> 66.7 (split 3) on the H100. Returns nothing where
+/// no such tile is legal (e.g. one group spanning a K that is not a
+/// multiple of block_k).
+static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
+                                                     const ProblemShape &shape,
                                                      int64_t bucket) {
-  if (shape.actOrder || (bucket == 64 && shape.outFeatures < 12288))
+  // At M = 64 the pipelined kernel needs enough column blocks: without
+  // clusters N >= 12288; with split-K it also wins on N = 8192-10240
+  // (gptq-tune, H100, 2026-11-26: 70B.o 64.8 against the stream kernel's
+  // 88.5 us, 70B.qkv 66.1 against 119.4) but not at N = 4096, whose 32
+  // column blocks stay few even split 4 ways (7B.o 29.7 against 29.0,
+  // 7B.down 65.8 against 57.5).
+  const bool clusters = archVersion(arch) >= 90;
+  if (shape.actOrder ||
+      (bucket == 64 && shape.outFeatures < (clusters ? 8192 : 12288)))
     return std::nullopt;
   TileConfig config;
   config.strategy = Strategy::Pipelined;
@@ -115,6 +157,14 @@ static std::optional<TileConfig> pipelinedTileConfig(const ProblemShape &shape,
   problem.inFeatures = shape.inFeatures;
   problem.outFeatures = shape.outFeatures;
   problem.groupSize = shape.groupSize;
+  problem.arch = arch;
+  // Narrow layers: split K over a cluster until about two waves of the
+  // 12-warp (three CTAs per SM) target are there.
+  const int64_t ctas = shape.outFeatures / config.blockN *
+                       ((bucket + config.blockM - 1) / config.blockM);
+  config.splitK = clusterSplit(
+      arch, ctas, 2 * kSms,
+      (shape.inFeatures + config.blockK - 1) / config.blockK, 1, 8);
   for (config.stages = 3; config.stages >= 2; --config.stages)
     if (checkTile(config, problem).ok())
       return config;
@@ -131,7 +181,8 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
     return Status::error(
         fmt::format("output features N = {} must be a positive multiple of 32",
                     shape.outFeatures));
-  (void)arch; // sm_80 and sm_90a share the mma.sync family for now.
+  // sm_80 and sm_90a share the mma.sync family; sm_90 adds clusters
+  // (split_k).
 
   if (shape.bits != 2 && shape.bits != 3 && shape.bits != 4 && shape.bits != 8)
     return Status::error(
@@ -139,7 +190,7 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
   const int64_t bucket = rowBucket(shape.rows);
   if (bucket >= 64)
     if (std::optional<TileConfig> pipelined =
-            pipelinedTileConfig(shape, bucket))
+            pipelinedTileConfig(arch, shape, bucket))
       return *pipelined;
   if (bucket <= 64)
     return streamTileConfig(shape, bucket);

@@ -38,6 +38,16 @@ Status checkTileFields(const TileConfig &config) {
   if (config.stages < 1)
     return Status::error(
         fmt::format("stages must be at least 1, got {}", config.stages));
+  // A cluster holds at most 8 CTAs portably; the mma kernel has no
+  // cross-CTA reduction.
+  if (config.splitK < 1 || config.splitK > 8)
+    return Status::error(
+        fmt::format("split_k must be 1 to 8, got {}", config.splitK));
+  if (config.splitK > 1 && config.strategy == Strategy::Mma)
+    return Status::error(fmt::format(
+        "mma tiles do not split K across CTAs (split_k = {}); use a stream "
+        "or pipelined tile",
+        config.splitK));
   return Status::success();
 }
 
@@ -189,16 +199,21 @@ static Status checkPipelinedTile(const TileConfig &config,
   const int64_t sharedBytes = tileSharedBytes(config, problem);
   GPTQ_RETURN_IF_ERROR(checkSharedBytes("pipelined", sharedBytes,
                                         "fewer stages or smaller blocks"));
-  if (warps.slices > 1 && config.blockM * config.blockN * 4 > sharedBytes)
+  if ((warps.slices > 1 || config.splitK > 1) &&
+      config.blockM * config.blockN * 4 > sharedBytes)
     return Status::error(fmt::format(
-        "pipelined tile's {} channel slices reduce {} bytes of partial sums "
-        "in its {} bytes of stage buffers; use more stages or fewer slices",
-        warps.slices, config.blockM * config.blockN * 4, sharedBytes));
+        "pipelined tile's {} channel slice(s) and split_k = {} reduce {} "
+        "bytes of partial sums in its {} bytes of stage buffers; use more "
+        "stages, fewer slices or split_k = 1",
+        warps.slices, config.splitK, config.blockM * config.blockN * 4,
+        sharedBytes));
   return Status::success();
 }
 
 Status checkTileForProblem(const TileConfig &config,
                            const TileProblem &problem) {
+  if (!problem.arch.empty())
+    GPTQ_RETURN_IF_ERROR(checkTileForArch(config, problem.arch));
   if (config.strategy == Strategy::Stream)
     return checkStreamTile(config, problem);
   if (config.strategy == Strategy::Pipelined)
@@ -217,6 +232,26 @@ Status checkTileForProblem(const TileConfig &config,
 Status checkTile(const TileConfig &config, const TileProblem &problem) {
   GPTQ_RETURN_IF_ERROR(checkTileFields(config));
   return checkTileForProblem(config, problem);
+}
+
+int archVersion(const std::string &arch) {
+  if (arch.size() < 5 || arch.compare(0, 3, "sm_") != 0)
+    return 0;
+  int version = 0;
+  size_t i = 3;
+  for (; i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
+    version = 10 * version + (arch[i] - '0');
+  const bool suffixOk =
+      i == arch.size() || (i + 1 == arch.size() && arch[i] == 'a');
+  return i > 3 && suffixOk ? version : 0;
+}
+
+Status checkTileForArch(const TileConfig &config, const std::string &arch) {
+  if (config.splitK > 1 && archVersion(arch) < 90)
+    return Status::error(fmt::format(
+        "split_k = {} needs thread-block clusters (sm_90 or newer), not {}",
+        config.splitK, arch));
+  return Status::success();
 }
 
 } // namespace gptq::autotune

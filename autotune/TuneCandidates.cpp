@@ -9,13 +9,13 @@ namespace gptq::autotune {
 bool operator==(const TileConfig &a, const TileConfig &b) {
   return a.strategy == b.strategy && a.blockM == b.blockM &&
          a.blockN == b.blockN && a.blockK == b.blockK && a.warps == b.warps &&
-         a.stages == b.stages;
+         a.stages == b.stages && a.splitK == b.splitK;
 }
 
 static int differingFields(const TileConfig &a, const TileConfig &b) {
   return (a.strategy != b.strategy) + (a.blockM != b.blockM) +
          (a.blockN != b.blockN) + (a.blockK != b.blockK) +
-         (a.warps != b.warps) + (a.stages != b.stages);
+         (a.warps != b.warps) + (a.stages != b.stages) + (a.splitK != b.splitK);
 }
 
 std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
@@ -23,9 +23,17 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
                                        const TileConfig &defaultConfig,
                                        size_t maxCandidates) {
   std::vector<TileConfig> space;
+  // Split-K across a cluster where the target has clusters (or is not
+  // named): each stream / pipelined tile also with 2, 3 and 4 CTAs.
+  const bool clusters = problem.arch.empty() || archVersion(problem.arch) >= 90;
   auto consider = [&](TileConfig config) {
-    if (checkTile(config, problem).ok() && config != defaultConfig)
-      space.push_back(config);
+    for (int64_t splitK : {1, 2, 3, 4}) {
+      if (splitK > 1 && (!clusters || config.strategy == Strategy::Mma))
+        break;
+      config.splitK = splitK;
+      if (checkTile(config, problem).ok() && config != defaultConfig)
+        space.push_back(config);
+    }
   };
   // The stream kernel re-reads the weight once per block_m rows, so past
   // 256 rows it cannot win against mma; mma's 16-row tiles waste most of

@@ -275,7 +275,7 @@ int main(int argc, char **argv) {
         const int64_t blockM = kernel.at("block_m"),
                       blockN = kernel.at("block_n");
         rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
-                      1};
+                      unsigned(kernel.value("split_k", 1))};
         rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
         auto runOurs = [&] {
           Status status = rt::launch(entry, grid, block, 0, nullptr, args);
@@ -316,15 +316,17 @@ int main(int argc, char **argv) {
         const double floorUs = bytes / copyBytesPerUs;
         const std::string tile = kernel.at("name").get<std::string>();
         // Kernel names carry the strategy (lib/Transforms/TileMatmul.cpp).
-        const char *strategy =
+        std::string strategy =
             tile.find("_stream_") != std::string::npos ? "stream"
             : tile.find("_pipe_") != std::string::npos ? "pipelined"
                                                        : "mma";
+        if (const int splitK = kernel.value("split_k", 1); splitK > 1)
+          strategy += " split-K " + std::to_string(splitK);
         std::printf(
             "| %s (%lld×%lld) | %d | %lld | %s | %.1f | %.1f | %.2f× | %.1f | "
             "%.0f%% | %.1e |\n",
             shape.name, (long long)K, (long long)N, bits, (long long)M,
-            strategy, oursUs, cublasUs, cublasUs / oursUs, floorUs,
+            strategy.c_str(), oursUs, cublasUs, cublasUs / oursUs, floorUs,
             100.0 * floorUs / oursUs, relative);
         std::fflush(stdout);
         CHECK_CUDA(cudaFree(dX));

@@ -131,6 +131,13 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       and, with the warps left over, slices of each step's `block_k`
       channels, reduced through shared memory at the end.
 
+    `split_k` (stream and pipelined, sm_90 and newer; default 1, then not
+    printed) runs each tile as that many CTAs of one thread-block cluster
+    that split the input channels and sum their fp32 partial tiles through
+    distributed shared memory (runtime/device/qmm/cluster.cuh): the grid
+    gains a z extent of `split_k`. It gives narrow layers (few column
+    blocks) enough CTAs to fill the GPU.
+
     Example: `#qmm.tile<strategy = mma, block_m = 16, block_n = 64,
     block_k = 64, warps = 4, stages = 1>`
   }];
@@ -140,7 +147,8 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
     "int64_t":$block_n,
     "int64_t":$block_k,
     "int64_t":$warps,
-    "int64_t":$stages);
+    "int64_t":$stages,
+    DefaultValuedParameter<"int64_t", "1">:$split_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

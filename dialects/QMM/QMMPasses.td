@@ -55,7 +55,8 @@ def QMMSelectTile : Pass<"qmm-select-tile", "::mlir::ModuleOp"> {
     the autotune cache's entry for the op's layout, activation type, K, N
     and M bucket (M unknown counts as decode) when `autotune-cache` names a
     file that has one for the selected GPU, else the default heuristics for
-    the target architecture. Ops that already carry a tile keep it.
+    the target architecture. Ops that already carry a tile keep it (an error
+    if the architecture cannot run it: split_k > 1 needs sm_90).
 
     GPU selection: the cache holds entries of several GPUs and drivers; the
     pass uses those whose arch equals `arch` and, when given, whose GPU name

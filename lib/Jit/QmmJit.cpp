@@ -219,10 +219,10 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
     pointers[i] = pointer;
     args[i] = &pointers[i];
   }
-  CUresult result =
-      cu->cuLaunchKernel(slot.function, unsigned(desc.N / geometry.blockN),
-                         unsigned(rowBlocks), 1, geometry.threads, 1, 1,
-                         geometry.dynamicSharedBytes, stream, args, nullptr);
+  CUresult result = cu->cuLaunchKernel(
+      slot.function, unsigned(desc.N / geometry.blockN), unsigned(rowBlocks),
+      geometry.splitK, geometry.threads, 1, 1, geometry.dynamicSharedBytes,
+      stream, args, nullptr);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
     return rt::checkCu(result, "cuLaunchKernel")

@@ -129,6 +129,7 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
   spec.geometry.threads = unsigned(blockSize[0]);
   spec.geometry.blockM = unsigned(tile.getBlockM());
   spec.geometry.blockN = unsigned(tile.getBlockN());
+  spec.geometry.splitK = unsigned(tile.getSplitK());
   // Every shared buffer of the building blocks is static (the emitter and
   // the stream tile check keep it under 48 KB), so none is passed at launch.
   spec.geometry.dynamicSharedBytes = 0;

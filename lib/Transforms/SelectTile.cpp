@@ -9,6 +9,7 @@
 
 #include "gptq/Autotune/AutotuneCache.h"
 #include "gptq/Autotune/DefaultConfigs.h"
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -60,8 +61,16 @@ struct QMMSelectTilePass
     }
 
     WalkResult result = module.walk([&](MatmulOp op) {
-      if (op.getTileAttr())
+      if (TileAttr preset = op.getTileAttr()) {
+        // A tile written in the input must still suit the target.
+        gptq::Status fits =
+            gptq::autotune::checkTileForArch(toTileConfig(preset), arch);
+        if (!fits.ok()) {
+          op.emitOpError() << fits.message();
+          return WalkResult::interrupt();
+        }
         return WalkResult::advance();
+      }
       RankedTensorType xType = op.getX().getType();
       RankedTensorType resultType = op.getResult().getType();
       gptq::autotune::ProblemShape shape;
@@ -96,10 +105,15 @@ struct QMMSelectTilePass
         if (std::optional<gptq::autotune::TileConfig> tuned = cache->lookup(
                 layoutKey(op), shape.inFeatures, shape.outFeatures, shape.rows))
           chosen = *tuned;
-      KernelStrategy strategy = toKernelStrategy(chosen.strategy);
-      op.setTileAttr(TileAttr::get(&getContext(), strategy, chosen.blockM,
-                                   chosen.blockN, chosen.blockK, chosen.warps,
-                                   chosen.stages));
+      // A cache entry written for this GPU fits its arch; one that does not
+      // (hand-edited, or another arch's) is advice that does not apply.
+      if (gptq::Status fits = gptq::autotune::checkTileForArch(chosen, arch);
+          !fits.ok()) {
+        op.emitWarning() << "ignoring the autotune cache's tile: "
+                         << fits.message();
+        chosen = *config;
+      }
+      op.setTileAttr(toTileAttr(&getContext(), chosen));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

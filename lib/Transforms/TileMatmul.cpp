@@ -13,7 +13,9 @@
 // loop inside one op, qmm.tile.stream_matmul, whose building block owns the
 // cp.async pipeline and the cross-warp reduction.
 //
-// Grid: (N / block_n, ceil(M / block_m)); block: 32 * warps threads.
+// Grid: (N / block_n, ceil(M / block_m), split_k); block: 32 * warps
+// threads; with split_k > 1 the z extent is one cluster
+// (runtime/device/qmm/cluster.cuh).
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +71,8 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
           std::to_string(tile.getWarps());
   if (tile.getStrategy() != KernelStrategy::mma)
     name += "s" + std::to_string(tile.getStages());
+  if (tile.getSplitK() > 1)
+    name += "c" + std::to_string(tile.getSplitK());
   if (op.getBias())
     name += "_bias";
   return name;
@@ -198,13 +202,7 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
 /// hand-written tile fails with a message instead of in NVRTC.
 LogicalResult verifyTileForShape(MatmulOp op, TileAttr tile, int64_t K,
                                  int64_t N) {
-  gptq::autotune::TileConfig config;
-  config.strategy = toAutotuneStrategy(tile.getStrategy());
-  config.blockM = tile.getBlockM();
-  config.blockN = tile.getBlockN();
-  config.blockK = tile.getBlockK();
-  config.warps = tile.getWarps();
-  config.stages = tile.getStages();
+  gptq::autotune::TileConfig config = toTileConfig(tile);
   gptq::autotune::TileProblem problem;
   problem.bits = op.getLayout().getBits();
   problem.actOrder = op.getLayout().getActOrder();

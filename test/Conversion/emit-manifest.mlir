@@ -12,7 +12,7 @@
 // CHECK-NEXT: "block_n": 32,
 // CHECK-NEXT: "element_type": "f16",
 // CHECK-NEXT: "format": "gptq_v2",
-// CHECK-NEXT: "grid": "[out_features / block_n, ceil(m / block_m), 1]",
+// CHECK-NEXT: "grid": "[out_features / block_n, ceil(m / block_m), split_k]",
 // CHECK-NEXT: "group_size": -1,
 // CHECK-NEXT: "in_features": 256,
 // CHECK-NEXT: "module": "qmm_kernels",
@@ -27,6 +27,7 @@
 // CHECK-NEXT: "m"
 // CHECK-NEXT: ],
 // CHECK-NEXT: "reordered": false,
+// CHECK-NEXT: "split_k": 1,
 // CHECK-NEXT: "stages": 2,
 // CHECK-NEXT: "sym": true,
 // CHECK-NEXT: "threads": 256,

@@ -1,27 +1,37 @@
 // Every kernel of the GPU correctness sweep (all three strategies, every
 // bit width, act-order, reordered act-order, bf16, bias, hand-written
-// stream and pipelined tiles) compiles with NVRTC for both shipped
-// architectures without register spills, with two known exceptions,
-// checked separately:
+// stream and pipelined tiles, split-K clusters) compiles with NVRTC for
+// both shipped architectures without register spills, with two known
+// exceptions, checked separately:
 //  - 3-bit act-order stream kernels (the per-value fallback path, 32
 //    lookups per column and unit) spill a few dozen bytes: at most 64.
 //  - 64 x 128 pipelined tiles of 4 warps at 4 bits, whose 12-warp target
-//    caps them at 168 registers, spill 8 bytes on sm_80 (none on sm_90a):
-//    at most 8.
+//    caps them at 168 registers, spill 8 bytes on sm_80 and, when they
+//    split K across a cluster, on sm_90a: at most 8.
 // Reordered kernels (`_reord_`, 3-bit included) take the grouped paths and
-// must not spill at all.
-// RUN: gptq-opt %S/../gpu/kernel-sweep.mlir --emit=ptx --arch=sm_80,sm_90a --summary -o %t.ptx > %t.summary 2>&1
-// RUN: grep -v "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | grep -v "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" | FileCheck %s
+// must not spill at all. sm_80 has no clusters: its run compiles the sweep
+// with split_k removed (qmm-select-tile rejects such tiles for sm_80, see
+// test/Transforms/select-tile-split-k.mlir).
+// RUN: gptq-opt %S/../gpu/kernel-sweep.mlir --emit=ptx --arch=sm_90a --summary -o %t.90.ptx > %t.90.summary 2>&1
+// RUN: sed 's/, split_k = [0-9]//' %S/../gpu/kernel-sweep.mlir > %t.80.mlir
+// RUN: gptq-opt %t.80.mlir --emit=ptx --arch=sm_80 --summary -o %t.80.ptx > %t.80.summary 2>&1
+// RUN: cat %t.80.summary %t.90.summary > %t.summary
+// RUN: grep -v "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | grep -v "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" | grep -v "^sm_90a .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3c" | FileCheck %s
 // RUN: grep "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" %t.summary | FileCheck %s --check-prefix=PIPE80
+// RUN: grep "^sm_90a .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3c" %t.summary | FileCheck %s --check-prefix=PIPESPLIT
 // RUN: grep "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | FileCheck %s --check-prefix=ACT3
-// RUN: grep -c "\.entry " %t.ptx | FileCheck %s --check-prefix=COUNT
+// RUN: grep -c "\.entry " %t.80.ptx | FileCheck %s --check-prefix=COUNT80
+// RUN: grep -c "\.entry " %t.90.ptx | FileCheck %s --check-prefix=COUNT90
+// RUN: grep -c "s[0-9]c[0-9]" %t.90.summary | FileCheck %s --check-prefix=SPLIT90
+// RUN: not grep "s[0-9]c[0-9]" %t.80.summary
 
 // ACT3: qmm_f16_w3g128_act_asym_v2_k1024_n1024_stream_{{.*}} spill stores {{[0-5]?[0-9] |6[0-4] }}B
 // ACT3: qmm_f16_w3g128_act_asym_v2_k1024_n1024_stream_{{.*}} spill stores {{[0-5]?[0-9] |6[0-4] }}B
 // ACT3: qmm_f16_w3g128_act_asym_v2_k1024_n1024_stream_{{.*}} spill stores {{[0-5]?[0-9] |6[0-4] }}B
 // ACT3: qmm_f16_w3g128_act_asym_v2_k1024_n1024_stream_{{.*}} spill stores {{[0-5]?[0-9] |6[0-4] }}B
 
-// PIPE80-COUNT-8: _pipe_m64n128k64w4s3 {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B
+// PIPE80-COUNT-9: _pipe_m64n128k64w4s3 {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B
+// PIPESPLIT-COUNT-3: _pipe_m64n128k64w4s3c{{[0-9]}} {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B
 
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 // CHECK: sm_80  qmm_f16_w4g128_act_asym_k1024_n512_m64n128k64w4  registers
@@ -35,6 +45,10 @@
 // CHECK: sm_90a  qmm_f16_w4g128_asym_k256_n256_pipe_m64n128k64w4s3  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 
-// 68 kernels (2 mma, 15 pipelined, 51 stream of which 8 reordered
-// act-order), once per architecture.
-// COUNT: 136
+// 76 kernels for sm_90a (2 mma, 18 pipelined, 56 stream of which 9
+// reordered act-order; 10 split K: 2 by default, 8 hand-written); 75 for
+// sm_80, where one split-K hand-written tile collapses into the plain tile
+// it copies.
+// COUNT80: 75
+// COUNT90: 76
+// SPLIT90: 10

@@ -1,5 +1,5 @@
-// RUN: gptq-opt %s -split-input-file -verify-diagnostics -qmm-select-tile="arch=sm_90a" | FileCheck %s
-// RUN: gptq-opt %s -split-input-file -verify-diagnostics -qmm-select-tile="arch=sm_80" | FileCheck %s
+// RUN: gptq-opt %s -split-input-file -verify-diagnostics -qmm-select-tile="arch=sm_90a" | FileCheck %s --check-prefixes=CHECK,SM90
+// RUN: gptq-opt %s -split-input-file -verify-diagnostics -qmm-select-tile="arch=sm_80" | FileCheck %s --check-prefixes=CHECK,SM80
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
@@ -126,9 +126,12 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
 // Large M: the pipelined strategy, 64 x 128 tiles of 4 warps, block_k 64,
-// three stages (37 KB of static shared memory).
+// three stages (37 KB of static shared memory). N = 4096 gives 128 such
+// tiles at M = 256: on sm_90a each splits K over a cluster of 3 CTAs
+// (about two waves); sm_80 has no clusters.
 // CHECK-LABEL: func.func @prefill
-// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+// SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>
@@ -136,18 +139,23 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 // -----
 
-// M = 64 takes the pipelined strategy only on wide layers (N >= 12288);
+// M = 64 takes the pipelined strategy only on wider layers (N >= 8192 on
+// sm_90a, where K splits across a cluster: 96 column blocks, 3 CTAs each;
+// N >= 12288 on sm_80);
 // 3 bits: 32-row tiles with block_k 128 (one 32-value unit per lane); 8
 // bits: two stages (the weight tile is twice the 4-bit one). Act-order
 // batches keep the mma strategy.
 // CHECK-LABEL: func.func @m64_wide
-// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+// SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
 // CHECK: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @w3_prefill
-// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
+// SM80: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @w8_prefill
-// CHECK: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2, split_k = 3>
+// SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @act_order_prefill
 // CHECK: tile = #qmm.tile<strategy = mma, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 1>
 func.func @m64_wide(%x: tensor<64x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<64x12288xf16> {

@@ -48,6 +48,7 @@ struct KernelSpec {
   bool actOrder = false, sym = true, v1 = true, bf16 = false;
   bool reordered = false; // act-order regrouped at load time (see top)
   int64_t blockM = 16, blockN = 64, threads = 128;
+  int64_t splitK = 1; // the grid's z extent (one cluster per tile)
   std::vector<std::string> params;
 };
 
@@ -76,6 +77,7 @@ std::vector<KernelSpec> readManifest(const std::string &path) {
     spec.blockM = kernel.at("block_m");
     spec.blockN = kernel.at("block_n");
     spec.threads = kernel.at("threads");
+    spec.splitK = kernel.at("split_k");
     spec.params = kernel.at("params").get<std::vector<std::string>>();
     specs.push_back(spec);
   }
@@ -291,7 +293,8 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
         args.push_back(&pointers[slot++]);
       }
       rt::Dim3 grid{unsigned(N / spec.blockN),
-                    unsigned((M + spec.blockM - 1) / spec.blockM), 1};
+                    unsigned((M + spec.blockM - 1) / spec.blockM),
+                    unsigned(spec.splitK)};
       rt::Dim3 block{unsigned(spec.threads), 1, 1};
       ASSERT_TRUE(
           rt::launch(*function, grid, block, 0, nullptr, args.data()).ok());

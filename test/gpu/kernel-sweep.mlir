@@ -439,3 +439,60 @@ func.func @mma_w3g32_act_bf16_bias_k512_n256_m300(%x: tensor<300x512xbf16>, %qwe
       : (tensor<300x512xbf16>, tensor<48x256xi32>, tensor<16x24xi32>, tensor<16x256xbf16>, tensor<512xi32>, tensor<256xbf16>) -> tensor<300x256xbf16>
   return %y : tensor<300x256xbf16>
 }
+
+// ----- split-K across a cluster (sm_90a only: test/Conversion/
+// emit-ptx-sweep.mlir strips split_k for its sm_80 run): hand-written tiles
+// besides the defaults that split (narrow layers above). A run that starts
+// inside a quantization group (K = 1024, group 256, 16 steps over 3 CTAs:
+// the second starts at channel 384), a partial last step with channel
+// slices and bias, two warp row blocks at 3 bits, and stream tiles of 32,
+// 16 and 8 rows, including the reordered (x gathered), act-order
+// (per-value) and 8-bit paths.
+
+func.func @pipe_w4g256_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<4x32xi32>, %scales: tensor<4x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 256, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>}
+      : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<4x32xi32>, tensor<4x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @pipe_w4g32_asym_bf16_bias_slices_split3_k352_n256(%x: tensor<?x352xbf16>, %qweight: tensor<44x256xi32>, %qzeros: tensor<11x32xi32>, %scales: tensor<11x256xbf16>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 8, stages = 3, split_k = 3>}
+      : (tensor<?x352xbf16>, tensor<44x256xi32>, tensor<11x32xi32>, tensor<11x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @pipe_w3g128_asym_rows2_split2_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<96x256xi32>, %qzeros: tensor<8x24xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 128, warps = 8, stages = 2, split_k = 2>}
+      : (tensor<?x1024xf16>, tensor<96x256xi32>, tensor<8x24xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w4g128_bias_m32_split4_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>, %bias: tensor<256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 2, split_k = 4>}
+      : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>, tensor<256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w3g64_bf16_m16_split2_k1024_n128(%x: tensor<?x1024xbf16>, %qweight: tensor<96x128xi32>, %qzeros: tensor<16x12xi32>, %scales: tensor<16x128xbf16>) -> tensor<?x128xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 64, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 2, stages = 2, split_k = 2>}
+      : (tensor<?x1024xbf16>, tensor<96x128xi32>, tensor<16x12xi32>, tensor<16x128xbf16>) -> tensor<?x128xbf16>
+  return %y : tensor<?x128xbf16>
+}
+
+func.func @stream_w4g64_bf16_reord_split4_k2048_n256(%x: tensor<?x2048xbf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<32x32xi32>, %scales: tensor<32x256xbf16>, %g: tensor<2048xi32>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = true, sym = true, format = gptq_v1, reordered = true>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 4, stages = 2, split_k = 4>}
+      : (tensor<?x2048xbf16>, tensor<256x256xi32>, tensor<32x32xi32>, tensor<32x256xbf16>, tensor<2048xi32>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @stream_w3g32_act_asym_split2_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<96x256xi32>, %qzeros: tensor<32x24xi32>, %scales: tensor<32x256xf16>, %g: tensor<1024xi32>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g) {layout = #qmm.layout<bits = 3, group_size = 32, act_order = true, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2, split_k = 2>}
+      : (tensor<?x1024xf16>, tensor<96x256xi32>, tensor<32x24xi32>, tensor<32x256xf16>, tensor<1024xi32>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @stream_w8gall_split3_k4096_n256(%x: tensor<?x4096xf16>, %qweight: tensor<1024x256xi32>, %qzeros: tensor<1x64xi32>, %scales: tensor<1x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 8, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 8, stages = 2, split_k = 3>}
+      : (tensor<?x4096xf16>, tensor<1024x256xi32>, tensor<1x64xi32>, tensor<1x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}

@@ -154,8 +154,10 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         {"block_k", tile.getBlockK()},
         {"warps", tile.getWarps()},
         {"stages", tile.getStages()},
+        // CTAs of one cluster along z that split K (sm_90+).
+        {"split_k", tile.getSplitK()},
         {"threads", 32 * tile.getWarps()},
-        {"grid", "[out_features / block_n, ceil(m / block_m), 1]"},
+        {"grid", "[out_features / block_n, ceil(m / block_m), split_k]"},
         {"params", std::move(params)}});
   });
 }

@@ -160,7 +160,8 @@ Status GpuBench::launch(const KernelLaunch &kernel) {
   }
   const autotune::TileConfig &tile = kernel.tile;
   rt::Dim3 grid{unsigned(outFeatures_ / tile.blockN),
-                unsigned((rows_ + tile.blockM - 1) / tile.blockM), 1};
+                unsigned((rows_ + tile.blockM - 1) / tile.blockM),
+                unsigned(tile.splitK)};
   rt::Dim3 block{unsigned(32 * tile.warps), 1, 1};
   return rt::launch(kernel.function, grid, block, 0, nullptr, args.data());
 }

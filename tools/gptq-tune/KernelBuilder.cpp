@@ -59,12 +59,12 @@ static std::string moduleText(const autotune::LayoutKey &layout, int64_t K,
         "{{\n"
         "  %y = qmm.matmul %x, %qw, %qz, %s{} {{layout = #layout, tile = "
         "#qmm.tile<strategy = {}, block_m = {}, block_n = {}, block_k = {}, "
-        "warps = {}, stages = {}>}} : ({}, {}, {}, {}{}) -> {}\n"
+        "warps = {}, stages = {}, split_k = {}>}} : ({}, {}, {}, {}{}) -> {}\n"
         "  return %y : {}\n}}\n",
         firstIndex + i, x, qweight, qzeros, scales, gArgument, y, gOperand,
         autotune::strategyName(tile.strategy), tile.blockM, tile.blockN,
-        tile.blockK, tile.warps, tile.stages, x, qweight, qzeros, scales, gType,
-        y, y);
+        tile.blockK, tile.warps, tile.stages, tile.splitK, x, qweight, qzeros,
+        scales, gType, y, y);
   }
   return text;
 }

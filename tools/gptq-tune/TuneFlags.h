@@ -35,6 +35,11 @@ struct TuneRequest {
   std::string arch;
   int repetitions = 20;
   unsigned compileThreads = 0;
+  /// Print every candidate's time, not only the best.
+  bool verbose = false;
+  /// Candidates to time beside the default instead of its neighbourhood
+  /// (describeTile's form, e.g. "stream m8 n32 k128 w4 s2 c3").
+  std::vector<autotune::TileConfig> tiles;
 };
 
 /// Parses "--shapes": a comma-separated list of presets ("llama-7b",

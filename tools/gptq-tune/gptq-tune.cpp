@@ -68,6 +68,7 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
   problem.inFeatures = shape.inFeatures;
   problem.outFeatures = shape.outFeatures;
   problem.groupSize = request.layout.groupSize;
+  problem.arch = arch;
   for (int64_t rows : request.rows) {
     autotune::ProblemShape defaultShape;
     defaultShape.rows = rows;
@@ -80,10 +81,26 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
     if (!defaultConfig)
       return defaultConfig.status().withContext(shape.name);
     plan.defaults.push_back(*defaultConfig);
+    std::vector<autotune::TileConfig> candidates;
+    if (request.tiles.empty()) {
+      candidates =
+          autotune::tuneCandidates(problem, autotune::rowBucket(rows),
+                                   *defaultConfig, request.maxCandidates);
+    } else {
+      // The default, then the tiles asked for that this problem can run.
+      candidates.push_back(*defaultConfig);
+      for (const autotune::TileConfig &tile : request.tiles) {
+        Status legal = autotune::checkTile(tile, problem);
+        if (!legal.ok())
+          warn(fmt::format("{} M={}: --tiles {} skipped: {}", shape.name, rows,
+                           autotune::describeTile(tile), legal.message()));
+        else if (std::find(candidates.begin(), candidates.end(), tile) ==
+                 candidates.end())
+          candidates.push_back(tile);
+      }
+    }
     std::vector<size_t> indices;
-    for (const autotune::TileConfig &tile :
-         autotune::tuneCandidates(problem, autotune::rowBucket(rows),
-                                  *defaultConfig, request.maxCandidates)) {
+    for (const autotune::TileConfig &tile : candidates) {
       auto it = std::find(plan.tiles.begin(), plan.tiles.end(), tile);
       indices.push_back(size_t(it - plan.tiles.begin()));
       if (it == plan.tiles.end())
@@ -317,6 +334,9 @@ int runTuning(const TuneRequest &request) {
         if (!us)
           return fail(us.message());
         ++timed;
+        if (request.verbose)
+          std::printf("    M=%-5lld %-28s %9.1f us\n", (long long)rows,
+                      tileText.c_str(), *us);
         if (*us < bestUs) {
           bestUs = *us;
           best = indices[j];
@@ -387,6 +407,14 @@ int main(int argc, char **argv) {
                  "Try at most this many tiles per shape and M, nearest the "
                  "default first (0: all)")
       ->capture_default_str();
+  std::vector<std::string> tilesText;
+  app.add_option("--tiles", tilesText,
+                 "Time these tiles beside the default instead of its "
+                 "neighbourhood: comma-separated, as the progress lines "
+                 "print them (\"stream m8 n32 k128 w4 s2 c3\"; c: split_k)")
+      ->delimiter(',');
+  app.add_flag("--verbose,-v", request.verbose,
+               "Print each candidate's median time, not only the best");
   app.add_flag("--dry-run", request.dryRun,
                "List the candidates and lower them; no GPU, no timing");
   app.add_option("--arch", request.arch,
@@ -411,6 +439,12 @@ int main(int argc, char **argv) {
   if (!rows)
     return fail(rows.message(), 2);
   request.rows = rows.take();
+  for (const std::string &text : tilesText) {
+    auto tile = autotune::parseTile(text);
+    if (!tile)
+      return fail(fmt::format("--tiles: {}", tile.message()), 2);
+    request.tiles.push_back(*tile);
+  }
   if (Status valid = checkRequest(request); !valid.ok())
     return fail(valid.message(), 2);
 

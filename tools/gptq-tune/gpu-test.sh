@@ -44,9 +44,11 @@ assert sorted(entries) == [1, 256], sorted(entries)
 print(entries[1]["gpu"]["arch"])
 for bucket in (1, 256):
     t = entries[bucket]["tile"]
+    # split_k is printed only when above its default of 1.
+    split = f', split_k = {t["split_k"]}' if t.get("split_k", 1) > 1 else ''
     print(f'strategy = {t["strategy"]}, block_m = {t["block_m"]}, '
           f'block_n = {t["block_n"]}, block_k = {t["block_k"]}, '
-          f'warps = {t["warps"]}, stages = {t["stages"]}')
+          f'warps = {t["warps"]}, stages = {t["stages"]}{split}')
 PY
   local arch
   arch="$(sed -n 1p "$work/expected.txt")"

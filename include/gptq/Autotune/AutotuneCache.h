@@ -112,6 +112,10 @@ std::optional<Strategy> parseStrategy(const std::string &name);
 
 /// "stream m16 n32 k128 w4 s4": for progress lines and messages.
 std::string describeTile(const TileConfig &config);
+/// The inverse of describeTile: "stream m8 n32 k128 w4 s2" with an
+/// optional " c3" (split_k), or an error naming the part that is wrong.
+/// Fields only; the legality rules are checkTile's.
+Expected<TileConfig> parseTile(const std::string &text);
 
 /// Checks a layout's fields (bits, group size, format, dtype).
 Status checkLayoutKey(const LayoutKey &layout);

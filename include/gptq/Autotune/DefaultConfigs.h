@@ -29,6 +29,10 @@ struct TileConfig {
   int64_t blockK = 64;
   int64_t warps = 4;
   int64_t stages = 1;
+  /// CTAs of one thread-block cluster that split K and sum their partial
+  /// tiles through distributed shared memory (stream and pipelined, sm_90
+  /// and newer; runtime/device/qmm/cluster.cuh). 1: one CTA per tile.
+  int64_t splitK = 1;
 };
 
 /// What the configuration depends on. `rows` (M) is -1 when unknown at

@@ -16,6 +16,7 @@
 #include "gptq/Support/Status.h"
 
 #include <cstdint>
+#include <string>
 
 namespace gptq::autotune {
 
@@ -31,6 +32,9 @@ struct TileProblem {
   int64_t outFeatures = 0; // N
   /// Input channels per quantization group; -1 when one group spans K.
   int64_t groupSize = -1;
+  /// Target architecture ("sm_90a"); empty: not checked (see
+  /// checkTileForArch).
+  std::string arch;
 };
 
 /// How a pipelined tile divides its warps (runtime/device/qmm/
@@ -56,12 +60,21 @@ int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem);
 
 /// The rules that depend on the layout and the shape (the qmm-tile pass):
 /// the stream building block's static requirements, K and N divisibility,
-/// and static shared memory. Assumes checkTileFields passed.
+/// static shared memory, and the architecture's where `problem.arch` is
+/// set. Assumes checkTileFields passed.
 Status checkTileForProblem(const TileConfig &config,
                            const TileProblem &problem);
 
 /// Both of the above.
 Status checkTile(const TileConfig &config, const TileProblem &problem);
+
+/// The compute capability of an architecture name ("sm_80" -> 80,
+/// "sm_90a" -> 90), or 0 when it is not of that form.
+int archVersion(const std::string &arch);
+
+/// The rules that depend on the target GPU: split_k > 1 needs thread-block
+/// clusters (sm_90 or newer).
+Status checkTileForArch(const TileConfig &config, const std::string &arch);
 
 } // namespace gptq::autotune
 

@@ -36,7 +36,9 @@ inline bool operator!=(const TileConfig &a, const TileConfig &b) {
 ///   shared-memory pipeline, so deeper stages would compile to the same
 ///   kernel);
 /// - pipelined (buckets from 16 on, no act-order): block_m 16/32/64/128,
-///   block_n 64/128/256, block_k 64/128/256, warps 2/4/8, stages 2..4.
+///   block_n 64/128/256, block_k 64/128/256, warps 2/4/8, stages 2..4;
+/// - stream and pipelined tiles each with split_k 1..4 where
+///   `problem.arch` has thread-block clusters (sm_90+) or is empty.
 std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
                                        int64_t rowBucket,
                                        const TileConfig &defaultConfig,

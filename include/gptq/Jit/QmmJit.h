@@ -86,10 +86,12 @@ enum class KernelParam : uint8_t {
 constexpr size_t kMaxKernelParams = 8;
 
 /// How to launch a generated kernel for M rows: grid (N / blockN,
-/// ceil(M / blockM), 1), block (threads, 1, 1), `dynamicSharedBytes` of
-/// dynamic shared memory (the kernels' shared memory is static today).
+/// ceil(M / blockM), splitK), block (threads, 1, 1), `dynamicSharedBytes`
+/// of dynamic shared memory (the kernels' shared memory is static today).
+/// With splitK > 1 the kernel declares clusters of (1, 1, splitK).
 struct LaunchGeometry {
   unsigned blockM = 0, blockN = 0, threads = 0, dynamicSharedBytes = 0;
+  unsigned splitK = 1;
 };
 
 /// One qmm.matmul lowered for one architecture: what NVRTC compiles and how

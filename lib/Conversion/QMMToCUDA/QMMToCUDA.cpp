@@ -62,8 +62,9 @@ private:
 
   /// A whole-kernel building block call (qmm.tile.stream_matmul,
   /// qmm.tile.pipelined_matmul): qmm::<function><threads, layout, block_m,
-  /// block_n, block_k, stages>(x, qweight, qzeros, scales[, g_idx], bias, y,
-  /// rows, K, N, row, col). `gIdx` is passed only when `withGIdx`.
+  /// block_n, block_k, stages[, split_k]>(x, qweight, qzeros, scales[,
+  /// g_idx], bias, y, rows, K, N, row, col). `gIdx` is passed only when
+  /// `withGIdx`; split_k only when above 1.
   template <typename Op>
   LogicalResult emitMatmulCall(Op op, StringRef function, bool withGIdx,
                                Value gIdx);
@@ -147,9 +148,15 @@ LogicalResult KernelEmitter::emitSignature() {
     constexpr int kWarpsPerSm = 12;
     minBlocks = std::max<int>(1, kWarpsPerSm * 32 / threads);
   });
+  // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).
+  int64_t splitK = 1;
+  if (TileAttr tile = func->getAttrOfType<TileAttr>("qmm.tile"))
+    splitK = tile.getSplitK();
   os << "extern \"C\" __global__ void __launch_bounds__(" << threads << ", "
-     << minBlocks << ")\n"
-     << func.getName() << "(";
+     << minBlocks << ")";
+  if (splitK > 1)
+    os << " __cluster_dims__(1, 1, " << splitK << ")";
+  os << "\n" << func.getName() << "(";
   for (BlockArgument arg : func.getArguments()) {
     auto role =
         func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kParamAttrName);
@@ -400,8 +407,11 @@ LogicalResult KernelEmitter::emitMatmulCall(Op op, StringRef function,
              ? "qmm::ZeroStorage::MinusOne"
              : "qmm::ZeroStorage::AsIs")
      << (reordered ? ", true" : "") << ">, " << tile.getBlockM() << ", "
-     << tile.getBlockN() << ", " << tile.getBlockK() << ", " << tile.getStages()
-     << ">(" << *source << ", " << *qweight << ", " << *qzeros << ", "
+     << tile.getBlockN() << ", " << tile.getBlockK() << ", "
+     << tile.getStages();
+  if (tile.getSplitK() > 1)
+    os << ", " << tile.getSplitK();
+  os << ">(" << *source << ", " << *qweight << ", " << *qzeros << ", "
      << *scales << ", ";
   if (withGIdx)
     os << *gIdxExpr << ", ";

@@ -61,7 +61,7 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                KernelStrategy strategy, int64_t blockM,
                                int64_t blockN, int64_t blockK, int64_t warps,
-                               int64_t stages) {
+                               int64_t stages, int64_t splitK) {
   // The rules live in autotune/TileLegality.cpp, shared with the autotune
   // cache and gptq-tune, so that a tile they accept always verifies here.
   gptq::autotune::TileConfig config;
@@ -71,10 +71,30 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   config.blockK = blockK;
   config.warps = warps;
   config.stages = stages;
+  config.splitK = splitK;
   gptq::Status status = gptq::autotune::checkTileFields(config);
   if (!status.ok())
     return emitError() << status.message();
   return success();
+}
+
+gptq::autotune::TileConfig mlir::qmm::toTileConfig(TileAttr tile) {
+  gptq::autotune::TileConfig config;
+  config.strategy = toAutotuneStrategy(tile.getStrategy());
+  config.blockM = tile.getBlockM();
+  config.blockN = tile.getBlockN();
+  config.blockK = tile.getBlockK();
+  config.warps = tile.getWarps();
+  config.stages = tile.getStages();
+  config.splitK = tile.getSplitK();
+  return config;
+}
+
+TileAttr mlir::qmm::toTileAttr(MLIRContext *context,
+                               const gptq::autotune::TileConfig &config) {
+  return TileAttr::get(context, toKernelStrategy(config.strategy),
+                       config.blockM, config.blockN, config.blockK,
+                       config.warps, config.stages, config.splitK);
 }
 
 //===----------------------------------------------------------------------===//

@@ -5,7 +5,9 @@
 // also takes any m and is used for m up to its block_m; entries generated
 // for 256 rows carry the prefill tile (pipelined), used for m beyond one row
 // block of the dynamic-M kernel. The grid follows the manifest's formula
-// [out_features / block_n, ceil(m / block_m), 1].
+// [out_features / block_n, ceil(m / block_m), split_k]. Bundles are
+// generated for sm_90a and for sm_80 (whose tiles use no clusters); the
+// kernels of the family of the present GPU are used.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,12 @@ Expected<std::unique_ptr<QmmKernels>>
 QmmKernels::create(const std::string &arch) {
   std::unique_ptr<QmmKernels> kernels(new QmmKernels());
   kernels->arch_ = arch;
+  // The bundle family for this GPU: sm_90a from Hopper on, else sm_80.
+  int version = 0;
+  if (arch.rfind("sm_", 0) == 0)
+    for (size_t i = 3; i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
+      version = 10 * version + (arch[i] - '0');
+  const std::string family = version >= 90 ? "sm_90a" : "sm_80";
   const std::vector<QmmBundle> &bundles = qmmBundles();
   for (size_t b = 0; b < bundles.size(); ++b) {
     nlohmann::json manifest =
@@ -34,6 +42,8 @@ QmmKernels::create(const std::string &arch) {
       for (const auto &matmul : manifest.at("matmuls")) {
         const int64_t rows = matmul.at("rows").get<int64_t>();
         if (rows != -1 && rows != 1 && rows != kPrefillRows)
+          continue;
+        if (matmul.at("arch") != family)
           continue;
         const nlohmann::json &k = *byName.at(matmul.at("kernel"));
         if (k.at("element_type") != "f16")
@@ -50,6 +60,7 @@ QmmKernels::create(const std::string &arch) {
         spec.blockM = k.at("block_m");
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
+        spec.splitK = k.value("split_k", int64_t(1));
         spec.params = k.at("params").get<std::vector<std::string>>();
         spec.decodeOnly = rows == 1;
         spec.prefillOnly = rows == kPrefillRows;
@@ -147,7 +158,8 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
     args.push_back(&pointers[slot++]);
   }
   rt::Dim3 grid{unsigned(spec.N / spec.blockN),
-                unsigned((m + spec.blockM - 1) / spec.blockM), 1};
+                unsigned((m + spec.blockM - 1) / spec.blockM),
+                unsigned(spec.splitK)};
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
   return rt::launch(**function, grid, block, 0, stream, args.data());
 }

@@ -39,6 +39,8 @@ struct QmmKernelSpec {
   int64_t groupSize = 128;
   bool actOrder = false, v1 = true;
   int64_t blockM = 16, blockN = 64, threads = 128;
+  /// The grid's z extent: CTAs of one cluster that split K.
+  int64_t splitK = 1;
   std::vector<std::string> params;
   /// Generated for one row (the decode tile); found only through `decode`.
   bool decodeOnly = false;

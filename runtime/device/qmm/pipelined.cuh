@@ -34,6 +34,7 @@
 // range in bf16 holds only 128 values) takes a per-value path through fp32.
 #pragma once
 
+#include "qmm/cluster.cuh"
 #include "qmm/dequant.cuh"
 #include "qmm/mma.cuh"
 #include "qmm/stream.cuh"
@@ -132,8 +133,10 @@ struct Geometry {
 
 /// qmm.tile.pipelined_matmul: y[row0 : row0 + BlockM, col0 : col0 + BlockN]
 /// = x[row0 :, :] · W[:, col0 :] (+ bias), rows at or past `rows` untouched.
+/// With SplitK > 1 the tile's SplitK CTAs (one cluster, cluster.cuh) take
+/// consecutive runs of the steps and sum their partial tiles at the end.
 template <int Threads, typename Layout, int BlockM, int BlockN, int BlockK,
-          int Stages, typename T>
+          int Stages, int SplitK = 1, typename T>
 __device__ __forceinline__ void pipelined_matmul(
     const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     const uint32_t *__restrict__ qzeros, const T *__restrict__ scales,
@@ -146,6 +149,8 @@ __device__ __forceinline__ void pipelined_matmul(
   constexpr int MT = G::kRowTiles;
   static_assert(!Layout::kActOrder && !Layout::kXPermuted,
                 "act-order weights take the mma or stream strategy");
+  static_assert(SplitK == 1 || BlockM * BlockN * 4 <= Stages * G::kStageBytes,
+                "the split-K partial sums fit in the pipeline's buffers");
   constexpr bool kMagicPath =
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
 
@@ -161,7 +166,14 @@ __device__ __forceinline__ void pipelined_matmul(
   const int slice = warp / (G::kWarpsN * G::kWarpsM);
   // The lane's first channel within a step.
   const int laneK = slice * G::kSliceK + t * G::kLaneValues;
-  const int steps = (inFeatures + BlockK - 1) / BlockK;
+  // This CTA's steps: all of them, or with SplitK > 1 its rank's run.
+  int stepBegin = 0, stepEnd = (inFeatures + BlockK - 1) / BlockK;
+  if constexpr (SplitK > 1) {
+    static_assert(SplitK <= 8, "clusters hold at most 8 CTAs");
+    const int share = (stepEnd + SplitK - 1) / SplitK;
+    stepBegin = cluster::rank() * share;
+    stepEnd = min(stepEnd, stepBegin + share);
+  }
   const int weightRowsTotal = inFeatures * Bits / 32;
   const int groupSize = G::kGroupSize;
   const int numGroups = (inFeatures + groupSize - 1) / groupSize;
@@ -176,7 +188,7 @@ __device__ __forceinline__ void pipelined_matmul(
   // past the last step; the commit still makes a group so the waits below
   // count uniformly).
   auto issue = [&](int stage, int step) {
-    if (step >= steps)
+    if (step >= stepEnd)
       return;
     unsigned char *base = smem + stage * G::kStageBytes;
     const int k0 = step * BlockK;
@@ -216,9 +228,9 @@ __device__ __forceinline__ void pipelined_matmul(
                             (r * kWChunksPerRow + (c ^ swizzle)) * 16,
                         src, valid);
     }
-    // Scales and zero points, only where a group starts (the compute side
-    // reads them only then).
-    if (k0 % groupSize == 0) {
+    // Scales and zero points, only where a group starts or the CTA's run
+    // does (the compute side reads them only then).
+    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
       const int group0 = k0 / groupSize;
       constexpr int kSChunksPerRow = BlockN / 8;
 #pragma unroll
@@ -267,7 +279,7 @@ __device__ __forceinline__ void pipelined_matmul(
   auto compute = [&](int stage, int step) {
     const unsigned char *base = smem + stage * G::kStageBytes;
     const int k0 = step * BlockK;
-    if (k0 % groupSize == 0) {
+    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
       const int col = warpN * 32 + 4 * g; // within the tile
       const uint2 scale4 = *reinterpret_cast<const uint2 *>(
           base + G::kScaleOffset + (laneScaleRow * BlockN + col) * 2);
@@ -372,19 +384,20 @@ __device__ __forceinline__ void pipelined_matmul(
     }
   };
 
+  // Step i of the CTA's run uses stage buffer i % Stages.
 #pragma unroll
   for (int s = 0; s < Stages - 1; ++s) {
-    issue(s, s);
+    issue(s, stepBegin + s);
     pipelined::commit();
   }
-  for (int step = 0; step < steps; ++step) {
+  for (int i = 0; stepBegin + i < stepEnd; ++i) {
     pipelined::wait<Stages - 2>();
     __syncthreads();
-    // The buffer refilled here was computed at step - 1, which every
-    // thread has finished (barrier above).
-    issue((step + Stages - 1) % Stages, step + Stages - 1);
+    // The buffer refilled here was computed at i - 1, which every thread
+    // has finished (barrier above).
+    issue((i + Stages - 1) % Stages, stepBegin + i + Stages - 1);
     pipelined::commit();
-    compute(step % Stages, step);
+    compute(i % Stages, stepBegin + i);
   }
   pipelined::wait<0>();
 
@@ -409,7 +422,7 @@ __device__ __forceinline__ void pipelined_matmul(
     *reinterpret_cast<uint4 *>(y + (int64_t)(row0 + row) * outFeatures + col0 +
                                col) = packed;
   };
-  if constexpr (G::kWarpsK == 1) {
+  if constexpr (G::kWarpsK == 1 && SplitK == 1) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -423,7 +436,8 @@ __device__ __forceinline__ void pipelined_matmul(
       }
   } else {
     // Slice 0 writes its partial sums into the (now idle) pipeline
-    // buffers, the other slices add theirs, then the CTA stores the tile.
+    // buffers, the other slices add theirs, then the CTA stores the tile
+    // (with SplitK > 1: the cluster sums the CTAs' tiles and stores it).
     float *partial = reinterpret_cast<float *>(smem);
     __syncthreads();
 #pragma unroll
@@ -446,7 +460,31 @@ __device__ __forceinline__ void pipelined_matmul(
             }
           }
       }
-      __syncthreads();
+      if constexpr (SplitK > 1) {
+        if (pass == 0)
+          __syncthreads();
+      } else {
+        __syncthreads();
+      }
+    }
+    if constexpr (SplitK > 1) {
+      cluster::sync();
+      const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
+      cluster::reduce_partials<SplitK, Threads>(
+          partial, liveRows * BlockN, [&](int i, const float4 &sum) {
+            // Four consecutive columns of one row (reduce_partials' unit).
+            const int row = i / BlockN, col = i % BlockN;
+            const float b0 = bias ? to_float(bias[col0 + col]) : 0.0f;
+            const float b1 = bias ? to_float(bias[col0 + col + 1]) : 0.0f;
+            const float b2 = bias ? to_float(bias[col0 + col + 2]) : 0.0f;
+            const float b3 = bias ? to_float(bias[col0 + col + 3]) : 0.0f;
+            uint2 packed;
+            packed.x = pack2<T>(sum.x + b0, sum.y + b1);
+            packed.y = pack2<T>(sum.z + b2, sum.w + b3);
+            *reinterpret_cast<uint2 *>(y + (int64_t)(row0 + row) * outFeatures +
+                                       col0 + col) = packed;
+          });
+      return;
     }
     for (int i = tid; i < BlockM * BlockN / 8; i += Threads) {
       const int row = i / (BlockN / 8);

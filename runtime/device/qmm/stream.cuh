@@ -49,6 +49,7 @@
 // correct, not fast.
 #pragma once
 
+#include "qmm/cluster.cuh"
 #include "qmm/dequant.cuh"
 #include "qmm/mma.cuh"
 #include "qmm/tile_ops.cuh"
@@ -276,7 +277,9 @@ __device__ __forceinline__ uint32_t load4(const void *src, bool pred) {
 /// qmm.tile.stream_matmul: y[row0 : row0 + BlockM, col0 : col0 + BlockN] =
 /// x[row0 :, :] · W[:, col0 :] (+ bias), rows at or past `rows` untouched.
 ///
-/// Threads = 32 * warps; the warps split K. BlockK is the number of input
+/// Threads = 32 * warps; the warps split K, and with SplitK > 1 so do the
+/// SplitK CTAs of the tile's cluster (cluster.cuh): warp w of CTA r is the
+/// K-stream r * warps + w of warps * SplitK. BlockK is the number of input
 /// channels one warp consumes per step (4 lanes x UK units). Stages is the
 /// number of register buffers per lane: the weights (and scales and zeros)
 /// of Stages - 1 future steps are in flight while one step is computed.
@@ -293,7 +296,7 @@ __device__ __forceinline__ uint32_t load4(const void *src, bool pred) {
 /// two half2 operations per weight pair for two FFMAs per accumulator per
 /// step.
 template <int Threads, typename Layout, int BlockM, int BlockN, int BlockK,
-          int Stages, typename T>
+          int Stages, int SplitK = 1, typename T>
 __device__ __forceinline__ void
 stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
               const uint32_t *__restrict__ qzeros, const T *__restrict__ scales,
@@ -303,7 +306,8 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
               int row0, int col0) {
   constexpr int Bits = Layout::kBits;
   using U = stream::UnitShape<Bits>;
-  constexpr int kWarps = Threads / 32;
+  // K-streams: the warps of all SplitK CTAs of the cluster.
+  constexpr int kWarps = Threads / 32 * SplitK;
   constexpr int MG = BlockM / 8;                // 8-row x groups (mma n8 tiles)
   constexpr int UN = BlockN / 32;               // uint4 column vectors per lane
   constexpr int UK = BlockK / (4 * U::kValues); // units per lane per step
@@ -315,6 +319,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // are multiples of 32), so one set of scales and zeros serves the step.
   static_assert(UK * U::kValues <= 32, "a lane's step stays within 32 values");
   static_assert(Stages >= 2, "one buffer in use and at least one loading");
+  static_assert(SplitK >= 1 && SplitK <= 8, "clusters hold at most 8 CTAs");
   constexpr bool kScaleAfter = !Layout::kActOrder &&
                                stream::UnitScale<T, Bits>::kShift >= 0 &&
                                Layout::kGroupSize % BlockK == 0;
@@ -335,12 +340,15 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   constexpr int kWeightItems = UK * U::kWords * UN;
   constexpr int kItems = kWeightItems + (Layout::kActOrder ? 0 : UN);
 
-  __shared__ float partial[BlockM * BlockN];
+  __shared__ __align__(16) float partial[BlockM * BlockN];
   for (int i = threadIdx.x; i < BlockM * BlockN; i += Threads)
     partial[i] = 0.0f;
   __syncthreads();
 
-  const int warp = threadIdx.x / 32;
+  // This warp's K-stream.
+  int warp = threadIdx.x / 32;
+  if constexpr (SplitK > 1)
+    warp += cluster::rank() * (Threads / 32);
   const int lane = threadIdx.x % 32;
   const int g = lane / 4;
   const int t = lane % 4;
@@ -729,22 +737,37 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
           if (m < liveRows)
             atomicAdd(&partial[m * BlockN + n], acc[v][j][mg][e]);
         }
-  __syncthreads();
 
-  for (int i = threadIdx.x; i < BlockM * BlockN / 2; i += Threads) {
-    const int m = i / (BlockN / 2);
-    const int n = 2 * (i % (BlockN / 2));
-    if (m >= liveRows)
-      continue;
+  // Output columns n, n + 1 of row m: the sums plus the bias, one packed
+  // store.
+  auto storePair = [&](int m, int n, float s0, float s1) {
     float b0 = 0.0f, b1 = 0.0f;
     if (bias != nullptr) {
       b0 = to_float(bias[col0 + n]);
       b1 = to_float(bias[col0 + n + 1]);
     }
     *reinterpret_cast<uint32_t *>(y + (int64_t)(row0 + m) * outFeatures + col0 +
-                                  n) =
-        pack2<T>(partial[m * BlockN + n] + b0,
-                 partial[m * BlockN + n + 1] + b1);
+                                  n) = pack2<T>(s0 + b0, s1 + b1);
+  };
+  if constexpr (SplitK > 1) {
+    // Every CTA's partial tile is complete after the cluster barrier; the
+    // CTAs then sum and store one SplitK-th of the tile each.
+    cluster::sync();
+    cluster::reduce_partials<SplitK, Threads>(
+        partial, liveRows * BlockN, [&](int i, const float4 &sum) {
+          const int m = i / BlockN, n = i % BlockN;
+          storePair(m, n, sum.x, sum.y);
+          storePair(m, n + 2, sum.z, sum.w);
+        });
+    return;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < BlockM * BlockN / 2; i += Threads) {
+    const int m = i / (BlockN / 2);
+    const int n = 2 * (i % (BlockN / 2));
+    if (m >= liveRows)
+      continue;
+    storePair(m, n, partial[m * BlockN + n], partial[m * BlockN + n + 1]);
   }
 }
 

@@ -31,6 +31,16 @@ func.func private @bad_tile_n() attributes {t = #qmm.tile<strategy = mma, block_
 
 // -----
 
+// expected-error @+1 {{split_k must be 1 to 8, got 9}}
+func.func private @bad_split() attributes {t = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2, split_k = 9>}
+
+// -----
+
+// expected-error @+1 {{mma tiles do not split K across CTAs (split_k = 2); use a stream or pipelined tile}}
+func.func private @mma_split() attributes {t = #qmm.tile<strategy = mma, block_m = 16, block_n = 64, block_k = 64, warps = 4, stages = 1, split_k = 2>}
+
+// -----
+
 func.func @k_not_divisible_by_group(%x: tensor<?x192xf16>, %qw: tensor<24x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
   // expected-error @+1 {{input features K = 192 is not divisible by group_size 128}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>}

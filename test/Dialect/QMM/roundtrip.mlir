@@ -37,6 +37,14 @@ func.func @dequant(%qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64
   return %w : tensor<256x64xf16>
 }
 
+// split_k is printed only when it is not its default of 1.
+// CHECK-LABEL: func.func private @split_tiles
+// CHECK-SAME: one = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// CHECK-SAME: three = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+func.func private @split_tiles() attributes {
+  one = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2, split_k = 1>,
+  three = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>}
+
 // A matmul that carries a tile and a kernel reference.
 // CHECK-LABEL: func.func @annotated
 // CHECK: tile = #qmm.tile<strategy = mma, block_m = 16, block_n = 64, block_k = 128, warps = 4, stages = 1>

@@ -59,7 +59,7 @@ const TileConfig kMma{Strategy::Mma, 32, 64, 32, 2, 1};
 bool sameTile(const TileConfig &a, const TileConfig &b) {
   return a.strategy == b.strategy && a.blockM == b.blockM &&
          a.blockN == b.blockN && a.blockK == b.blockK && a.warps == b.warps &&
-         a.stages == b.stages;
+         a.stages == b.stages && a.splitK == b.splitK;
 }
 
 TEST_F(AutotuneCacheTest, RoundTripKeepsEveryField) {
@@ -85,6 +85,64 @@ TEST_F(AutotuneCacheTest, RoundTripKeepsEveryField) {
   EXPECT_DOUBLE_EQ(first.defaultTimeUs, 12.5);
   // Saving again writes the same text: a stable order.
   EXPECT_EQ(loaded.cache.toJson(), cache.toJson());
+}
+
+TEST_F(AutotuneCacheTest, SplitKRoundTripsAndDefaultsToOne) {
+  TileConfig split{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  split.splitK = 3;
+  AutotuneCache cache;
+  ASSERT_TRUE(cache.insert(entry(kH100, 64, split)).ok());
+  ASSERT_TRUE(cache.insert(entry(kH100, 16, kStream)).ok());
+  const std::string text = cache.toJson();
+  EXPECT_NE(text.find("\"split_k\": 3"), std::string::npos) << text;
+  write("split.json", text);
+  AutotuneCacheLoad loaded =
+      AutotuneCache::load(path("split.json"), GpuSelector{});
+  EXPECT_TRUE(loaded.warnings.empty());
+  auto tuned = loaded.cache.lookup(entry(kH100, 64, split).problem);
+  ASSERT_TRUE(tuned);
+  EXPECT_TRUE(sameTile(*tuned, split));
+  // A cache written before split-K has no split_k: one CTA per tile.
+  std::string old = text;
+  for (size_t at;
+       (at = old.find(",\n        \"split_k\": 1")) != std::string::npos;)
+    old.erase(at, std::string(",\n        \"split_k\": 1").size());
+  ASSERT_EQ(old.find("\"split_k\": 1"), std::string::npos) << old;
+  write("old.json", old);
+  loaded = AutotuneCache::load(path("old.json"), GpuSelector{});
+  EXPECT_TRUE(loaded.warnings.empty());
+  tuned = loaded.cache.lookup(entry(kH100, 16, kStream).problem);
+  ASSERT_TRUE(tuned);
+  EXPECT_EQ(tuned->splitK, 1);
+  // An A100 entry that splits K is not a tile that GPU can run.
+  CacheEntry ampere = entry(kA100, 64, split);
+  EXPECT_NE(cache.insert(ampere).message().find("thread-block clusters"),
+            std::string::npos);
+}
+
+TEST(ParseTile, InvertsDescribeTile) {
+  for (TileConfig tile :
+       {TileConfig{Strategy::Stream, 8, 32, 128, 4, 2},
+        TileConfig{Strategy::Mma, 64, 128, 64, 4, 1},
+        TileConfig{Strategy::Pipelined, 64, 128, 64, 4, 3, 4}}) {
+    auto parsed = parseTile(describeTile(tile));
+    ASSERT_TRUE(parsed.ok()) << parsed.message();
+    EXPECT_TRUE(sameTile(*parsed, tile)) << describeTile(tile);
+  }
+  EXPECT_NE(parseTile("warp m8 n32 k128 w4 s2").message().find("strategy"),
+            std::string::npos);
+  EXPECT_NE(parseTile("stream m8 n32 k128 w4")
+                .message()
+                .find("'s<value>' is missing"),
+            std::string::npos);
+  EXPECT_NE(parseTile("stream m8 n32 k128 w4 s2 x1")
+                .message()
+                .find("'x1' is not one of"),
+            std::string::npos);
+  EXPECT_NE(
+      parseTile("stream m8 m16 n32 k128 w4 s2").message().find("given twice"),
+      std::string::npos);
+  EXPECT_FALSE(parseTile("").ok());
 }
 
 TEST_F(AutotuneCacheTest, LookupMapsRowsToBuckets) {

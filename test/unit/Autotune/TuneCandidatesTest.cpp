@@ -112,7 +112,8 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   auto config = defaultTileConfig("sm_90a", shape);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->strategy, Strategy::Pipelined);
-  // Narrow layers at M = 64 stay on the stream kernel; wide ones do not.
+  // Narrow layers (N = 4096) at M = 64 stay on the stream kernel; wide
+  // ones do not.
   shape.rows = 64;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
   shape.outFeatures = 22016;
@@ -140,6 +141,120 @@ TEST(DefaultConfigs, PipelinedForBatches) {
       }
 }
 
+TEST(TileLegality, SplitKRules) {
+  TileProblem problem{4, false, 4096, 4096, 128};
+  TileConfig tile{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  tile.splitK = 4;
+  EXPECT_TRUE(checkTile(tile, problem).ok())
+      << checkTile(tile, problem).message();
+  tile.splitK = 9;
+  EXPECT_EQ(checkTileFields(tile).message(), "split_k must be 1 to 8, got 9");
+  tile.splitK = 0;
+  EXPECT_FALSE(checkTileFields(tile).ok());
+  // The mma kernel has no cross-CTA reduction.
+  TileConfig mma{Strategy::Mma, 64, 128, 64, 4, 1};
+  mma.splitK = 2;
+  EXPECT_NE(checkTileFields(mma).message().find("mma tiles do not split K"),
+            std::string::npos);
+  // A pipelined split tile reduces its partial tile in the stage buffers:
+  // 64 x 128 fp32 (32 KB) does not fit two 4-bit stages of 12.3 KB.
+  tile = TileConfig{Strategy::Pipelined, 64, 128, 64, 4, 2};
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+  tile.splitK = 2;
+  EXPECT_NE(checkTile(tile, problem).message().find("split_k = 2"),
+            std::string::npos);
+  // Clusters exist from sm_90 on.
+  tile.stages = 3;
+  EXPECT_TRUE(checkTileForArch(tile, "sm_90a").ok());
+  EXPECT_TRUE(checkTileForArch(tile, "sm_100").ok());
+  EXPECT_EQ(checkTileForArch(tile, "sm_80").message(),
+            "split_k = 2 needs thread-block clusters (sm_90 or newer), not "
+            "sm_80");
+  tile.splitK = 1;
+  EXPECT_TRUE(checkTileForArch(tile, "sm_80").ok());
+  tile.splitK = 2;
+  problem.arch = "sm_86";
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+}
+
+TEST(TileLegality, ArchVersion) {
+  EXPECT_EQ(archVersion("sm_80"), 80);
+  EXPECT_EQ(archVersion("sm_90a"), 90);
+  EXPECT_EQ(archVersion("sm_120"), 120);
+  EXPECT_EQ(archVersion("sm_"), 0);
+  EXPECT_EQ(archVersion("sm_90ab"), 0);
+  EXPECT_EQ(archVersion("compute_90"), 0);
+  EXPECT_EQ(archVersion(""), 0);
+}
+
+TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
+  ProblemShape shape;
+  shape.groupSize = 128;
+  shape.inFeatures = 8192;
+  shape.outFeatures = 8192; // 64 column blocks of 128
+  shape.rows = 64;
+  auto hopper = defaultTileConfig("sm_90a", shape);
+  ASSERT_TRUE(hopper.ok());
+  EXPECT_EQ(hopper->strategy, Strategy::Pipelined);
+  EXPECT_EQ(hopper->splitK, 4);
+  // Without clusters the same layer keeps the stream kernel at M = 64.
+  auto ampere = defaultTileConfig("sm_80", shape);
+  ASSERT_TRUE(ampere.ok());
+  EXPECT_EQ(ampere->strategy, Strategy::Stream);
+  EXPECT_EQ(ampere->splitK, 1);
+  // 96 column blocks: 3 CTAs per tile reach two waves; 172: 2; 448: none.
+  shape.inFeatures = 4096;
+  shape.outFeatures = 12288;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 3);
+  shape.outFeatures = 22016;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  shape.inFeatures = 8192;
+  shape.outFeatures = 57344;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  // Every CTA keeps at least 8 steps of block_k = 64: K = 1024 (16 steps)
+  // splits at most 2 ways.
+  shape.inFeatures = 1024;
+  shape.outFeatures = 8192;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  // Decode and M = 16 tiles never split (measured slower).
+  for (int64_t rows : {1, 16}) {
+    shape.rows = rows;
+    EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1) << rows;
+  }
+  // Every sm_90a default at these shapes is legal for sm_90a, every sm_80
+  // one for sm_80.
+  for (const char *arch : {"sm_80", "sm_90a"})
+    for (int64_t n : {256, 4096, 8192, 12288})
+      for (int64_t rows : {1, 16, 64, 256, 4096}) {
+        ProblemShape s;
+        s.groupSize = 128;
+        s.inFeatures = 4096;
+        s.outFeatures = n;
+        s.rows = rows;
+        auto c = defaultTileConfig(arch, s);
+        ASSERT_TRUE(c.ok());
+        TileProblem p{4, false, 4096, n, 128};
+        p.arch = arch;
+        EXPECT_TRUE(checkTile(*c, p).ok())
+            << arch << " " << n << " " << rows << ": "
+            << checkTile(*c, p).message();
+      }
+}
+
+TEST(TuneCandidates, SplitKCandidatesNeedClusters) {
+  TileProblem problem{4, false, 8192, 8192, 128};
+  const TileConfig pipelined{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  auto splits = [&](const std::string &arch) {
+    problem.arch = arch;
+    std::set<int64_t> seen;
+    for (const TileConfig &c : tuneCandidates(problem, 64, pipelined))
+      seen.insert(c.splitK);
+    return seen;
+  };
+  EXPECT_EQ(splits("sm_90a"), (std::set<int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(splits("sm_80"), (std::set<int64_t>{1}));
+}
+
 TEST(TuneCandidates, DefaultFirstAllLegalNoDuplicates) {
   for (int bits : {2, 3, 4, 8})
     for (bool actOrder : {false, true})
@@ -158,14 +273,17 @@ TEST(TuneCandidates, DefaultFirstAllLegalNoDuplicates) {
             tuneCandidates(problem, rowBucket(rows), *defaultConfig);
         ASSERT_GE(candidates.size(), 2u) << bits << " " << rows;
         EXPECT_TRUE(candidates[0] == *defaultConfig);
-        std::set<std::tuple<int, int64_t, int64_t, int64_t, int64_t, int64_t>>
+        std::set<std::tuple<int, int64_t, int64_t, int64_t, int64_t, int64_t,
+                            int64_t>>
             seen;
         for (const TileConfig &c : candidates) {
           EXPECT_TRUE(checkTile(c, problem).ok()) << describeTile(c);
           EXPECT_TRUE(seen.insert({int(c.strategy), c.blockM, c.blockN,
-                                   c.blockK, c.warps, c.stages})
+                                   c.blockK, c.warps, c.stages, c.splitK})
                           .second)
               << describeTile(c);
+          if (c.strategy == Strategy::Mma)
+            EXPECT_EQ(c.splitK, 1);
           if (rowBucket(rows) > 256)
             EXPECT_NE(c.strategy, Strategy::Stream);
           if (actOrder)
@@ -193,7 +311,8 @@ TEST(TuneCandidates, TruncationKeepsTheDefaultsNeighbourhood) {
                     (c.blockN != defaultConfig->blockN) +
                     (c.blockK != defaultConfig->blockK) +
                     (c.warps != defaultConfig->warps) +
-                    (c.stages != defaultConfig->stages);
+                    (c.stages != defaultConfig->stages) +
+                    (c.splitK != defaultConfig->splitK);
     EXPECT_EQ(differing, 1) << describeTile(c);
   }
   // Deterministic.

@@ -58,4 +58,13 @@ inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
 #define GET_OP_CLASSES
 #include "QMM/QMMOps.h.inc"
 
+namespace mlir::qmm {
+/// The autotune library's view of a #qmm.tile (the legality rules and the
+/// cache speak TileConfig).
+gptq::autotune::TileConfig toTileConfig(TileAttr tile);
+/// A #qmm.tile for `config`.
+TileAttr toTileAttr(MLIRContext *context,
+                    const gptq::autotune::TileConfig &config);
+} // namespace mlir::qmm
+
 #endif // GPTQ_DIALECT_QMM_QMMDIALECT_H
