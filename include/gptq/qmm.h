@@ -67,10 +67,17 @@ typedef enum qmm_format {
   QMM_FORMAT_GPTQ_V2 = 1
 } qmm_format_t;
 
+/* Values of qmm_matmul_desc_t.act_order besides 0. */
+#define QMM_ACT_ORDER_G_IDX 1
+#define QMM_ACT_ORDER_REGROUPED 2
+
 typedef struct qmm_matmul_desc {
   int bits;       /* 2, 3, 4 or 8 */
   int group_size; /* -1 (one group over K) or a multiple of 32 */
-  int act_order;  /* nonzero: group of channel k is g_idx[k] */
+  int act_order;  /* 0: groups in order; 1 (QMM_ACT_ORDER_G_IDX): group of
+                     channel k is g_idx[k]; 2 (QMM_ACT_ORDER_REGROUPED): a
+                     weight prepared by qmm_regroup_act_order, g_idx holding
+                     its permutation (the fast path) */
   int sym;        /* nonzero: symmetric quantization */
   qmm_format_t format;
   qmm_dtype_t dtype; /* of x, scales, bias and y */
@@ -104,6 +111,20 @@ qmm_status_t qmm_create(int device, const char *cache_dir, qmm_context_t **out);
 
 /* Destroys a context (NULL is ignored). Work already enqueued completes. */
 void qmm_destroy(qmm_context_t *ctx);
+
+/* Prepares an act-order weight (desc->act_order = 1) for the fast path, once
+ * (e.g. at load): writes the weight with its input channels sorted by group
+ * to `regrouped_qweight` (the size of qweight) and the permutation to `perm`
+ * (k int32), device buffers the caller owns. Later qmm_matmul calls pass
+ * them as qweight and g_idx with desc.act_order = QMM_ACT_ORDER_REGROUPED;
+ * scales and qzeros stay as they are. Synchronizes `stream` first and
+ * returns when done (the work goes through the host). Fails when g_idx
+ * does not give every group exactly group_size channels. */
+qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
+                                   const qmm_matmul_desc_t *desc,
+                                   const void *qweight, const void *g_idx,
+                                   void *regrouped_qweight, void *perm,
+                                   void *stream);
 
 /* Enqueues the matmul on `stream`; returns once it is enqueued. */
 qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,

@@ -11,10 +11,13 @@
 
 #include "gptq/Jit/QmmJit.h"
 
+#include <fmt/format.h>
+
 #include <exception>
 #include <new>
 #include <string>
 
+using gptq::Expected;
 using gptq::Status;
 using gptq::jit::ErrorKind;
 
@@ -102,6 +105,63 @@ void qmm_destroy(qmm_context_t *ctx) {
   }
 }
 
+namespace {
+CUdeviceptr devicePointer(const void *p) {
+  return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
+}
+
+/// The C++ description of `desc`; act_order 2 is the regrouped layout.
+Expected<gptq::jit::MatmulDesc> toMatmulDesc(const qmm_matmul_desc_t &desc) {
+  if (desc.act_order < 0 || desc.act_order > QMM_ACT_ORDER_REGROUPED)
+    return Status::error(fmt::format(
+        "qmm.matmul: act_order = {} must be 0, 1 (g_idx) or 2 (regrouped)",
+        desc.act_order));
+  gptq::jit::MatmulDesc d;
+  d.layout.bits = desc.bits;
+  d.layout.groupSize = desc.group_size;
+  d.layout.actOrder = desc.act_order != 0;
+  d.layout.regrouped = desc.act_order == QMM_ACT_ORDER_REGROUPED;
+  d.layout.sym = desc.sym != 0;
+  d.layout.format = static_cast<gptq::format::CheckpointFormat>(desc.format);
+  d.dtype = static_cast<gptq::jit::DType>(desc.dtype);
+  d.M = desc.m;
+  d.K = desc.k;
+  d.N = desc.n;
+  d.hasBias = desc.has_bias != 0;
+  return d;
+}
+} // namespace
+
+qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
+                                   const qmm_matmul_desc_t *desc,
+                                   const void *qweight, const void *g_idx,
+                                   void *regrouped_qweight, void *perm,
+                                   void *stream) {
+  try {
+    if (!ctx || !desc)
+      return fail(QMM_ERROR_INVALID_ARGUMENT,
+                  std::string("qmm_regroup_act_order: ") +
+                      (!ctx ? "ctx" : "desc") + " is NULL");
+    auto d = toMatmulDesc(*desc);
+    if (!d)
+      return fail(QMM_ERROR_INVALID_ARGUMENT, d.message());
+    gptq::jit::MatmulTensors t;
+    t.qweight = devicePointer(qweight);
+    t.gIdx = devicePointer(g_idx);
+    ErrorKind kind = ErrorKind::None;
+    Status status = ctx->jit->regroupActOrder(
+        *d, t, devicePointer(regrouped_qweight), devicePointer(perm),
+        static_cast<CUstream>(stream), &kind);
+    if (!status.ok())
+      return failWith(kind, status);
+    return QMM_OK;
+  } catch (const std::exception &error) {
+    return internalError(error.what());
+  } catch (...) {
+    return internalError("unknown exception");
+  }
+}
+
 qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
                         const qmm_tensors_t *tensors, void *stream) {
   try {
@@ -111,20 +171,11 @@ qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
                                                    : !desc ? "desc"
                                                            : "tensors") +
                                                   " is NULL");
-    gptq::jit::MatmulDesc d;
-    d.layout.bits = desc->bits;
-    d.layout.groupSize = desc->group_size;
-    d.layout.actOrder = desc->act_order != 0;
-    d.layout.sym = desc->sym != 0;
-    d.layout.format = static_cast<gptq::format::CheckpointFormat>(desc->format);
-    d.dtype = static_cast<gptq::jit::DType>(desc->dtype);
-    d.M = desc->m;
-    d.K = desc->k;
-    d.N = desc->n;
-    d.hasBias = desc->has_bias != 0;
-    auto pointer = [](const void *p) {
-      return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
-    };
+    auto converted = toMatmulDesc(*desc);
+    if (!converted)
+      return fail(QMM_ERROR_INVALID_ARGUMENT, converted.message());
+    const gptq::jit::MatmulDesc &d = *converted;
+    auto pointer = devicePointer;
     gptq::jit::MatmulTensors t;
     t.x = pointer(tensors->x);
     t.qweight = pointer(tensors->qweight);

@@ -16,6 +16,7 @@
 
 #include "KernelKey.h"
 
+#include "gptq/Format/ActOrder.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/Module.h"
 
@@ -299,6 +300,57 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
     slot = *prepared;
   }
   return impl_->launch(*slot, desc, tensors, stream, kind);
+}
+
+Status QmmJit::regroupActOrder(const MatmulDesc &desc,
+                               const MatmulTensors &tensors,
+                               CUdeviceptr regroupedQweight, CUdeviceptr perm,
+                               CUstream stream, ErrorKind *kind) {
+  setKind(kind, ErrorKind::InvalidArgument);
+  GPTQ_RETURN_IF_ERROR(validate(desc));
+  if (!desc.layout.actOrder || desc.layout.regrouped)
+    return Status::error("qmm regroup: the layout must be act-order and not "
+                         "regrouped yet");
+  for (auto [name, pointer] :
+       {std::pair<const char *, CUdeviceptr>{"qweight", tensors.qweight},
+        {"g_idx", tensors.gIdx},
+        {"the regrouped qweight", regroupedQweight},
+        {"perm", perm}})
+    if (pointer == 0 || pointer % 4 != 0)
+      return Status::error(fmt::format(
+          "qmm regroup: {} must be a non-null 4-byte aligned device pointer",
+          name));
+  setKind(kind, ErrorKind::Launch);
+  GPTQ_RETURN_IF_ERROR(impl_->context->makeCurrent());
+  const rt::DriverApi &cu = *impl_->cu;
+  GPTQ_RETURN_IF_ERROR(
+      rt::checkCu(cu.cuStreamSynchronize(stream), "cuStreamSynchronize"));
+  const int64_t words = desc.K * desc.layout.bits / 32 * desc.N;
+  std::vector<int32_t> qweight(static_cast<size_t>(words));
+  std::vector<int32_t> gIdx(static_cast<size_t>(desc.K));
+  GPTQ_RETURN_IF_ERROR(rt::checkCu(
+      cu.cuMemcpyDtoH(qweight.data(), tensors.qweight, qweight.size() * 4),
+      "cuMemcpyDtoH (qweight)"));
+  GPTQ_RETURN_IF_ERROR(
+      rt::checkCu(cu.cuMemcpyDtoH(gIdx.data(), tensors.gIdx, gIdx.size() * 4),
+                  "cuMemcpyDtoH (g_idx)"));
+  setKind(kind, ErrorKind::InvalidArgument);
+  auto order = format::actOrderPermutation(gIdx, desc.layout.groupSize);
+  if (!order)
+    return order.status().withContext("qmm regroup: g_idx");
+  auto permuted = format::permutePackedRows(qweight, desc.K, desc.N,
+                                            desc.layout.bits, *order);
+  if (!permuted)
+    return permuted.status().withContext("qmm regroup");
+  setKind(kind, ErrorKind::Launch);
+  GPTQ_RETURN_IF_ERROR(rt::checkCu(
+      cu.cuMemcpyHtoD(regroupedQweight, permuted->data(), permuted->size() * 4),
+      "cuMemcpyHtoD (regrouped qweight)"));
+  GPTQ_RETURN_IF_ERROR(
+      rt::checkCu(cu.cuMemcpyHtoD(perm, order->data(), order->size() * 4),
+                  "cuMemcpyHtoD (perm)"));
+  setKind(kind, ErrorKind::None);
+  return Status::success();
 }
 
 rt::KernelCache::Stats QmmJit::kernelCacheStats() const {

@@ -65,11 +65,14 @@ OwningOpRef<ModuleOp> buildMatmulModule(MLIRContext &context,
   unsigned next = 4;
   Value gIdx = layout.actOrder ? entry->getArgument(next++) : Value();
   Value bias = desc.hasBias ? entry->getArgument(next++) : Value();
+  // A regrouped weight is qmm's reordered layout: g_idx carries the
+  // permutation and the kernel gathers x through it.
   auto layoutAttr = qmm::LayoutAttr::get(
       &context, unsigned(bits), layout.groupSize, layout.actOrder, layout.sym,
       layout.format == format::CheckpointFormat::GptqV2
           ? qmm::CheckpointFormat::gptq_v2
-          : qmm::CheckpointFormat::gptq_v1);
+          : qmm::CheckpointFormat::gptq_v1,
+      layout.regrouped);
   auto matmul = qmm::MatmulOp::create(
       builder, loc, resultType, entry->getArgument(0), entry->getArgument(1),
       entry->getArgument(2), entry->getArgument(3), gIdx, bias, layoutAttr,

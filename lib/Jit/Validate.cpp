@@ -48,6 +48,10 @@ Status QmmJit::validate(const MatmulDesc &desc) {
       layout.format != format::CheckpointFormat::GptqV2)
     return invalid(fmt::format("format {} is neither gptq_v1 nor gptq_v2",
                                int(layout.format)));
+  // Regrouping permutes an act-order weight's channels by g_idx; a plain
+  // weight has nothing to regroup.
+  if (layout.regrouped && !layout.actOrder)
+    return invalid("regrouped weights are act-order weights: set act_order");
   if (desc.dtype != DType::F16 && desc.dtype != DType::BF16)
     return invalid(
         fmt::format("dtype {} is neither f16 nor bf16", int(desc.dtype)));
@@ -75,7 +79,10 @@ Status QmmJit::validate(const MatmulDesc &desc, const MatmulTensors &tensors) {
   GPTQ_RETURN_IF_ERROR(checkPointer("scales", tensors.scales, 16));
   GPTQ_RETURN_IF_ERROR(checkPointer("y", tensors.y, 4));
   if (desc.layout.actOrder)
-    GPTQ_RETURN_IF_ERROR(checkPointer("g_idx (act_order)", tensors.gIdx, 4));
+    GPTQ_RETURN_IF_ERROR(checkPointer(desc.layout.regrouped
+                                          ? "g_idx (the regrouped permutation)"
+                                          : "g_idx (act_order)",
+                                      tensors.gIdx, 4));
   if (desc.hasBias)
     GPTQ_RETURN_IF_ERROR(checkPointer("bias (has_bias)", tensors.bias, 4));
   else if (tensors.bias != 0)
@@ -102,6 +109,7 @@ KernelKey makeKernelKey(const MatmulDesc &desc, const char (&arch)[16]) {
   key.groupSize = desc.layout.groupSize;
   key.bits = uint8_t(desc.layout.bits);
   key.actOrder = desc.layout.actOrder;
+  key.regrouped = desc.layout.regrouped;
   key.sym = desc.layout.sym;
   key.v2 = desc.layout.format == format::CheckpointFormat::GptqV2;
   key.bf16 = desc.dtype == DType::BF16;

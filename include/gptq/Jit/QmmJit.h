@@ -41,6 +41,13 @@ struct QuantLayout {
   bool actOrder = false;
   bool sym = true;
   format::CheckpointFormat format = format::CheckpointFormat::GptqV1;
+  /// With actOrder: the weight's input channels were sorted by group once
+  /// (QmmJit::regroupActOrder), so every group is contiguous and the
+  /// kernel takes the grouped fast paths; qweight is the regrouped one and
+  /// g_idx holds the permutation (channel k of the weight is input channel
+  /// perm[k], whose x column the kernel gathers). Scales and zeros are
+  /// unchanged.
+  bool regrouped = false;
 };
 
 /// What to compute: y[M][N] = x[M][K] · W (+ bias).
@@ -139,6 +146,20 @@ public:
   /// On failure `kind` (if given) says which kind of failure it was.
   Status matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
                 CUstream stream, ErrorKind *kind = nullptr);
+
+  /// Prepares an act-order weight for the regrouped fast path, once (e.g.
+  /// at load): writes into `regroupedQweight` (same size as
+  /// tensors.qweight) the weight with its input channels sorted by group
+  /// and into `perm` (K int32) the permutation, both device buffers the
+  /// caller owns. Later matmuls pass them as qweight and g_idx with
+  /// `layout.regrouped` set. Reads tensors.qweight and tensors.gIdx after
+  /// synchronizing `stream`; the work goes through the host and is
+  /// complete when this returns. Fails, naming the group, when g_idx does
+  /// not give every group exactly group_size channels (as GPTQ's act-order
+  /// always does).
+  Status regroupActOrder(const MatmulDesc &desc, const MatmulTensors &tensors,
+                         CUdeviceptr regroupedQweight, CUdeviceptr perm,
+                         CUstream stream, ErrorKind *kind = nullptr);
 
   /// Lowers one qmm.matmul of `desc`'s layout, dtype, K, N, bias and M
   /// bucket to CUDA C++ for `arch`, without compiling or touching a device.

@@ -29,6 +29,11 @@ TEST(QmmCApi, NullArguments) {
             QMM_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(qmm_last_error()).find("ctx is NULL"),
             std::string::npos);
+  EXPECT_EQ(qmm_regroup_act_order(nullptr, &desc, nullptr, nullptr, nullptr,
+                                  nullptr, nullptr),
+            QMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(qmm_last_error()).find("ctx is NULL"),
+            std::string::npos);
   qmm_destroy(nullptr); // allowed
 }
 

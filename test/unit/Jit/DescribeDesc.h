@@ -14,6 +14,7 @@ inline std::string describe(const MatmulDesc &desc) {
   return "w" + std::to_string(desc.layout.bits) + " g" +
          std::to_string(desc.layout.groupSize) +
          (desc.layout.actOrder ? " act" : "") +
+         (desc.layout.regrouped ? " regrouped" : "") +
          (desc.layout.sym ? " sym" : " asym") +
          (desc.layout.format == format::CheckpointFormat::GptqV2 ? " v2"
                                                                  : " v1") +

@@ -29,6 +29,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -191,7 +192,9 @@ struct Problem {
     qmm_matmul_desc_t d = {};
     d.bits = desc.layout.bits;
     d.group_size = int(desc.layout.groupSize);
-    d.act_order = desc.layout.actOrder;
+    d.act_order = desc.layout.regrouped  ? QMM_ACT_ORDER_REGROUPED
+                  : desc.layout.actOrder ? QMM_ACT_ORDER_G_IDX
+                                         : 0;
     d.sym = desc.layout.sym;
     d.format = desc.layout.format == format::CheckpointFormat::GptqV2
                    ? QMM_FORMAT_GPTQ_V2
@@ -401,6 +404,99 @@ TEST_F(QmmJitGpuTest, CApiMatchesCpuReference) {
       ++checks;
     }
   std::printf("%d layout/M checks against the CPU reference\n", checks);
+  qmm_destroy(ctx);
+}
+
+// Act-order weights prepared once by qmm_regroup_act_order run on the
+// grouped fast paths (qmm_matmul with QMM_ACT_ORDER_REGROUPED) and still
+// match the reference computed from the checkpoint as stored. g_idx is
+// GPTQ's: a random channel order, every group exactly group_size channels.
+TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
+  qmm_context_t *ctx = nullptr;
+  ASSERT_EQ(qmm_create(0, cacheDir.c_str(), &ctx), QMM_OK) << qmm_last_error();
+  using F = format::CheckpointFormat;
+  const MatmulDesc layouts[] = {
+      makeDesc(4, 128, true, true, F::GptqV1, DType::F16, false, 1024, 768, 1),
+      makeDesc(3, 64, true, false, F::GptqV2, DType::BF16, false, 768, 512, 1),
+      makeDesc(2, 32, true, true, F::GptqV1, DType::F16, true, 512, 1024, 1),
+      makeDesc(8, 128, true, false, F::GptqV1, DType::F16, false, 1024, 512, 1),
+  };
+  int checks = 0;
+  for (MatmulDesc desc : layouts)
+    for (int64_t M : {1, 7, 33, 300}) {
+      desc.M = M;
+      SCOPED_TRACE(describe(desc));
+      auto problem = makeProblem(desc, rng);
+      ASSERT_TRUE(problem.ok()) << problem.message();
+      Problem &p = **problem;
+      std::vector<int32_t> order(desc.K);
+      for (int64_t k = 0; k < desc.K; ++k)
+        order[k] = int32_t(k);
+      std::shuffle(order.begin(), order.end(), rng);
+      for (int64_t i = 0; i < desc.K; ++i)
+        p.layer.gIdx[order[i]] = int32_t(i / desc.layout.groupSize);
+      ASSERT_TRUE(
+          p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4)
+              .ok());
+
+      auto regrouped = rt::DeviceBuffer::create(p.layer.qweight.size() * 4);
+      auto perm = rt::DeviceBuffer::create(desc.K * 4);
+      ASSERT_TRUE(regrouped.ok() && perm.ok());
+      qmm_matmul_desc_t cDesc = p.cDesc();
+      qmm_tensors_t cTensors = p.cTensors();
+      auto pointer = [](const rt::DeviceBuffer &buffer) {
+        return reinterpret_cast<void *>(uintptr_t(buffer.ptr()));
+      };
+      ASSERT_EQ(qmm_regroup_act_order(ctx, &cDesc, cTensors.qweight,
+                                      cTensors.g_idx, pointer(*regrouped),
+                                      pointer(*perm), nullptr),
+                QMM_OK)
+          << qmm_last_error();
+      cDesc.act_order = QMM_ACT_ORDER_REGROUPED;
+      cTensors.qweight = pointer(*regrouped);
+      cTensors.g_idx = pointer(*perm);
+      ASSERT_EQ(qmm_matmul(ctx, &cDesc, &cTensors, nullptr), QMM_OK)
+          << qmm_last_error();
+      ASSERT_TRUE(rt::synchronize().ok());
+      int64_t unwritten = 0;
+      const double relative = relativeError(p, &unwritten);
+      std::printf("  regrouped %-34s rel.err %.3e  unwritten %lld\n",
+                  describe(desc).c_str(), relative, (long long)unwritten);
+      EXPECT_EQ(unwritten, 0);
+      EXPECT_LT(relative, desc.dtype == DType::BF16 ? 5e-3 : 2e-3);
+      ++checks;
+    }
+  std::printf("%d regrouped layout/M checks against the CPU reference\n",
+              checks);
+
+  // A g_idx that is not GPTQ's (group 0 twice the size) cannot be
+  // regrouped into contiguous groups: a clear error, nothing written.
+  MatmulDesc desc =
+      makeDesc(4, 128, true, true, F::GptqV1, DType::F16, false, 512, 256, 1);
+  auto problem = makeProblem(desc, rng);
+  ASSERT_TRUE(problem.ok()) << problem.message();
+  Problem &p = **problem;
+  for (int64_t k = 0; k < desc.K; ++k)
+    p.layer.gIdx[k] = k < 256 ? 0 : int32_t(k / 128);
+  ASSERT_TRUE(
+      p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4).ok());
+  auto regrouped = rt::DeviceBuffer::create(p.layer.qweight.size() * 4);
+  auto perm = rt::DeviceBuffer::create(desc.K * 4);
+  ASSERT_TRUE(regrouped.ok() && perm.ok());
+  ASSERT_TRUE(regrouped->fillBytes(0xab).ok());
+  const qmm_matmul_desc_t cDesc = p.cDesc();
+  const qmm_tensors_t cTensors = p.cTensors();
+  EXPECT_EQ(qmm_regroup_act_order(
+                ctx, &cDesc, cTensors.qweight, cTensors.g_idx,
+                reinterpret_cast<void *>(uintptr_t(regrouped->ptr())),
+                reinterpret_cast<void *>(uintptr_t(perm->ptr())), nullptr),
+            QMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(qmm_last_error()).find("g_idx"), std::string::npos)
+      << qmm_last_error();
+  std::vector<uint8_t> untouched(p.layer.qweight.size() * 4);
+  ASSERT_TRUE(regrouped->copyToHost(untouched.data(), untouched.size()).ok());
+  EXPECT_TRUE(std::all_of(untouched.begin(), untouched.end(),
+                          [](uint8_t b) { return b == 0xab; }));
   qmm_destroy(ctx);
 }
 

@@ -74,6 +74,34 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   EXPECT_EQ(plain->numParams, 6u);
 }
 
+TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {
+  MatmulDesc desc = baseDesc();
+  desc.layout.actOrder = true;
+  desc.layout.regrouped = true;
+  for (int64_t M : {1, 16, 300}) {
+    desc.M = M;
+    auto spec = QmmJit::specialize(desc, "sm_90a");
+    ASSERT_TRUE(spec.ok()) << spec.message();
+    // The grouped stream kernel that gathers x through the permutation
+    // passed in the g_idx slot, at every M (only it gathers x).
+    EXPECT_NE(spec->kernelName.find("_reord_"), std::string::npos)
+        << spec->kernelName;
+    EXPECT_NE(spec->tile.find("strategy = stream"), std::string::npos)
+        << spec->tile;
+    EXPECT_NE(spec->cudaSource.find("reordered = true"), std::string::npos);
+    bool hasGIdx = false;
+    for (unsigned i = 0; i < spec->numParams; ++i)
+      hasGIdx |= spec->params[i] == KernelParam::GIdx;
+    EXPECT_TRUE(hasGIdx);
+  }
+  // Not the per-channel act-order kernel of the same layout.
+  desc.layout.regrouped = false;
+  desc.M = 1;
+  auto perChannel = QmmJit::specialize(desc, "sm_90a");
+  ASSERT_TRUE(perChannel.ok()) << perChannel.message();
+  EXPECT_NE(perChannel->kernelName.find("_act_"), std::string::npos);
+}
+
 TEST(QmmJitSpecialize, MInTheSameBucketGivesTheSameKernel) {
   MatmulDesc desc = baseDesc();
   desc.M = 2;
@@ -111,6 +139,12 @@ std::vector<MatmulDesc> layoutSweep() {
               desc.M = M;
               desc.hasBias = (dtype == DType::BF16) != (M == 300);
               descs.push_back(desc);
+              // Regrouped act-order weights (asymmetric ones; sym twins
+              // compile alike) take the reordered kernels.
+              if (actOrder && !sym) {
+                desc.layout.regrouped = true;
+                descs.push_back(desc);
+              }
             }
   return descs;
 }

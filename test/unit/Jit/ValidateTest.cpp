@@ -100,6 +100,14 @@ TEST(QmmJitValidate, EnumsOutOfRange) {
   expectError(QmmJit::validate(desc), {"format 9"});
 }
 
+TEST(QmmJitValidate, RegroupedNeedsActOrder) {
+  MatmulDesc desc = goodDesc();
+  desc.layout.regrouped = true;
+  expectError(QmmJit::validate(desc), {"regrouped", "act_order"});
+  desc.layout.actOrder = true;
+  EXPECT_TRUE(QmmJit::validate(desc).ok());
+}
+
 TEST(QmmJitValidate, Pointers) {
   MatmulDesc desc = goodDesc();
   MatmulTensors t = goodTensors();
