@@ -5,7 +5,8 @@
 // cuBLAS fp16 on the same shape with the weight in nn.Linear layout, the
 // device-to-device copy bandwidth and the memory floor at the weight's bit
 // width, all measured in the same run; then 2-, 3- and 8-bit weights for
-// decode (M = 1 and 16). Times are medians of CUDA-event timings with the L2
+// decode (M = 1 and 16), and regrouped act-order 4-bit weights at M = 1 and
+// 16. Times are medians of CUDA-event timings with the L2
 // flushed before every repetition; inputs are random, never zeros. Each row
 // also checks our output against cuBLAS on the dequantized weight.
 //
@@ -142,6 +143,17 @@ int main(int argc, char **argv) {
   for (const auto &matmul : manifest.at("matmuls"))
     kernelOfFunction[matmul.at("function")] = matmul.at("kernel");
 
+  // The x gather that runs a regrouped act-order weight on the plain
+  // kernels (what the JIT does), compiled on its own.
+  auto gatherCompiled =
+      check(cache.getOrCompile("#include \"qmm/gather_columns.cuh\"\n",
+                               "qmm_gather_columns.cu", options),
+            "compiling qmm_gather_columns");
+  auto gatherModule =
+      check(rt::LoadedModule::load(*gatherCompiled), "loading the gather");
+  rt::KernelFunction gatherFunction =
+      check(gatherModule.function("qmm_gather_columns"), "the gather kernel");
+
   cublasHandle_t cublas;
   CHECK_CUBLAS(cublasCreate(&cublas));
 
@@ -246,10 +258,28 @@ int main(int argc, char **argv) {
       const std::vector<int64_t> rowCounts =
           bits == 4 ? std::vector<int64_t>{1, 16, 64, 256, 1024, 4096}
                     : std::vector<int64_t>{1, 16};
+      // Rows: (M, act-order variant). At 4 bits, decode and M = 16 also
+      // run a regrouped act-order weight (this weight read as the regrouped
+      // one, with a random permutation; cuBLAS gets x gathered on the
+      // host) two ways: the reordered kernel, which gathers x per value
+      // inside the matmul, and what the JIT runs, qmm_gather_columns then
+      // the plain kernel (both timed together).
+      enum class ActOrder { None, InKernelGather, GatherThenPlain };
+      std::vector<std::pair<int64_t, ActOrder>> rows;
       for (int64_t M : rowCounts) {
+        rows.push_back({M, ActOrder::None});
+        if (bits == 4 && M <= 16) {
+          rows.push_back({M, ActOrder::InKernelGather});
+          rows.push_back({M, ActOrder::GatherThenPlain});
+        }
+      }
+      for (auto [M, actOrder] : rows) {
+        const bool regrouped = actOrder != ActOrder::None;
+        const bool inKernel = actOrder == ActOrder::InKernelGather;
         std::string function = std::string("llama") + shape.name +
                                (bits == 4 ? "" : "_w" + std::to_string(bits)) +
-                               "_m" + std::to_string(M);
+                               (inKernel ? "_reord" : "") + "_m" +
+                               std::to_string(M);
         std::replace(function.begin(), function.end(), '.', '_');
         const nlohmann::json &kernel =
             kernels.at(kernelOfFunction.at(function));
@@ -259,26 +289,71 @@ int main(int argc, char **argv) {
         std::vector<uint16_t> x(M * K);
         for (auto &value : x)
           value = floatToHalf(2.0f * random.uniform() - 1.0f);
-        void *dX, *dY, *dYReference;
+        // Regrouped: channel k of the weight is input channel perm[k].
+        std::vector<int32_t> perm;
+        std::vector<uint16_t> xGathered = x;
+        if (regrouped) {
+          perm.resize(K);
+          for (int64_t k = 0; k < K; ++k)
+            perm[k] = int32_t(k);
+          for (int64_t k = K - 1; k > 0; --k)
+            std::swap(perm[k], perm[random.next() % uint64_t(k + 1)]);
+          for (int64_t m = 0; m < M; ++m)
+            for (int64_t k = 0; k < K; ++k)
+              xGathered[m * K + k] = x[m * K + perm[k]];
+        }
+        void *dX, *dXReference, *dPerm = nullptr, *dGathered = nullptr, *dY,
+                                *dYReference;
         CHECK_CUDA(cudaMalloc(&dX, x.size() * 2));
+        CHECK_CUDA(cudaMalloc(&dXReference, x.size() * 2));
         CHECK_CUDA(cudaMalloc(&dY, M * N * 2));
         CHECK_CUDA(cudaMalloc(&dYReference, M * N * 2));
         CHECK_CUDA(
             cudaMemcpy(dX, x.data(), x.size() * 2, cudaMemcpyHostToDevice));
+        CHECK_CUDA(cudaMemcpy(dXReference, xGathered.data(),
+                              xGathered.size() * 2, cudaMemcpyHostToDevice));
+        if (regrouped) {
+          CHECK_CUDA(cudaMalloc(&dPerm, perm.size() * 4));
+          CHECK_CUDA(cudaMemcpy(dPerm, perm.data(), perm.size() * 4,
+                                cudaMemcpyHostToDevice));
+          CHECK_CUDA(cudaMalloc(&dGathered, x.size() * 2));
+        }
         CHECK_CUDA(cudaMemset(dY, 0xff, M * N * 2));
 
         CUdeviceptr pX = CUdeviceptr(dX), pQweight = CUdeviceptr(dQweight),
                     pQzeros = CUdeviceptr(dQzeros),
-                    pScales = CUdeviceptr(dScales), pY = CUdeviceptr(dY);
-        int rows = int(M);
-        void *args[] = {&pX, &pQweight, &pQzeros, &pScales, &pY, &rows};
+                    pScales = CUdeviceptr(dScales), pPerm = CUdeviceptr(dPerm),
+                    pGathered = CUdeviceptr(dGathered), pY = CUdeviceptr(dY);
+        int rowCount = int(M);
+        // The manifest's parameter order: x, qweight, qzeros, scales[,
+        // g_idx], y, m.
+        std::vector<void *> args = {
+            actOrder == ActOrder::GatherThenPlain ? &pGathered : &pX, &pQweight,
+            &pQzeros, &pScales};
+        if (inKernel)
+          args.push_back(&pPerm);
+        int gatherCols = int(K);
+        void *gatherArgs[] = {&pX, &pPerm, &pGathered, &rowCount, &gatherCols};
+        const rt::Dim3 gatherGrid{unsigned((M * K + 255) / 256), 1, 1};
+        args.push_back(&pY);
+        args.push_back(&rowCount);
         const int64_t blockM = kernel.at("block_m"),
                       blockN = kernel.at("block_n");
         rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
                       unsigned(kernel.value("split_k", 1))};
         rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
         auto runOurs = [&] {
-          Status status = rt::launch(entry, grid, block, 0, nullptr, args);
+          if (actOrder == ActOrder::GatherThenPlain) {
+            Status gathered = rt::launch(gatherFunction, gatherGrid, {256}, 0,
+                                         nullptr, gatherArgs);
+            if (!gathered.ok()) {
+              std::fprintf(stderr, "qmm-bench: %s\n",
+                           gathered.message().c_str());
+              std::exit(1);
+            }
+          }
+          Status status =
+              rt::launch(entry, grid, block, 0, nullptr, args.data());
           if (!status.ok()) {
             std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
             std::exit(1);
@@ -288,11 +363,11 @@ int main(int argc, char **argv) {
         auto runCublas = [&] {
           // y[M][N] = x[M][K] · Wᵀ with W [N][K] row-major: column-major
           // yᵀ (N x M) = W (op T of a K x N column-major) · xᵀ (K x M).
-          CHECK_CUBLAS(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(N),
-                                    int(M), int(K), &alpha32, dWeight,
-                                    CUDA_R_16F, int(K), dX, CUDA_R_16F, int(K),
-                                    &beta32, dYReference, CUDA_R_16F, int(N),
-                                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+          CHECK_CUBLAS(cublasGemmEx(
+              cublas, CUBLAS_OP_T, CUBLAS_OP_N, int(N), int(M), int(K),
+              &alpha32, dWeight, CUDA_R_16F, int(K), dXReference, CUDA_R_16F,
+              int(K), &beta32, dYReference, CUDA_R_16F, int(N),
+              CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         };
         double oursUs = medianMicroseconds(runOurs, flush, flushBytes);
         double cublasUs = medianMicroseconds(runCublas, flush, flushBytes);
@@ -322,6 +397,10 @@ int main(int argc, char **argv) {
                                                        : "mma";
         if (const int splitK = kernel.value("split_k", 1); splitK > 1)
           strategy += " split-K " + std::to_string(splitK);
+        if (inKernel)
+          strategy += ", act-order regrouped, x gathered in the kernel";
+        if (actOrder == ActOrder::GatherThenPlain)
+          strategy += ", act-order regrouped, gather + plain kernel";
         std::printf(
             "| %s (%lld×%lld) | %d | %lld | %s | %.1f | %.1f | %.2f× | %.1f | "
             "%.0f%% | %.1e |\n",
@@ -330,6 +409,11 @@ int main(int argc, char **argv) {
             100.0 * floorUs / oursUs, relative);
         std::fflush(stdout);
         CHECK_CUDA(cudaFree(dX));
+        CHECK_CUDA(cudaFree(dXReference));
+        if (dPerm)
+          CHECK_CUDA(cudaFree(dPerm));
+        if (dGathered)
+          CHECK_CUDA(cudaFree(dGathered));
         CHECK_CUDA(cudaFree(dY));
         CHECK_CUDA(cudaFree(dYReference));
       }

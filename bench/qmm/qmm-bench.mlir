@@ -588,3 +588,104 @@ func.func @llama70B_down_w8_m16(%x: tensor<16x28672xf16>, %qweight: tensor<7168x
       : (tensor<16x28672xf16>, tensor<7168x8192xi32>, tensor<224x2048xi32>, tensor<224x8192xf16>) -> tensor<16x8192xf16>
   return %y : tensor<16x8192xf16>
 }
+
+// Act-order weights regrouped at load (qmm-reorder-act-order's layout,
+// QMM_ACT_ORDER_REGROUPED in the JIT): 4 bits, group 128, decode and M = 16,
+// the permutation in the g_idx slot. Function names: llama<shape>_reord_m<M>.
+#w4g128reord = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>
+
+func.func @llama7B_qkv_reord_m1(%x: tensor<1x4096xf16>, %qweight: tensor<512x12288xi32>, %qzeros: tensor<32x1536xi32>, %scales: tensor<32x12288xf16>, %perm: tensor<4096xi32>) -> tensor<1x12288xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>, tensor<4096xi32>) -> tensor<1x12288xf16>
+  return %y : tensor<1x12288xf16>
+}
+
+func.func @llama7B_qkv_reord_m16(%x: tensor<16x4096xf16>, %qweight: tensor<512x12288xi32>, %qzeros: tensor<32x1536xi32>, %scales: tensor<32x12288xf16>, %perm: tensor<4096xi32>) -> tensor<16x12288xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>, tensor<4096xi32>) -> tensor<16x12288xf16>
+  return %y : tensor<16x12288xf16>
+}
+
+func.func @llama7B_o_reord_m1(%x: tensor<1x4096xf16>, %qweight: tensor<512x4096xi32>, %qzeros: tensor<32x512xi32>, %scales: tensor<32x4096xf16>, %perm: tensor<4096xi32>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+
+func.func @llama7B_o_reord_m16(%x: tensor<16x4096xf16>, %qweight: tensor<512x4096xi32>, %qzeros: tensor<32x512xi32>, %scales: tensor<32x4096xf16>, %perm: tensor<4096xi32>) -> tensor<16x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<16x4096xf16>
+  return %y : tensor<16x4096xf16>
+}
+
+func.func @llama7B_gateup_reord_m1(%x: tensor<1x4096xf16>, %qweight: tensor<512x22016xi32>, %qzeros: tensor<32x2752xi32>, %scales: tensor<32x22016xf16>, %perm: tensor<4096xi32>) -> tensor<1x22016xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x4096xf16>, tensor<512x22016xi32>, tensor<32x2752xi32>, tensor<32x22016xf16>, tensor<4096xi32>) -> tensor<1x22016xf16>
+  return %y : tensor<1x22016xf16>
+}
+
+func.func @llama7B_gateup_reord_m16(%x: tensor<16x4096xf16>, %qweight: tensor<512x22016xi32>, %qzeros: tensor<32x2752xi32>, %scales: tensor<32x22016xf16>, %perm: tensor<4096xi32>) -> tensor<16x22016xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x4096xf16>, tensor<512x22016xi32>, tensor<32x2752xi32>, tensor<32x22016xf16>, tensor<4096xi32>) -> tensor<16x22016xf16>
+  return %y : tensor<16x22016xf16>
+}
+
+func.func @llama7B_down_reord_m1(%x: tensor<1x11008xf16>, %qweight: tensor<1376x4096xi32>, %qzeros: tensor<86x512xi32>, %scales: tensor<86x4096xf16>, %perm: tensor<11008xi32>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>, tensor<11008xi32>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+
+func.func @llama7B_down_reord_m16(%x: tensor<16x11008xf16>, %qweight: tensor<1376x4096xi32>, %qzeros: tensor<86x512xi32>, %scales: tensor<86x4096xf16>, %perm: tensor<11008xi32>) -> tensor<16x4096xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>, tensor<11008xi32>) -> tensor<16x4096xf16>
+  return %y : tensor<16x4096xf16>
+}
+
+func.func @llama70B_qkv_reord_m1(%x: tensor<1x8192xf16>, %qweight: tensor<1024x10240xi32>, %qzeros: tensor<64x1280xi32>, %scales: tensor<64x10240xf16>, %perm: tensor<8192xi32>) -> tensor<1x10240xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x8192xf16>, tensor<1024x10240xi32>, tensor<64x1280xi32>, tensor<64x10240xf16>, tensor<8192xi32>) -> tensor<1x10240xf16>
+  return %y : tensor<1x10240xf16>
+}
+
+func.func @llama70B_qkv_reord_m16(%x: tensor<16x8192xf16>, %qweight: tensor<1024x10240xi32>, %qzeros: tensor<64x1280xi32>, %scales: tensor<64x10240xf16>, %perm: tensor<8192xi32>) -> tensor<16x10240xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x8192xf16>, tensor<1024x10240xi32>, tensor<64x1280xi32>, tensor<64x10240xf16>, tensor<8192xi32>) -> tensor<16x10240xf16>
+  return %y : tensor<16x10240xf16>
+}
+
+func.func @llama70B_o_reord_m1(%x: tensor<1x8192xf16>, %qweight: tensor<1024x8192xi32>, %qzeros: tensor<64x1024xi32>, %scales: tensor<64x8192xf16>, %perm: tensor<8192xi32>) -> tensor<1x8192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>, tensor<8192xi32>) -> tensor<1x8192xf16>
+  return %y : tensor<1x8192xf16>
+}
+
+func.func @llama70B_o_reord_m16(%x: tensor<16x8192xf16>, %qweight: tensor<1024x8192xi32>, %qzeros: tensor<64x1024xi32>, %scales: tensor<64x8192xf16>, %perm: tensor<8192xi32>) -> tensor<16x8192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>, tensor<8192xi32>) -> tensor<16x8192xf16>
+  return %y : tensor<16x8192xf16>
+}
+
+func.func @llama70B_gateup_reord_m1(%x: tensor<1x8192xf16>, %qweight: tensor<1024x57344xi32>, %qzeros: tensor<64x7168xi32>, %scales: tensor<64x57344xf16>, %perm: tensor<8192xi32>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>, tensor<8192xi32>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}
+
+func.func @llama70B_gateup_reord_m16(%x: tensor<16x8192xf16>, %qweight: tensor<1024x57344xi32>, %qzeros: tensor<64x7168xi32>, %scales: tensor<64x57344xf16>, %perm: tensor<8192xi32>) -> tensor<16x57344xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>, tensor<8192xi32>) -> tensor<16x57344xf16>
+  return %y : tensor<16x57344xf16>
+}
+
+func.func @llama70B_down_reord_m1(%x: tensor<1x28672xf16>, %qweight: tensor<3584x8192xi32>, %qzeros: tensor<224x1024xi32>, %scales: tensor<224x8192xf16>, %perm: tensor<28672xi32>) -> tensor<1x8192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<1x28672xf16>, tensor<3584x8192xi32>, tensor<224x1024xi32>, tensor<224x8192xf16>, tensor<28672xi32>) -> tensor<1x8192xf16>
+  return %y : tensor<1x8192xf16>
+}
+
+func.func @llama70B_down_reord_m16(%x: tensor<16x28672xf16>, %qweight: tensor<3584x8192xi32>, %qzeros: tensor<224x1024xi32>, %scales: tensor<224x8192xf16>, %perm: tensor<28672xi32>) -> tensor<16x8192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #w4g128reord}
+      : (tensor<16x28672xf16>, tensor<3584x8192xi32>, tensor<224x1024xi32>, tensor<224x8192xf16>, tensor<28672xi32>) -> tensor<16x8192xf16>
+  return %y : tensor<16x8192xf16>
+}

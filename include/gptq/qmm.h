@@ -77,7 +77,8 @@ typedef struct qmm_matmul_desc {
   int act_order;  /* 0: groups in order; 1 (QMM_ACT_ORDER_G_IDX): group of
                      channel k is g_idx[k]; 2 (QMM_ACT_ORDER_REGROUPED): a
                      weight prepared by qmm_regroup_act_order, g_idx holding
-                     its permutation (the fast path) */
+                     its permutation, tensors.workspace set (the fast path:
+                     x gathered once, then the plain kernel) */
   int sym;        /* nonzero: symmetric quantization */
   qmm_format_t format;
   qmm_dtype_t dtype; /* of x, scales, bias and y */
@@ -90,8 +91,10 @@ typedef struct qmm_matmul_desc {
 /* Device pointers. x [m][k]; qweight [k*bits/32][n] int32; qzeros
  * [groups][n*bits/32] int32; scales [groups][n]; g_idx [k] int32, read only
  * with act_order (may be set otherwise); bias [n], only with has_bias;
- * y [m][n]. x, qweight, qzeros, scales 16-byte aligned; g_idx, bias, y
- * 4-byte aligned. */
+ * y [m][n]; workspace [m][k] of x's type, only with QMM_ACT_ORDER_REGROUPED
+ * (x's columns gathered by the permutation go there, then the plain kernel
+ * runs on them; the caller owns it). x, qweight, qzeros, scales, workspace
+ * 16-byte aligned; g_idx, bias, y 4-byte aligned. */
 typedef struct qmm_tensors {
   const void *x;
   const void *qweight;
@@ -100,6 +103,7 @@ typedef struct qmm_tensors {
   const void *g_idx;
   const void *bias;
   void *y;
+  void *workspace;
 } qmm_tensors_t;
 
 typedef struct qmm_context qmm_context_t;

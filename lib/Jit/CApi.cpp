@@ -184,6 +184,7 @@ qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
     t.gIdx = pointer(tensors->g_idx);
     t.bias = pointer(tensors->bias);
     t.y = pointer(tensors->y);
+    t.workspace = pointer(tensors->workspace);
     ErrorKind kind = ErrorKind::None;
     Status status =
         ctx->jit->matmul(d, t, static_cast<CUstream>(stream), &kind);

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -72,6 +73,12 @@ struct QmmJit::Impl {
   std::map<std::string, LoadedKernel> kernels;
   std::atomic<uint64_t> specializations{0};
 
+  /// qmm_gather_columns (runtime/device/qmm/gather_columns.cuh), compiled
+  /// and loaded on first use by a regrouped matmul.
+  std::mutex gatherMutex;
+  std::atomic<CUfunction> gather{nullptr};
+  std::optional<LoadedKernel> gatherKernel;
+
   explicit Impl(const std::string &cacheDirectory) : cache(cacheDirectory) {}
 
   const KernelSlot *find(const KernelKey &key) const;
@@ -80,7 +87,76 @@ struct QmmJit::Impl {
   Status launch(const KernelSlot &slot, const MatmulDesc &desc,
                 const MatmulTensors &tensors, CUstream stream,
                 ErrorKind *kind) const;
+  /// The caller may have another context current (or none, on a new
+  /// thread); the kernels live in the device's primary context.
+  Status makePrimaryCurrent(ErrorKind *kind) const {
+    CUcontext current = nullptr;
+    if (cu->cuCtxGetCurrent(&current) != CUDA_SUCCESS ||
+        current != context->handle()) {
+      Status made = context->makeCurrent();
+      if (!made.ok()) {
+        setKind(kind, ErrorKind::Launch);
+        return made;
+      }
+    }
+    return Status::success();
+  }
+  /// workspace[m][k] = x[m][perm[k]] on `stream`.
+  Status gatherColumns(const MatmulDesc &desc, const MatmulTensors &tensors,
+                       CUstream stream, ErrorKind *kind);
 };
+
+Status QmmJit::Impl::gatherColumns(const MatmulDesc &desc,
+                                   const MatmulTensors &tensors,
+                                   CUstream stream, ErrorKind *kind) {
+  CUfunction function = gather.load(std::memory_order_acquire);
+  if (!function) {
+    std::lock_guard<std::mutex> lock(gatherMutex);
+    function = gather.load(std::memory_order_acquire);
+    if (!function) {
+      rt::CompileOptions options;
+      options.arch = arch;
+      options.wantCubin = true;
+      auto compiled =
+          cache.getOrCompile("#include \"qmm/gather_columns.cuh\"\n",
+                             "qmm_gather_columns.cu", options);
+      if (!compiled) {
+        setKind(kind, ErrorKind::Compile);
+        return compiled.status().withContext("qmm.matmul: the x gather");
+      }
+      GPTQ_RETURN_IF_ERROR(context->makeCurrent());
+      Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
+      if (!module) {
+        setKind(kind, ErrorKind::Launch);
+        return module.status().withContext("qmm.matmul: the x gather");
+      }
+      Expected<rt::KernelFunction> kernel =
+          module->function("qmm_gather_columns");
+      if (!kernel) {
+        setKind(kind, ErrorKind::Launch);
+        return kernel.status();
+      }
+      function = kernel->handle;
+      gatherKernel.emplace(LoadedKernel{module.take(), kernel.take()});
+      gather.store(function, std::memory_order_release);
+    }
+  }
+  GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
+  CUdeviceptr x = tensors.x, perm = tensors.gIdx, out = tensors.workspace;
+  int rows = int(desc.M), cols = int(desc.K);
+  void *args[] = {&x, &perm, &out, &rows, &cols};
+  constexpr unsigned kThreads = 256;
+  const int64_t blocks = (desc.M * desc.K + kThreads - 1) / kThreads;
+  CUresult result =
+      cu->cuLaunchKernel(function, unsigned(blocks), 1, 1, kThreads, 1, 1, 0,
+                         stream, args, nullptr);
+  if (result != CUDA_SUCCESS) {
+    setKind(kind, ErrorKind::Launch);
+    return rt::checkCu(result, "cuLaunchKernel")
+        .withContext("qmm.matmul: the x gather of a regrouped weight");
+  }
+  return Status::success();
+}
 
 const KernelSlot *QmmJit::Impl::find(const KernelKey &key) const {
   std::shared_lock<std::shared_mutex> lock(tableMutex);
@@ -174,17 +250,7 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
         desc.M, rowBlocks, geometry.blockM));
   }
 
-  // The caller may have another context current (or none, on a new thread);
-  // the kernel lives in the device's primary context.
-  CUcontext current = nullptr;
-  if (cu->cuCtxGetCurrent(&current) != CUDA_SUCCESS ||
-      current != context->handle()) {
-    Status made = context->makeCurrent();
-    if (!made.ok()) {
-      setKind(kind, ErrorKind::Launch);
-      return made;
-    }
-  }
+  GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
 
   int rows = int(desc.M);
   CUdeviceptr pointers[kMaxKernelParams];
@@ -291,15 +357,33 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
     setKind(kind, ErrorKind::InvalidArgument);
     return valid;
   }
-  const KernelKey key = makeKernelKey(desc, impl_->archKey);
+  // A regrouped act-order weight is a plain grouped weight over x's
+  // columns in the permuted order: gather them into the workspace, then
+  // run the plain kernel (all strategies, split-K included) on it.
+  const MatmulDesc *run = &desc;
+  const MatmulTensors *operands = &tensors;
+  MatmulDesc plain;
+  MatmulTensors gathered;
+  if (desc.layout.regrouped) {
+    GPTQ_RETURN_IF_ERROR(impl_->gatherColumns(desc, tensors, stream, kind));
+    plain = desc;
+    plain.layout.actOrder = false;
+    plain.layout.regrouped = false;
+    gathered = tensors;
+    gathered.x = tensors.workspace;
+    gathered.gIdx = 0;
+    run = &plain;
+    operands = &gathered;
+  }
+  const KernelKey key = makeKernelKey(*run, impl_->archKey);
   const KernelSlot *slot = impl_->find(key);
   if (!slot) {
-    Expected<const KernelSlot *> prepared = impl_->prepare(key, desc, kind);
+    Expected<const KernelSlot *> prepared = impl_->prepare(key, *run, kind);
     if (!prepared)
       return prepared.status();
     slot = *prepared;
   }
-  return impl_->launch(*slot, desc, tensors, stream, kind);
+  return impl_->launch(*slot, *run, *operands, stream, kind);
 }
 
 Status QmmJit::regroupActOrder(const MatmulDesc &desc,

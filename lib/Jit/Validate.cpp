@@ -83,6 +83,10 @@ Status QmmJit::validate(const MatmulDesc &desc, const MatmulTensors &tensors) {
                                           ? "g_idx (the regrouped permutation)"
                                           : "g_idx (act_order)",
                                       tensors.gIdx, 4));
+  if (desc.layout.regrouped)
+    GPTQ_RETURN_IF_ERROR(
+        checkPointer("workspace (M x K, for the regrouped layout's gathered x)",
+                     tensors.workspace, 16));
   if (desc.hasBias)
     GPTQ_RETURN_IF_ERROR(checkPointer("bias (has_bias)", tensors.bias, 4));
   else if (tensors.bias != 0)

@@ -42,11 +42,13 @@ struct QuantLayout {
   bool sym = true;
   format::CheckpointFormat format = format::CheckpointFormat::GptqV1;
   /// With actOrder: the weight's input channels were sorted by group once
-  /// (QmmJit::regroupActOrder), so every group is contiguous and the
-  /// kernel takes the grouped fast paths; qweight is the regrouped one and
-  /// g_idx holds the permutation (channel k of the weight is input channel
-  /// perm[k], whose x column the kernel gathers). Scales and zeros are
-  /// unchanged.
+  /// (QmmJit::regroupActOrder), so every group is contiguous; qweight is
+  /// the regrouped one and g_idx holds the permutation (channel k of the
+  /// weight is input channel perm[k]). Scales and zeros are unchanged.
+  /// matmul() gathers x's columns by the permutation into
+  /// MatmulTensors::workspace and runs the plain kernel of the layout on
+  /// it (specialize() alone lowers to the reordered kernel, which gathers
+  /// x per value inside the matmul: slower, see docs/PERF.md).
   bool regrouped = false;
 };
 
@@ -62,11 +64,16 @@ struct MatmulDesc {
 /// qweight [K*bits/32][N] int32, qzeros [G][N*bits/32] int32, scales [G][N],
 /// g_idx [K] int32 (read only with act-order; AutoGPTQ checkpoints carry it
 /// either way, so it may be set otherwise), bias [N] (only with hasBias),
-/// y [M][N]. x, qweight, qzeros and scales must be 16-byte aligned (the
-/// kernels load them in 16-byte vectors), the others 4-byte aligned.
+/// y [M][N], workspace [M][K] (only with a regrouped layout). x, qweight,
+/// qzeros, scales and workspace must be 16-byte aligned (the kernels load
+/// them in 16-byte vectors), the others 4-byte aligned.
 struct MatmulTensors {
   CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, bias = 0,
               y = 0;
+  /// With a regrouped layout: M * K elements of x's type (16-byte aligned)
+  /// that receive x's columns gathered by the permutation; the caller owns
+  /// it, so a call allocates nothing and concurrent calls do not share it.
+  CUdeviceptr workspace = 0;
 };
 
 /// Why a call failed, for callers that map errors to codes (the C API).

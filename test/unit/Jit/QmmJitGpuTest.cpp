@@ -408,8 +408,9 @@ TEST_F(QmmJitGpuTest, CApiMatchesCpuReference) {
 }
 
 // Act-order weights prepared once by qmm_regroup_act_order run on the
-// grouped fast paths (qmm_matmul with QMM_ACT_ORDER_REGROUPED) and still
-// match the reference computed from the checkpoint as stored. g_idx is
+// plain kernels (qmm_matmul with QMM_ACT_ORDER_REGROUPED gathers x into the
+// workspace first) and still match the reference computed from the
+// checkpoint as stored. g_idx is
 // GPTQ's: a random channel order, every group exactly group_size channels.
 TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
   qmm_context_t *ctx = nullptr;
@@ -455,6 +456,15 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
       cDesc.act_order = QMM_ACT_ORDER_REGROUPED;
       cTensors.qweight = pointer(*regrouped);
       cTensors.g_idx = pointer(*perm);
+      // Without a workspace for the gathered x: a clear error.
+      EXPECT_EQ(qmm_matmul(ctx, &cDesc, &cTensors, nullptr),
+                QMM_ERROR_INVALID_ARGUMENT);
+      EXPECT_NE(std::string(qmm_last_error()).find("workspace"),
+                std::string::npos)
+          << qmm_last_error();
+      auto workspace = rt::DeviceBuffer::create(desc.M * desc.K * 2);
+      ASSERT_TRUE(workspace.ok());
+      cTensors.workspace = pointer(*workspace);
       ASSERT_EQ(qmm_matmul(ctx, &cDesc, &cTensors, nullptr), QMM_OK)
           << qmm_last_error();
       ASSERT_TRUE(rt::synchronize().ok());

@@ -123,6 +123,15 @@ TEST(QmmJitValidate, Pointers) {
   t.gIdx = 0x60000;
   EXPECT_TRUE(QmmJit::validate(desc, t).ok());
 
+  // A regrouped weight also needs the workspace its x is gathered into.
+  desc.layout.regrouped = true;
+  expectError(QmmJit::validate(desc, t), {"workspace", "null"});
+  t.workspace = 0x80008;
+  expectError(QmmJit::validate(desc, t), {"workspace", "16-byte aligned"});
+  t.workspace = 0x80000;
+  EXPECT_TRUE(QmmJit::validate(desc, t).ok());
+  desc.layout.regrouped = false;
+
   // g_idx without act-order is ignored: AutoGPTQ checkpoints always have it.
   desc = goodDesc();
   t = goodTensors();
