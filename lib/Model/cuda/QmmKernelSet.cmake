@@ -24,9 +24,10 @@ function(gptq_model_qmm_bundle name shapes layouts)
       # One matmul per row count, every kernel taking any m: dynamic M (the
       # runtime's general kernel); one row, which gets the decode tile
       # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; and
-      # 256 rows, which gets the prefill tile (the pipelined strategy), used
+      # 1024 rows, which gets the prefill tile (the pipelined strategy, no
+      # split-K where the 256-row one would split: see kPrefillRows), used
       # for m beyond one row block of the dynamic-M kernel.
-      foreach(variant "?:general" "1:_decode" "256:_prefill")
+      foreach(variant "?:general" "1:_decode" "1024:_prefill")
         string(REPLACE ":" ";" variantParts "${variant}")
         list(GET variantParts 0 rows)
         list(GET variantParts 1 suffix)

@@ -3,9 +3,9 @@
 // The manifest's dynamic-M entries (`rows` = -1) accept any number of
 // tokens; entries generated for one row carry the decode tile, whose kernel
 // also takes any m and is used for m up to its block_m; entries generated
-// for 256 rows carry the prefill tile (pipelined), used for m beyond one row
-// block of the dynamic-M kernel. The grid follows the manifest's formula
-// [out_features / block_n, ceil(m / block_m), split_k]. Bundles are
+// for kPrefillRows rows carry the prefill tile (pipelined), used for m beyond
+// one row block of the dynamic-M kernel. The grid follows the manifest's
+// formula [out_features / block_n, ceil(m / block_m), split_k]. Bundles are
 // generated for sm_90a and for sm_80 (whose tiles use no clusters); the
 // kernels of the family of the present GPU are used.
 //
