@@ -137,9 +137,9 @@ TEST_F(GpuForwardTest, KvCacheDecodeMatchesPrefill) {
 /// Round-to-nearest GPTQ of a dense linear (asymmetric, v1-storable zero
 /// points 1..maxq); with act-order, input channels are assigned to groups
 /// through a random permutation.
-format::QuantizedLinear quantizeRtn(const Linear &linear, int bits,
-                                    int64_t group, bool actOrder,
-                                    std::mt19937 &rng) {
+format::QuantizedLinear
+quantizeRtn(const Linear &linear, int bits, int64_t group, bool actOrder,
+            std::mt19937 &rng, const std::vector<int32_t> *given = nullptr) {
   format::QuantizedLinear q;
   q.K = linear.in;
   q.N = linear.out;
@@ -150,7 +150,10 @@ format::QuantizedLinear quantizeRtn(const Linear &linear, int bits,
   std::vector<int32_t> order(q.K);
   std::iota(order.begin(), order.end(), 0);
   if (actOrder) {
-    std::shuffle(order.begin(), order.end(), rng);
+    if (given)
+      order = *given;
+    else
+      std::shuffle(order.begin(), order.end(), rng);
     q.gIdx.resize(q.K);
     for (int64_t i = 0; i < q.K; ++i)
       q.gIdx[order[i]] = int32_t(i / group);
@@ -181,19 +184,48 @@ format::QuantizedLinear quantizeRtn(const Linear &linear, int bits,
 }
 
 TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
-  for (bool actOrder : {false, true}) {
-    SCOPED_TRACE(actOrder ? "act-order" : "no act-order");
+  // Act-order with a permutation per linear, and shared as in GPTQ
+  // checkpoints (q, k, v one; gate, up another): the forward gathers once
+  // per shared input.
+  enum class Mode { Plain, ActOrder, SharedActOrder };
+  for (Mode mode : {Mode::Plain, Mode::ActOrder, Mode::SharedActOrder}) {
+    const bool actOrder = mode != Mode::Plain;
+    SCOPED_TRACE(mode == Mode::Plain      ? "no act-order"
+                 : mode == Mode::ActOrder ? "act-order"
+                                          : "act-order, shared permutations");
     ModelWeights quantized = weights_;
     std::mt19937 rng(42);
-    for (LayerWeights &layer : quantized.layers)
+    for (LayerWeights &layer : quantized.layers) {
+      const int64_t H = quantized.config.hiddenSize;
+      std::vector<int32_t> attentionOrder(H), mlpOrder(H);
+      std::iota(attentionOrder.begin(), attentionOrder.end(), 0);
+      std::iota(mlpOrder.begin(), mlpOrder.end(), 0);
+      std::shuffle(attentionOrder.begin(), attentionOrder.end(), rng);
+      std::shuffle(mlpOrder.begin(), mlpOrder.end(), rng);
       for (auto &[name, linear] : layerLinears(layer, quantized.config)) {
-        linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng);
+        const std::vector<int32_t> *given = nullptr;
+        if (mode == Mode::SharedActOrder) {
+          if (linear == &layer.q || linear == &layer.k || linear == &layer.v)
+            given = &attentionOrder;
+          if (linear == &layer.gate || linear == &layer.up)
+            given = &mlpOrder;
+        }
+        linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng, given);
         linear->weight = *format::dequantize(*linear->quantized);
       }
+    }
     auto gpu = makeGpu(quantized, 1, 512); // no fallback allowed
     ASSERT_TRUE(gpu);
     std::printf("%s\n", gpu->kernelSummary().c_str());
     EXPECT_NE(gpu->kernelSummary().find("28 qmm"), std::string::npos);
+    // 4 layers x 7 linears gather one by one; shared, q and up gather for
+    // their groups (o and down have inputs of their own): 4 per layer.
+    if (mode == Mode::ActOrder)
+      EXPECT_NE(gpu->kernelSummary().find("28 act-order input gathers"),
+                std::string::npos);
+    if (mode == Mode::SharedActOrder)
+      EXPECT_NE(gpu->kernelSummary().find("16 act-order input gathers"),
+                std::string::npos);
     std::vector<int32_t> window(tokens_.begin() + 512, tokens_.begin() + 1024);
     Expected<std::vector<float>> gpuLogits = gpu->prefill(window, 1, 512, true);
     ASSERT_TRUE(gpuLogits.ok()) << gpuLogits.message();

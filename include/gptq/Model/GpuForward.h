@@ -42,6 +42,9 @@ struct GpuOptions {
 struct RandomWeightsOptions {
   int bits = 0; ///< 0: fp16 linears; else GPTQ bits (2, 3, 4, 8)
   int64_t groupSize = 128;
+  /// Act-order layers: a random permutation per input (q, k and v share
+  /// one, gate and up another, as in GPTQ checkpoints), gathered before
+  /// the plain kernels.
   bool actOrder = false;
   uint64_t seed = 1;
 };

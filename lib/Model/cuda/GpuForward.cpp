@@ -52,6 +52,10 @@ struct DeviceLinear {
   half_t *scales = nullptr;
   /// Act-order, regrouped: x[:, gatherPerm] is the kernel's input.
   int32_t *gatherPerm = nullptr;
+  /// The linear run just before this one had the same input and the same
+  /// permutation (k and v after q, gate after up: one Hessian, hence one
+  /// act-order, in GPTQ), so its gathered input is reused.
+  bool reusesGather = false;
   int64_t bytes = 0; ///< weight bytes read per use
 };
 
@@ -109,9 +113,19 @@ public:
   int64_t weightBytesPerStep() const override { return weightBytes_; }
   std::string deviceName() const override { return context_->info().name; }
   std::string kernelSummary() const override {
-    return fmt::format("linears: {} qmm, {} cublas fp16, {} dequantized "
-                       "fallback",
-                       qmmCount_, cublasCount_, fallbackCount_);
+    std::string summary =
+        fmt::format("linears: {} qmm, {} cublas fp16, {} dequantized "
+                    "fallback",
+                    qmmCount_, cublasCount_, fallbackCount_);
+    int64_t gathers = 0;
+    for (const DeviceLayer &layer : layers_)
+      for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
+                                    &layer.gate, &layer.up, &layer.down})
+        gathers += l->gatherPerm && !l->reusesGather;
+    if (gathers > 0)
+      summary +=
+          fmt::format("; {} act-order input gathers per forward", gathers);
+    return summary;
   }
 
 private:
@@ -305,6 +319,20 @@ Status GpuForwardImpl::upload(const ModelWeights &weights) {
       GPTQ_RETURN_IF_ERROR(uploadLinear(src.gate, dst.gate));
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.up, dst.up));
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.down, dst.down));
+    // The forward runs q, k, v on one input, then up and gate on another
+    // (see forward()); a linear whose g_idx equals its predecessor's has
+    // the same permutation and reuses that gather.
+    auto sameGather = [](const Linear &previous, const DeviceLinear &before,
+                         const Linear &linear, const DeviceLinear &device) {
+      return before.gatherPerm && device.gatherPerm && previous.quantized &&
+             linear.quantized &&
+             previous.quantized->groupSize == linear.quantized->groupSize &&
+             previous.quantized->gIdx == linear.quantized->gIdx;
+    };
+    dst.k.reusesGather = sameGather(src.q, dst.q, src.k, dst.k);
+    dst.v.reusesGather = sameGather(src.k, dst.k, src.v, dst.v);
+    if (config_.isLlamaFamily())
+      dst.gate.reusesGather = sameGather(src.up, dst.up, src.gate, dst.gate);
   }
   if (!weights.finalNorm.weight.empty())
     GPTQ_RETURN_IF_ERROR(uploadNorm(weights.finalNorm, finalNorm_));
@@ -421,6 +449,19 @@ Status GpuForwardImpl::randomize(const RandomWeightsOptions &random) {
         randomLinear(p + "up", H, I, c.mlpBias, random, layer.up));
     GPTQ_RETURN_IF_ERROR(
         randomLinear(p + "down", I, H, c.mlpBias, random, layer.down));
+    if (random.actOrder && random.bits != 0) {
+      // As in a GPTQ checkpoint, linears that share an input share its
+      // Hessian, hence the act-order permutation: k and v take q's, gate
+      // takes up's, and reuse the gather made before them.
+      for (DeviceLinear *l : {&layer.k, &layer.v}) {
+        l->gatherPerm = layer.q.gatherPerm;
+        l->reusesGather = true;
+      }
+      if (c.isLlamaFamily()) {
+        layer.gate.gatherPerm = layer.up.gatherPerm;
+        layer.gate.reusesGather = true;
+      }
+    }
   }
   GPTQ_RETURN_IF_ERROR(randomNorm(finalNorm_, 5));
   RandomWeightsOptions dense = random;
@@ -464,7 +505,8 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                               int64_t rows, half_t *y, bool relu) {
   if (l.qmm) {
     if (l.gatherPerm) {
-      cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
+      if (!l.reusesGather)
+        cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
       x = gathered_;
     }
     cuda::QmmOperands operands;
