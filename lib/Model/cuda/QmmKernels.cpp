@@ -13,6 +13,8 @@
 
 #include "QmmKernels.h"
 
+#include "gptq/Autotune/TileLegality.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -22,12 +24,10 @@ Expected<std::unique_ptr<QmmKernels>>
 QmmKernels::create(const std::string &arch) {
   std::unique_ptr<QmmKernels> kernels(new QmmKernels());
   kernels->arch_ = arch;
-  // The bundle family for this GPU: sm_90a from Hopper on, else sm_80.
-  int version = 0;
-  if (arch.rfind("sm_", 0) == 0)
-    for (size_t i = 3; i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
-      version = 10 * version + (arch[i] - '0');
-  const std::string family = version >= 90 ? "sm_90a" : "sm_80";
+  // The bundle family for this GPU: sm_90a from Hopper on (clusters),
+  // else sm_80.
+  const std::string family =
+      autotune::archVersion(arch) >= 90 ? "sm_90a" : "sm_80";
   const std::vector<QmmBundle> &bundles = qmmBundles();
   for (size_t b = 0; b < bundles.size(); ++b) {
     nlohmann::json manifest =
