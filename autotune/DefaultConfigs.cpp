@@ -23,18 +23,18 @@ int64_t rowBucket(int64_t rows) {
 /// the same order).
 constexpr int64_t kSms = 132;
 
-/// Split-K across a cluster (sm_90+) for grids that leave SMs idle: the
-/// smallest split that gives at least `targetCtas` CTAs, at most 4, and
-/// only while every K-stream (a stream tile's warp, a pipelined CTA) keeps
-/// at least `minSteps` steps of its own.
+/// Split-K across a cluster (sm_90+) for pipelined grids that leave SMs
+/// idle: the smallest split that gives about two waves of the 12-warp
+/// (three CTAs per SM) target, at most 4 CTAs per tile, each keeping at
+/// least 8 of the `steps` K steps.
 static int64_t clusterSplit(const std::string &arch, int64_t ctas,
-                            int64_t targetCtas, int64_t steps,
-                            int64_t streamsPerCta, int64_t minSteps) {
+                            int64_t steps) {
+  constexpr int64_t kTargetCtas = 2 * kSms, kMinSteps = 8;
   if (archVersion(arch) < 90 || ctas <= 0)
     return 1;
   int64_t split = 1;
-  while (split < 4 && ctas * split < targetCtas &&
-         steps / (streamsPerCta * (split + 1)) >= minSteps)
+  while (split < 4 && ctas * split < kTargetCtas &&
+         steps / (split + 1) >= kMinSteps)
     ++split;
   return split;
 }
@@ -158,13 +158,10 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   problem.outFeatures = shape.outFeatures;
   problem.groupSize = shape.groupSize;
   problem.arch = arch;
-  // Narrow layers: split K over a cluster until about two waves of the
-  // 12-warp (three CTAs per SM) target are there.
   const int64_t ctas = shape.outFeatures / config.blockN *
                        ((bucket + config.blockM - 1) / config.blockM);
   config.splitK = clusterSplit(
-      arch, ctas, 2 * kSms,
-      (shape.inFeatures + config.blockK - 1) / config.blockK, 1, 8);
+      arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK);
   for (config.stages = 3; config.stages >= 2; --config.stages)
     if (checkTile(config, problem).ok())
       return config;

@@ -105,14 +105,8 @@ struct QMMSelectTilePass
         if (std::optional<gptq::autotune::TileConfig> tuned = cache->lookup(
                 layoutKey(op), shape.inFeatures, shape.outFeatures, shape.rows))
           chosen = *tuned;
-      // A cache entry written for this GPU fits its arch; one that does not
-      // (hand-edited, or another arch's) is advice that does not apply.
-      if (gptq::Status fits = gptq::autotune::checkTileForArch(chosen, arch);
-          !fits.ok()) {
-        op.emitWarning() << "ignoring the autotune cache's tile: "
-                         << fits.message();
-        chosen = *config;
-      }
+      // Cache entries fit their GPU's arch (the loader checks them against
+      // it) and the selector takes only entries of `arch`.
       op.setTileAttr(toTileAttr(&getContext(), chosen));
       return WalkResult::advance();
     });
