@@ -70,26 +70,15 @@ qmm_status_t internalError(const char *what) {
   }
 }
 
-} // namespace
+/// QMM_OK, or the failure's code with its message kept.
+qmm_status_t finish(ErrorKind kind, const Status &status) {
+  return status.ok() ? QMM_OK : failWith(kind, status);
+}
 
-extern "C" {
-
-qmm_status_t qmm_create(int device, const char *cache_dir,
-                        qmm_context_t **out) {
+/// Runs an entry point's body so that no exception crosses the C boundary.
+template <typename Body> qmm_status_t guarded(Body &&body) {
   try {
-    if (!out)
-      return fail(QMM_ERROR_INVALID_ARGUMENT, "qmm_create: out is NULL");
-    *out = nullptr;
-    gptq::jit::QmmJitOptions options;
-    options.device = device;
-    if (cache_dir)
-      options.kernelCacheDir = cache_dir;
-    ErrorKind kind = ErrorKind::None;
-    auto jit = gptq::jit::QmmJit::create(options, &kind);
-    if (!jit)
-      return failWith(kind, jit.status());
-    *out = new qmm_context{jit.take()};
-    return QMM_OK;
+    return body();
   } catch (const std::exception &error) {
     return internalError(error.what());
   } catch (...) {
@@ -97,15 +86,6 @@ qmm_status_t qmm_create(int device, const char *cache_dir,
   }
 }
 
-void qmm_destroy(qmm_context_t *ctx) {
-  try {
-    delete ctx;
-  } catch (...) {
-    // A destructor that throws has nothing left to report to.
-  }
-}
-
-namespace {
 CUdeviceptr devicePointer(const void *p) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
 }
@@ -130,14 +110,44 @@ Expected<gptq::jit::MatmulDesc> toMatmulDesc(const qmm_matmul_desc_t &desc) {
   d.hasBias = desc.has_bias != 0;
   return d;
 }
+
 } // namespace
+
+extern "C" {
+
+qmm_status_t qmm_create(int device, const char *cache_dir,
+                        qmm_context_t **out) {
+  return guarded([&] {
+    if (!out)
+      return fail(QMM_ERROR_INVALID_ARGUMENT, "qmm_create: out is NULL");
+    *out = nullptr;
+    gptq::jit::QmmJitOptions options;
+    options.device = device;
+    if (cache_dir)
+      options.kernelCacheDir = cache_dir;
+    ErrorKind kind = ErrorKind::None;
+    auto jit = gptq::jit::QmmJit::create(options, &kind);
+    if (!jit)
+      return failWith(kind, jit.status());
+    *out = new qmm_context{jit.take()};
+    return QMM_OK;
+  });
+}
+
+void qmm_destroy(qmm_context_t *ctx) {
+  try {
+    delete ctx;
+  } catch (...) {
+    // A destructor that throws has nothing left to report to.
+  }
+}
 
 qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
                                    const qmm_matmul_desc_t *desc,
                                    const void *qweight, const void *g_idx,
                                    void *regrouped_qweight, void *perm,
                                    void *stream) {
-  try {
+  return guarded([&] {
     if (!ctx || !desc)
       return fail(QMM_ERROR_INVALID_ARGUMENT,
                   std::string("qmm_regroup_act_order: ") +
@@ -152,50 +162,36 @@ qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
     Status status = ctx->jit->regroupActOrder(
         *d, t, devicePointer(regrouped_qweight), devicePointer(perm),
         static_cast<CUstream>(stream), &kind);
-    if (!status.ok())
-      return failWith(kind, status);
-    return QMM_OK;
-  } catch (const std::exception &error) {
-    return internalError(error.what());
-  } catch (...) {
-    return internalError("unknown exception");
-  }
+    return finish(kind, status);
+  });
 }
 
 qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
                         const qmm_tensors_t *tensors, void *stream) {
-  try {
+  return guarded([&] {
     if (!ctx || !desc || !tensors)
       return fail(QMM_ERROR_INVALID_ARGUMENT, std::string("qmm_matmul: ") +
                                                   (!ctx    ? "ctx"
                                                    : !desc ? "desc"
                                                            : "tensors") +
                                                   " is NULL");
-    auto converted = toMatmulDesc(*desc);
-    if (!converted)
-      return fail(QMM_ERROR_INVALID_ARGUMENT, converted.message());
-    const gptq::jit::MatmulDesc &d = *converted;
-    auto pointer = devicePointer;
+    auto d = toMatmulDesc(*desc);
+    if (!d)
+      return fail(QMM_ERROR_INVALID_ARGUMENT, d.message());
     gptq::jit::MatmulTensors t;
-    t.x = pointer(tensors->x);
-    t.qweight = pointer(tensors->qweight);
-    t.qzeros = pointer(tensors->qzeros);
-    t.scales = pointer(tensors->scales);
-    t.gIdx = pointer(tensors->g_idx);
-    t.bias = pointer(tensors->bias);
-    t.y = pointer(tensors->y);
-    t.workspace = pointer(tensors->workspace);
+    t.x = devicePointer(tensors->x);
+    t.qweight = devicePointer(tensors->qweight);
+    t.qzeros = devicePointer(tensors->qzeros);
+    t.scales = devicePointer(tensors->scales);
+    t.gIdx = devicePointer(tensors->g_idx);
+    t.bias = devicePointer(tensors->bias);
+    t.y = devicePointer(tensors->y);
+    t.workspace = devicePointer(tensors->workspace);
     ErrorKind kind = ErrorKind::None;
     Status status =
-        ctx->jit->matmul(d, t, static_cast<CUstream>(stream), &kind);
-    if (!status.ok())
-      return failWith(kind, status);
-    return QMM_OK;
-  } catch (const std::exception &error) {
-    return internalError(error.what());
-  } catch (...) {
-    return internalError("unknown exception");
-  }
+        ctx->jit->matmul(*d, t, static_cast<CUstream>(stream), &kind);
+    return finish(kind, status);
+  });
 }
 
 const char *qmm_last_error(void) { return lastError().c_str(); }

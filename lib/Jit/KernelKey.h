@@ -24,17 +24,15 @@ struct KernelKey {
   int64_t mBucket = 0;
   int64_t groupSize = 0;
   uint8_t bits = 0;
-  bool actOrder = false, regrouped = false, sym = false, v2 = false,
-       bf16 = false, bias = false;
+  bool actOrder = false, sym = false, v2 = false, bf16 = false, bias = false;
   /// NUL-padded target name ("sm_90a"); fixed size keeps the key POD.
   char arch[16] = {};
 
   bool operator==(const KernelKey &other) const {
     return K == other.K && N == other.N && mBucket == other.mBucket &&
            groupSize == other.groupSize && bits == other.bits &&
-           actOrder == other.actOrder && regrouped == other.regrouped &&
-           sym == other.sym && v2 == other.v2 && bf16 == other.bf16 &&
-           bias == other.bias &&
+           actOrder == other.actOrder && sym == other.sym && v2 == other.v2 &&
+           bf16 == other.bf16 && bias == other.bias &&
            std::memcmp(arch, other.arch, sizeof(arch)) == 0;
   }
 };
@@ -55,8 +53,7 @@ struct KernelKeyHash {
     mix(uint64_t(key.groupSize));
     mix(uint64_t(key.bits) | uint64_t(key.actOrder) << 8 |
         uint64_t(key.sym) << 9 | uint64_t(key.v2) << 10 |
-        uint64_t(key.bf16) << 11 | uint64_t(key.bias) << 12 |
-        uint64_t(key.regrouped) << 13);
+        uint64_t(key.bf16) << 11 | uint64_t(key.bias) << 12);
     for (char c : key.arch)
       mix(uint64_t(uint8_t(c)));
     return size_t(hash);
@@ -64,7 +61,8 @@ struct KernelKeyHash {
 };
 
 /// The key of a validated `desc` for the target `arch` (a NUL-padded name,
-/// as stored in KernelKey::arch).
+/// as stored in KernelKey::arch). Regrouped layouts have no key of their
+/// own: QmmJit::matmul runs them as their plain layout after the x gather.
 KernelKey makeKernelKey(const MatmulDesc &desc, const char (&arch)[16]);
 
 /// Copies `arch` into a key's arch field; fails when it does not fit.

@@ -109,6 +109,7 @@ struct QmmJit::Impl {
 Status QmmJit::Impl::gatherColumns(const MatmulDesc &desc,
                                    const MatmulTensors &tensors,
                                    CUstream stream, ErrorKind *kind) {
+  GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
   CUfunction function = gather.load(std::memory_order_acquire);
   if (!function) {
     std::lock_guard<std::mutex> lock(gatherMutex);
@@ -124,7 +125,6 @@ Status QmmJit::Impl::gatherColumns(const MatmulDesc &desc,
         setKind(kind, ErrorKind::Compile);
         return compiled.status().withContext("qmm.matmul: the x gather");
       }
-      GPTQ_RETURN_IF_ERROR(context->makeCurrent());
       Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
       if (!module) {
         setKind(kind, ErrorKind::Launch);
@@ -141,7 +141,6 @@ Status QmmJit::Impl::gatherColumns(const MatmulDesc &desc,
       gather.store(function, std::memory_order_release);
     }
   }
-  GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
   CUdeviceptr x = tensors.x, perm = tensors.gIdx, out = tensors.workspace;
   int rows = int(desc.M), cols = int(desc.K);
   void *args[] = {&x, &perm, &out, &rows, &cols};
@@ -391,21 +390,9 @@ Status QmmJit::regroupActOrder(const MatmulDesc &desc,
                                CUdeviceptr regroupedQweight, CUdeviceptr perm,
                                CUstream stream, ErrorKind *kind) {
   setKind(kind, ErrorKind::InvalidArgument);
-  GPTQ_RETURN_IF_ERROR(validate(desc));
-  if (!desc.layout.actOrder || desc.layout.regrouped)
-    return Status::error("qmm regroup: the layout must be act-order and not "
-                         "regrouped yet");
-  for (auto [name, pointer] :
-       {std::pair<const char *, CUdeviceptr>{"qweight", tensors.qweight},
-        {"g_idx", tensors.gIdx},
-        {"the regrouped qweight", regroupedQweight},
-        {"perm", perm}})
-    if (pointer == 0 || pointer % 4 != 0)
-      return Status::error(fmt::format(
-          "qmm regroup: {} must be a non-null 4-byte aligned device pointer",
-          name));
+  GPTQ_RETURN_IF_ERROR(validateRegroup(desc, tensors, regroupedQweight, perm));
   setKind(kind, ErrorKind::Launch);
-  GPTQ_RETURN_IF_ERROR(impl_->context->makeCurrent());
+  GPTQ_RETURN_IF_ERROR(impl_->makePrimaryCurrent(kind));
   const rt::DriverApi &cu = *impl_->cu;
   GPTQ_RETURN_IF_ERROR(
       rt::checkCu(cu.cuStreamSynchronize(stream), "cuStreamSynchronize"));

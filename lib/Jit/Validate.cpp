@@ -94,6 +94,20 @@ Status QmmJit::validate(const MatmulDesc &desc, const MatmulTensors &tensors) {
   return Status::success();
 }
 
+Status QmmJit::validateRegroup(const MatmulDesc &desc,
+                               const MatmulTensors &tensors,
+                               CUdeviceptr regroupedQweight, CUdeviceptr perm) {
+  GPTQ_RETURN_IF_ERROR(validate(desc));
+  if (!desc.layout.actOrder || desc.layout.regrouped)
+    return invalid("regrouping needs an act-order layout that is not "
+                   "regrouped yet");
+  GPTQ_RETURN_IF_ERROR(checkPointer("qweight", tensors.qweight, 4));
+  GPTQ_RETURN_IF_ERROR(checkPointer("g_idx", tensors.gIdx, 4));
+  GPTQ_RETURN_IF_ERROR(
+      checkPointer("the regrouped qweight", regroupedQweight, 4));
+  return checkPointer("perm", perm, 4);
+}
+
 Status encodeArch(const std::string &arch, char (&out)[16]) {
   std::memset(out, 0, sizeof(out));
   if (arch.empty() || arch.size() >= sizeof(out) ||
@@ -113,7 +127,6 @@ KernelKey makeKernelKey(const MatmulDesc &desc, const char (&arch)[16]) {
   key.groupSize = desc.layout.groupSize;
   key.bits = uint8_t(desc.layout.bits);
   key.actOrder = desc.layout.actOrder;
-  key.regrouped = desc.layout.regrouped;
   key.sym = desc.layout.sym;
   key.v2 = desc.layout.format == format::CheckpointFormat::GptqV2;
   key.bf16 = desc.dtype == DType::BF16;

@@ -180,6 +180,12 @@ public:
   static Status validate(const MatmulDesc &desc);
   /// validate(desc) plus the pointers: present where needed, aligned.
   static Status validate(const MatmulDesc &desc, const MatmulTensors &tensors);
+  /// The checks regroupActOrder() applies before touching the device: an
+  /// act-order layout not regrouped yet, and the four buffers present and
+  /// 4-byte aligned.
+  static Status validateRegroup(const MatmulDesc &desc,
+                                const MatmulTensors &tensors,
+                                CUdeviceptr regroupedQweight, CUdeviceptr perm);
 
   const std::string &arch() const { return arch_; }
   int device() const { return device_; }

@@ -325,6 +325,20 @@ double relativeError(const Problem &problem, int64_t *unwritten) {
   return std::sqrt(error / norm);
 }
 
+/// After the problem's matmul was enqueued: every output written, within
+/// 2e-3 (fp16) or 5e-3 (bf16) of the reference; prints the line with
+/// `label` before the description.
+void expectMatchesReference(const Problem &problem, const char *label) {
+  ASSERT_TRUE(rt::synchronize().ok());
+  int64_t unwritten = 0;
+  const double relative = relativeError(problem, &unwritten);
+  std::printf("  %s%-*s rel.err %.3e  unwritten %lld\n", label,
+              int(44 - std::strlen(label)), describe(problem.desc).c_str(),
+              relative, (long long)unwritten);
+  EXPECT_EQ(unwritten, 0);
+  EXPECT_LT(relative, problem.desc.dtype == DType::BF16 ? 5e-3 : 2e-3);
+}
+
 MatmulDesc makeDesc(int bits, int64_t group, bool actOrder, bool sym,
                     format::CheckpointFormat fmt, DType dtype, bool bias,
                     int64_t K, int64_t N, int64_t M) {
@@ -394,13 +408,7 @@ TEST_F(QmmJitGpuTest, CApiMatchesCpuReference) {
       const qmm_tensors_t cTensors = (*problem)->cTensors();
       ASSERT_EQ(qmm_matmul(ctx, &cDesc, &cTensors, nullptr), QMM_OK)
           << qmm_last_error();
-      ASSERT_TRUE(rt::synchronize().ok());
-      int64_t unwritten = 0;
-      const double relative = relativeError(**problem, &unwritten);
-      std::printf("  %-44s rel.err %.3e  unwritten %lld\n",
-                  describe(desc).c_str(), relative, (long long)unwritten);
-      EXPECT_EQ(unwritten, 0);
-      EXPECT_LT(relative, desc.dtype == DType::BF16 ? 5e-3 : 2e-3);
+      expectMatchesReference(**problem, "");
       ++checks;
     }
   std::printf("%d layout/M checks against the CPU reference\n", checks);
@@ -467,13 +475,7 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
       cTensors.workspace = pointer(*workspace);
       ASSERT_EQ(qmm_matmul(ctx, &cDesc, &cTensors, nullptr), QMM_OK)
           << qmm_last_error();
-      ASSERT_TRUE(rt::synchronize().ok());
-      int64_t unwritten = 0;
-      const double relative = relativeError(p, &unwritten);
-      std::printf("  regrouped %-34s rel.err %.3e  unwritten %lld\n",
-                  describe(desc).c_str(), relative, (long long)unwritten);
-      EXPECT_EQ(unwritten, 0);
-      EXPECT_LT(relative, desc.dtype == DType::BF16 ? 5e-3 : 2e-3);
+      expectMatchesReference(p, "regrouped ");
       ++checks;
     }
   std::printf("%d regrouped layout/M checks against the CPU reference\n",

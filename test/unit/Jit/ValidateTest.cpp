@@ -108,6 +108,31 @@ TEST(QmmJitValidate, RegroupedNeedsActOrder) {
   EXPECT_TRUE(QmmJit::validate(desc).ok());
 }
 
+TEST(QmmJitValidate, RegroupArguments) {
+  MatmulDesc desc = goodDesc();
+  MatmulTensors t = goodTensors();
+  t.gIdx = 0x60000;
+  const CUdeviceptr regrouped = 0x90000, perm = 0xa0000;
+  expectError(QmmJit::validateRegroup(desc, t, regrouped, perm),
+              {"qmm.matmul", "act-order layout that is not regrouped"});
+  desc.layout.actOrder = true;
+  EXPECT_TRUE(QmmJit::validateRegroup(desc, t, regrouped, perm).ok());
+  desc.layout.regrouped = true;
+  expectError(QmmJit::validateRegroup(desc, t, regrouped, perm),
+              {"not regrouped yet"});
+  desc.layout.regrouped = false;
+  t.gIdx = 0;
+  expectError(QmmJit::validateRegroup(desc, t, regrouped, perm),
+              {"g_idx is a null pointer"});
+  t.gIdx = 0x60000;
+  expectError(QmmJit::validateRegroup(desc, t, 0x90002, perm),
+              {"the regrouped qweight (0x90002)", "4-byte aligned"});
+  expectError(QmmJit::validateRegroup(desc, t, regrouped, 0),
+              {"perm is a null pointer"});
+  desc.K = 100;
+  expectError(QmmJit::validateRegroup(desc, t, regrouped, perm), {"K = 100"});
+}
+
 TEST(QmmJitValidate, Pointers) {
   MatmulDesc desc = goodDesc();
   MatmulTensors t = goodTensors();
