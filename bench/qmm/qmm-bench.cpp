@@ -5,14 +5,17 @@
 // cuBLAS fp16 on the same shape with the weight in nn.Linear layout, the
 // device-to-device copy bandwidth and the memory floor at the weight's bit
 // width, all measured in the same run; then 2-, 3- and 8-bit weights for
-// decode (M = 1 and 16), and regrouped act-order 4-bit weights at M = 1 and
-// 16. Times are medians of CUDA-event timings with the L2
-// flushed before every repetition; inputs are random, never zeros. Each row
-// also checks our output against cuBLAS on the dequantized weight.
+// decode (M = 1 and 16), regrouped act-order 4-bit weights at M = 1 and
+// 16, and from M = 64 the dense path (rt/DenseMatmul.h: dequantize in
+// chunks + cuBLAS, which the JIT takes from 256 rows). Times are medians of
+// CUDA-event timings with the L2 flushed before every repetition; inputs are
+// random, never zeros. Each row also checks our output against cuBLAS on the
+// dequantized weight.
 //
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Half.h"
@@ -20,6 +23,7 @@
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -154,6 +158,28 @@ int main(int argc, char **argv) {
   rt::KernelFunction gatherFunction =
       check(gatherModule.function("qmm_gather_columns"), "the gather kernel");
 
+  // The large-batch path (rt/DenseMatmul.h), as the JIT runs it: the
+  // weight dequantized in column chunks, then cuBLAS.
+  auto dequantCompiled =
+      check(cache.getOrCompile(
+                rt::dequantizeKernelSource(4, false, false),
+                rt::dequantizeKernelName(4, false, false) + ".cu", options),
+            "compiling the dequantizer");
+  auto dequantModule = check(rt::LoadedModule::load(*dequantCompiled),
+                             "loading the dequantizer");
+  rt::DequantizeFunctions dequantFunctions;
+  dequantFunctions.dequantize =
+      check(dequantModule.function(rt::dequantizeKernelName(4, false, false)),
+            "the dequantizer")
+          .handle;
+  dequantFunctions.bias =
+      check(dequantModule.function(rt::dequantizeKernelName(4, false, false) +
+                                   "_bias"),
+            "the bias broadcast")
+          .handle;
+  const rt::CublasApi *cublasApi = check(rt::cublasApi(), "loading cuBLAS");
+  const rt::DriverApi *driver = check(rt::driverApi(), "the CUDA driver");
+
   cublasHandle_t cublas;
   CHECK_CUBLAS(cublasCreate(&cublas));
 
@@ -264,17 +290,21 @@ int main(int argc, char **argv) {
       // host) two ways: the reordered kernel, which gathers x per value
       // inside the matmul, and what the JIT runs, qmm_gather_columns then
       // the plain kernel (both timed together).
-      enum class ActOrder { None, InKernelGather, GatherThenPlain };
+      enum class ActOrder { None, InKernelGather, GatherThenPlain, Dense };
       std::vector<std::pair<int64_t, ActOrder>> rows;
       for (int64_t M : rowCounts) {
         rows.push_back({M, ActOrder::None});
+        if (bits == 4 && M >= 64)
+          rows.push_back({M, ActOrder::Dense});
         if (bits == 4 && M <= 16) {
           rows.push_back({M, ActOrder::InKernelGather});
           rows.push_back({M, ActOrder::GatherThenPlain});
         }
       }
       for (auto [M, actOrder] : rows) {
-        const bool regrouped = actOrder != ActOrder::None;
+        const bool dense = actOrder == ActOrder::Dense;
+        const bool regrouped = actOrder == ActOrder::InKernelGather ||
+                               actOrder == ActOrder::GatherThenPlain;
         const bool inKernel = actOrder == ActOrder::InKernelGather;
         std::string function = std::string("llama") + shape.name +
                                (bits == 4 ? "" : "_w" + std::to_string(bits)) +
@@ -342,7 +372,35 @@ int main(int argc, char **argv) {
         rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
                       unsigned(kernel.value("split_k", 1))};
         rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
+        // Dense path: the workspace QmmJit::workspaceBytes asks for.
+        void *dWorkspace = nullptr;
+        rt::DenseMatmulArgs denseArgs;
+        if (dense) {
+          denseArgs.workspaceBytes = rt::denseWorkspaceBytes(K, N);
+          CHECK_CUDA(cudaMalloc(&dWorkspace, denseArgs.workspaceBytes));
+          denseArgs.x = CUdeviceptr(dX);
+          denseArgs.qweight = CUdeviceptr(dQweight);
+          denseArgs.qzeros = CUdeviceptr(dQzeros);
+          denseArgs.scales = CUdeviceptr(dScales);
+          denseArgs.y = CUdeviceptr(dY);
+          denseArgs.workspace = CUdeviceptr(dWorkspace);
+          denseArgs.M = M;
+          denseArgs.K = K;
+          denseArgs.N = N;
+          denseArgs.bits = bits;
+          denseArgs.groupSize = 128;
+        }
         auto runOurs = [&] {
+          if (dense) {
+            Status status =
+                rt::denseMatmul(*driver, *cublasApi, cublas, dequantFunctions,
+                                denseArgs, nullptr);
+            if (!status.ok()) {
+              std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
+              std::exit(1);
+            }
+            return;
+          }
           if (actOrder == ActOrder::GatherThenPlain) {
             Status gathered = rt::launch(gatherFunction, gatherGrid, {256}, 0,
                                          nullptr, gatherArgs);
@@ -401,6 +459,14 @@ int main(int argc, char **argv) {
           strategy += ", act-order regrouped, x gathered in the kernel";
         if (actOrder == ActOrder::GatherThenPlain)
           strategy += ", act-order regrouped, gather + plain kernel";
+        if (dense) {
+          const int64_t chunk =
+              rt::denseChunkColumns(K, N, denseArgs.workspaceBytes);
+          strategy = chunk < N ? fmt::format("dense: dequantize + cuBLAS, {} "
+                                             "chunks of {} columns",
+                                             (N + chunk - 1) / chunk, chunk)
+                               : "dense: dequantize + cuBLAS";
+        }
         std::printf(
             "| %s (%lld×%lld) | %d | %lld | %s | %.1f | %.1f | %.2f× | %.1f | "
             "%.0f%% | %.1e |\n",
@@ -408,6 +474,8 @@ int main(int argc, char **argv) {
             strategy.c_str(), oursUs, cublasUs, cublasUs / oursUs, floorUs,
             100.0 * floorUs / oursUs, relative);
         std::fflush(stdout);
+        if (dWorkspace)
+          CHECK_CUDA(cudaFree(dWorkspace));
         CHECK_CUDA(cudaFree(dX));
         CHECK_CUDA(cudaFree(dXReference));
         if (dPerm)

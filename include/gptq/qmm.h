@@ -28,6 +28,9 @@
  *   qmm_tensors_t t = {0};
  *   t.x = x; t.qweight = qweight; t.qzeros = qzeros; t.scales = scales;
  *   t.y = y;
+ *   qmm_workspace_bytes(&desc, &t.workspace_bytes);  // 0 below 256 rows
+ *   if (t.workspace_bytes)
+ *     cudaMalloc(&t.workspace, t.workspace_bytes);  // or reuse one
  *   if (qmm_matmul(ctx, &desc, &t, stream) != QMM_OK)
  *     fprintf(stderr, "%s\n", qmm_last_error());
  *   qmm_destroy(ctx);
@@ -39,6 +42,7 @@
 #ifndef GPTQ_QMM_H
 #define GPTQ_QMM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -91,10 +95,14 @@ typedef struct qmm_matmul_desc {
 /* Device pointers. x [m][k]; qweight [k*bits/32][n] int32; qzeros
  * [groups][n*bits/32] int32; scales [groups][n]; g_idx [k] int32, read only
  * with act_order (may be set otherwise); bias [n], only with has_bias;
- * y [m][n]; workspace [m][k] of x's type, only with QMM_ACT_ORDER_REGROUPED
- * (x's columns gathered by the permutation go there, then the plain kernel
- * runs on them; the caller owns it). x, qweight, qzeros, scales, workspace
- * 16-byte aligned; g_idx, bias, y 4-byte aligned. */
+ * y [m][n]; workspace: scratch memory the caller owns, of
+ * qmm_workspace_bytes(desc) bytes (workspace_bytes says how many it has).
+ * From 256 rows it lets the matmul dequantize the weight in chunks and run
+ * cuBLAS (much faster than the generated kernels there, act-order
+ * included); with QMM_ACT_ORDER_REGROUPED it is needed below that, to
+ * receive x's columns gathered by the permutation (then workspace_bytes 0
+ * means m * k elements). x, qweight, qzeros, scales, workspace 16-byte
+ * aligned; g_idx, bias, y 4-byte aligned. */
 typedef struct qmm_tensors {
   const void *x;
   const void *qweight;
@@ -104,6 +112,7 @@ typedef struct qmm_tensors {
   const void *bias;
   void *y;
   void *workspace;
+  size_t workspace_bytes;
 } qmm_tensors_t;
 
 typedef struct qmm_context qmm_context_t;
@@ -129,6 +138,10 @@ qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
                                    const void *qweight, const void *g_idx,
                                    void *regrouped_qweight, void *perm,
                                    void *stream);
+
+/* The workspace (qmm_tensors_t.workspace) that gives `desc` its fastest
+ * path, in bytes (0: none is used). */
+qmm_status_t qmm_workspace_bytes(const qmm_matmul_desc_t *desc, size_t *out);
 
 /* Enqueues the matmul on `stream`; returns once it is enqueued. */
 qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,

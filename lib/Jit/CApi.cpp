@@ -166,6 +166,23 @@ qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
   });
 }
 
+qmm_status_t qmm_workspace_bytes(const qmm_matmul_desc_t *desc, size_t *out) {
+  return guarded([&] {
+    if (!desc || !out)
+      return fail(QMM_ERROR_INVALID_ARGUMENT,
+                  std::string("qmm_workspace_bytes: ") +
+                      (!desc ? "desc" : "out") + " is NULL");
+    auto d = toMatmulDesc(*desc);
+    if (!d)
+      return fail(QMM_ERROR_INVALID_ARGUMENT, d.message());
+    Status valid = gptq::jit::QmmJit::validate(*d);
+    if (!valid.ok())
+      return fail(QMM_ERROR_INVALID_ARGUMENT, valid.message());
+    *out = gptq::jit::QmmJit::workspaceBytes(*d);
+    return QMM_OK;
+  });
+}
+
 qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
                         const qmm_tensors_t *tensors, void *stream) {
   return guarded([&] {
@@ -187,6 +204,7 @@ qmm_status_t qmm_matmul(qmm_context_t *ctx, const qmm_matmul_desc_t *desc,
     t.bias = devicePointer(tensors->bias);
     t.y = devicePointer(tensors->y);
     t.workspace = devicePointer(tensors->workspace);
+    t.workspaceBytes = tensors->workspace_bytes;
     ErrorKind kind = ErrorKind::None;
     Status status =
         ctx->jit->matmul(*d, t, static_cast<CUstream>(stream), &kind);

@@ -18,10 +18,12 @@
 
 #include "gptq/Format/ActOrder.h"
 #include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/Module.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -79,7 +81,26 @@ struct QmmJit::Impl {
   std::atomic<CUfunction> gather{nullptr};
   std::optional<LoadedKernel> gatherKernel;
 
+  /// The dense path (rt/DenseMatmul.h): dequantizers compiled on first
+  /// use per (bits, zero storage, type), and one cuBLAS handle, created on
+  /// first use; `denseMutex` serializes its use (a handle's stream is
+  /// per-handle state).
+  std::mutex denseMutex;
+  struct Dequantizer {
+    std::optional<rt::LoadedModule> module;
+    rt::DequantizeFunctions functions;
+  };
+  /// By (bits, zero storage, type): see dequantizerIndex.
+  std::array<Dequantizer, 16> dequantizers;
+  cublasHandle_t cublasHandle = nullptr;
+  std::atomic<uint64_t> denseMatmuls{0};
+
   explicit Impl(const std::string &cacheDirectory) : cache(cacheDirectory) {}
+  ~Impl() {
+    if (cublasHandle)
+      if (auto api = rt::cublasApi())
+        (*api)->destroy(cublasHandle);
+  }
 
   const KernelSlot *find(const KernelKey &key) const;
   Expected<const KernelSlot *> prepare(const KernelKey &key,
@@ -101,6 +122,10 @@ struct QmmJit::Impl {
     }
     return Status::success();
   }
+  /// y = x · W (+ bias) by the dense path, when it applies (M, workspace,
+  /// cuBLAS present): sets `taken` and enqueues it.
+  Status denseMatmul(const MatmulDesc &desc, const MatmulTensors &tensors,
+                     CUstream stream, bool &taken, ErrorKind *kind);
   /// workspace[m][k] = x[m][perm[k]] on `stream`.
   Status gatherColumns(const MatmulDesc &desc, const MatmulTensors &tensors,
                        CUstream stream, ErrorKind *kind);
@@ -154,6 +179,95 @@ Status QmmJit::Impl::gatherColumns(const MatmulDesc &desc,
     return rt::checkCu(result, "cuLaunchKernel")
         .withContext("qmm.matmul: the x gather of a regrouped weight");
   }
+  return Status::success();
+}
+
+Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
+                                 const MatmulTensors &tensors, CUstream stream,
+                                 bool &taken, ErrorKind *kind) {
+  taken = false;
+  if (desc.M < rt::kDenseMinRows || tensors.workspace == 0 ||
+      tensors.workspaceBytes < rt::denseWorkspaceBytes(desc.K, desc.N))
+    return Status::success();
+  auto cublas = rt::cublasApi();
+  if (!cublas)
+    return Status::success(); // the generated kernels serve every M
+  GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
+  const QuantLayout &layout = desc.layout;
+  const bool zerosAsIs = layout.format == format::CheckpointFormat::GptqV2;
+  const bool bf16 = desc.dtype == DType::BF16;
+  // No allocation once loaded: the slot is found by index, the names are
+  // built only on the miss.
+  const int bitsIndex = layout.bits == 2   ? 0
+                        : layout.bits == 3 ? 1
+                        : layout.bits == 4 ? 2
+                                           : 3;
+  std::lock_guard<std::mutex> lock(denseMutex);
+  Dequantizer &dequantizer =
+      dequantizers[size_t(bitsIndex * 4 + zerosAsIs * 2 + bf16)];
+  if (!dequantizer.module) {
+    const std::string name =
+        rt::dequantizeKernelName(layout.bits, zerosAsIs, bf16);
+    rt::CompileOptions options;
+    options.arch = arch;
+    options.wantCubin = true;
+    auto compiled = cache.getOrCompile(
+        rt::dequantizeKernelSource(layout.bits, zerosAsIs, bf16), name + ".cu",
+        options);
+    if (!compiled) {
+      setKind(kind, ErrorKind::Compile);
+      return compiled.status().withContext("qmm.matmul: the dequantizer");
+    }
+    Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
+    if (!module) {
+      setKind(kind, ErrorKind::Launch);
+      return module.status().withContext("qmm.matmul: the dequantizer");
+    }
+    Expected<rt::KernelFunction> kernel = module->function(name);
+    Expected<rt::KernelFunction> bias = module->function(name + "_bias");
+    if (!kernel || !bias) {
+      setKind(kind, ErrorKind::Launch);
+      return !kernel ? kernel.status() : bias.status();
+    }
+    dequantizer.functions.dequantize = kernel->handle;
+    dequantizer.functions.bias = bias->handle;
+    dequantizer.module.emplace(module.take());
+  }
+  const rt::DequantizeFunctions functions = dequantizer.functions;
+  if (!cublasHandle &&
+      (*cublas)->create(&cublasHandle) != CUBLAS_STATUS_SUCCESS) {
+    cublasHandle = nullptr;
+    setKind(kind, ErrorKind::Launch);
+    return Status::error("qmm.matmul: cublasCreate failed");
+  }
+
+  rt::DenseMatmulArgs args;
+  args.x = tensors.x;
+  args.qweight = tensors.qweight;
+  args.qzeros = tensors.qzeros;
+  args.scales = tensors.scales;
+  args.bias = desc.hasBias ? tensors.bias : 0;
+  args.y = tensors.y;
+  // Act-order: the group of each channel; regrouped: channels in group
+  // order, written back to the input's order through the permutation.
+  args.gIdx = layout.actOrder && !layout.regrouped ? tensors.gIdx : 0;
+  args.perm = layout.regrouped ? tensors.gIdx : 0;
+  args.workspace = tensors.workspace;
+  args.workspaceBytes = tensors.workspaceBytes;
+  args.M = desc.M;
+  args.K = desc.K;
+  args.N = desc.N;
+  args.bits = layout.bits;
+  args.groupSize = layout.groupSize == -1 ? desc.K : layout.groupSize;
+  args.bf16 = bf16;
+  Status status =
+      rt::denseMatmul(*cu, **cublas, cublasHandle, functions, args, stream);
+  if (!status.ok()) {
+    setKind(kind, ErrorKind::Launch);
+    return status.withContext("qmm.matmul (dense path)");
+  }
+  taken = true;
+  denseMatmuls.fetch_add(1, std::memory_order_relaxed);
   return Status::success();
 }
 
@@ -356,6 +470,11 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
     setKind(kind, ErrorKind::InvalidArgument);
     return valid;
   }
+  // Large batches: dequantize + cuBLAS where the caller gave the workspace.
+  bool dense = false;
+  GPTQ_RETURN_IF_ERROR(impl_->denseMatmul(desc, tensors, stream, dense, kind));
+  if (dense)
+    return Status::success();
   // A regrouped act-order weight is a plain grouped weight over x's
   // columns in the permuted order: gather them into the workspace, then
   // run the plain kernel (all strategies, split-K included) on it.
@@ -364,6 +483,14 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
   MatmulDesc plain;
   MatmulTensors gathered;
   if (desc.layout.regrouped) {
+    const size_t gatherBytes = size_t(desc.M) * size_t(desc.K) * 2;
+    if (tensors.workspaceBytes != 0 && tensors.workspaceBytes < gatherBytes) {
+      setKind(kind, ErrorKind::InvalidArgument);
+      return Status::error(fmt::format(
+          "qmm.matmul: workspace_bytes = {} is under the {} bytes (M x K) "
+          "the regrouped layout's x gather needs",
+          tensors.workspaceBytes, gatherBytes));
+    }
     GPTQ_RETURN_IF_ERROR(impl_->gatherColumns(desc, tensors, stream, kind));
     plain = desc;
     plain.layout.actOrder = false;
@@ -434,6 +561,20 @@ const std::string &QmmJit::kernelCacheDirectory() const {
 
 uint64_t QmmJit::specializations() const {
   return impl_->specializations.load(std::memory_order_relaxed);
+}
+
+uint64_t QmmJit::denseMatmuls() const {
+  return impl_->denseMatmuls.load(std::memory_order_relaxed);
+}
+
+size_t QmmJit::workspaceBytes(const MatmulDesc &desc) {
+  if (desc.M <= 0 || desc.K <= 0 || desc.N <= 0)
+    return 0;
+  const size_t gather =
+      desc.layout.regrouped ? size_t(desc.M) * size_t(desc.K) * 2 : 0;
+  const size_t dense =
+      desc.M >= rt::kDenseMinRows ? rt::denseWorkspaceBytes(desc.K, desc.N) : 0;
+  return std::max(gather, dense);
 }
 
 } // namespace gptq::jit

@@ -87,6 +87,11 @@ Status QmmJit::validate(const MatmulDesc &desc, const MatmulTensors &tensors) {
     GPTQ_RETURN_IF_ERROR(
         checkPointer("workspace (M x K, for the regrouped layout's gathered x)",
                      tensors.workspace, 16));
+  else if (tensors.workspace != 0)
+    GPTQ_RETURN_IF_ERROR(checkPointer("workspace", tensors.workspace, 16));
+  if (tensors.workspaceBytes != 0 && tensors.workspace == 0)
+    return invalid(fmt::format("workspace_bytes = {} but workspace is NULL",
+                               tensors.workspaceBytes));
   if (desc.hasBias)
     GPTQ_RETURN_IF_ERROR(checkPointer("bias (has_bias)", tensors.bias, 4));
   else if (tensors.bias != 0)

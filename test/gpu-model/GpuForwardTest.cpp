@@ -53,11 +53,13 @@ protected:
   }
 
   std::unique_ptr<GpuForward> makeGpu(const ModelWeights &weights,
-                                      int64_t batch, int64_t length) {
+                                      int64_t batch, int64_t length,
+                                      bool denseLargeBatches = true) {
     GpuOptions options;
     options.maxBatch = batch;
     options.maxSequence = length;
     options.allowDequantizedFallback = false;
+    options.denseLargeBatches = denseLargeBatches;
     Expected<std::unique_ptr<GpuForward>> gpu =
         GpuForward::create(weights, options);
     EXPECT_TRUE(gpu.ok()) << gpu.message();
@@ -214,30 +216,40 @@ TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
         linear->weight = *format::dequantize(*linear->quantized);
       }
     }
-    auto gpu = makeGpu(quantized, 1, 512); // no fallback allowed
-    ASSERT_TRUE(gpu);
-    std::printf("%s\n", gpu->kernelSummary().c_str());
-    EXPECT_NE(gpu->kernelSummary().find("28 qmm"), std::string::npos);
-    // 4 layers x 7 linears gather one by one; shared, q and up gather for
-    // their groups (o and down have inputs of their own): 4 per layer.
-    if (mode == Mode::ActOrder)
-      EXPECT_NE(gpu->kernelSummary().find("28 act-order input gathers"),
-                std::string::npos);
-    if (mode == Mode::SharedActOrder)
-      EXPECT_NE(gpu->kernelSummary().find("16 act-order input gathers"),
-                std::string::npos);
-    std::vector<int32_t> window(tokens_.begin() + 512, tokens_.begin() + 1024);
-    Expected<std::vector<float>> gpuLogits = gpu->prefill(window, 1, 512, true);
-    ASSERT_TRUE(gpuLogits.ok()) << gpuLogits.message();
-    Expected<std::vector<float>> cpuLogits =
-        CpuForward(quantized).logits(window);
-    ASSERT_TRUE(cpuLogits.ok());
-    const double error =
-        relativeError(gpuLogits->data(), cpuLogits->data(), cpuLogits->size());
-    std::printf("4-bit RTN model, qmm GPU vs CPU logits: relative error "
-                "%.3e\n",
-                error);
-    EXPECT_LT(error, 1e-2);
+    // The 512-row prefill runs dequantize + cuBLAS by default, the
+    // generated tiles without it; both against the CPU.
+    for (bool dense : {true, false}) {
+      SCOPED_TRACE(dense ? "dense prefill" : "tiles prefill");
+      auto gpu = makeGpu(quantized, 1, 512, dense); // no fallback allowed
+      ASSERT_TRUE(gpu);
+      std::printf("%s\n", gpu->kernelSummary().c_str());
+      EXPECT_EQ(gpu->kernelSummary().find("dequantize + cuBLAS") !=
+                    std::string::npos,
+                dense);
+      EXPECT_NE(gpu->kernelSummary().find("28 qmm"), std::string::npos);
+      // 4 layers x 7 linears gather one by one; shared, q and up gather for
+      // their groups (o and down have inputs of their own): 4 per layer.
+      if (mode == Mode::ActOrder)
+        EXPECT_NE(gpu->kernelSummary().find("28 act-order input gathers"),
+                  std::string::npos);
+      if (mode == Mode::SharedActOrder)
+        EXPECT_NE(gpu->kernelSummary().find("16 act-order input gathers"),
+                  std::string::npos);
+      std::vector<int32_t> window(tokens_.begin() + 512,
+                                  tokens_.begin() + 1024);
+      Expected<std::vector<float>> gpuLogits =
+          gpu->prefill(window, 1, 512, true);
+      ASSERT_TRUE(gpuLogits.ok()) << gpuLogits.message();
+      Expected<std::vector<float>> cpuLogits =
+          CpuForward(quantized).logits(window);
+      ASSERT_TRUE(cpuLogits.ok());
+      const double error = relativeError(gpuLogits->data(), cpuLogits->data(),
+                                         cpuLogits->size());
+      std::printf("4-bit RTN model, %s GPU vs CPU logits: relative error "
+                  "%.3e\n",
+                  dense ? "dense-prefill" : "qmm", error);
+      EXPECT_LT(error, 1e-2);
+    }
   }
 }
 

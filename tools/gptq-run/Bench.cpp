@@ -63,6 +63,7 @@ Status runBench(const BenchOptions &options) {
       *std::max_element(options.batches.begin(), options.batches.end());
   gpu.maxSequence = options.promptLen + options.genLen;
   gpu.allowDequantizedFallback = false;
+  gpu.denseLargeBatches = !options.noDense;
   Expected<std::unique_ptr<model::GpuForward>> forward =
       model::GpuForward::createRandom(*config, random, gpu);
   if (!forward)

@@ -38,6 +38,9 @@ struct BenchOptions {
   std::vector<int64_t> batches = {1, 8, 32};
   int64_t promptLen = 512, genLen = 128;
   int repeats = 3;
+  /// Run large prefills on the generated tiles instead of the dense path
+  /// (dequantize + cuBLAS), for comparisons.
+  bool noDense = false;
 };
 
 Status runPpl(const PplOptions &options);

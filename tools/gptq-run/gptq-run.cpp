@@ -68,6 +68,9 @@ int main(int argc, char **argv) {
   benchCmd->add_option("--gen-len", bench.genLen)->capture_default_str();
   benchCmd->add_option("--repeats", bench.repeats, "timed runs (median)")
       ->capture_default_str();
+  benchCmd->add_flag("--no-dense", bench.noDense,
+                     "prefill of 256+ rows on the generated kernels instead "
+                     "of dequantize + cuBLAS");
 
   try {
     app.parse(argc, argv);

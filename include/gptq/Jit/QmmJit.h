@@ -64,16 +64,25 @@ struct MatmulDesc {
 /// qweight [K*bits/32][N] int32, qzeros [G][N*bits/32] int32, scales [G][N],
 /// g_idx [K] int32 (read only with act-order; AutoGPTQ checkpoints carry it
 /// either way, so it may be set otherwise), bias [N] (only with hasBias),
-/// y [M][N], workspace [M][K] (only with a regrouped layout). x, qweight,
+/// y [M][N], workspace (see below). x, qweight,
 /// qzeros, scales and workspace must be 16-byte aligned (the kernels load
 /// them in 16-byte vectors), the others 4-byte aligned.
 struct MatmulTensors {
   CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, bias = 0,
               y = 0;
-  /// With a regrouped layout: M * K elements of x's type (16-byte aligned)
-  /// that receive x's columns gathered by the permutation; the caller owns
-  /// it, so a call allocates nothing and concurrent calls do not share it.
+  /// Scratch memory the caller owns (16-byte aligned), so that a call
+  /// allocates nothing and concurrent calls share none: size it with
+  /// QmmJit::workspaceBytes(desc). It serves two paths:
+  ///  - M >= rt::kDenseMinRows, workspaceBytes at least
+  ///    rt::denseWorkspaceBytes(K, N) and cuBLAS present: the dense path
+  ///    (rt/DenseMatmul.h: the weight dequantized in column chunks, then
+  ///    cuBLAS), for any layout, act-order included;
+  ///  - otherwise, with a regrouped layout: M * K elements of x's type that
+  ///    receive x's columns gathered by the permutation.
   CUdeviceptr workspace = 0;
+  /// The workspace's size; 0 with a regrouped layout means M * K elements
+  /// (the contract before the dense path, which then stays off).
+  size_t workspaceBytes = 0;
 };
 
 /// Why a call failed, for callers that map errors to codes (the C API).
@@ -175,6 +184,13 @@ public:
   specialize(const MatmulDesc &desc, const std::string &arch,
              const std::string &autotuneCachePath = "");
 
+  /// The workspace (MatmulTensors::workspace) that gives `desc` its fastest
+  /// path: the dense path's chunk from rt::kDenseMinRows rows, M * K
+  /// elements for a regrouped layout, the larger of the two where both
+  /// apply (the dense path falls back to the gather without cuBLAS); 0
+  /// when none is used.
+  static size_t workspaceBytes(const MatmulDesc &desc);
+
   /// The checks matmul() applies to a description (layout, dtype, shapes),
   /// with messages naming qmm.matmul and the offending numbers.
   static Status validate(const MatmulDesc &desc);
@@ -194,6 +210,8 @@ public:
   const std::string &kernelCacheDirectory() const;
   /// Specializations this object has lowered and loaded (table misses).
   uint64_t specializations() const;
+  /// Matmuls that took the dense path (dequantize + cuBLAS).
+  uint64_t denseMatmuls() const;
 
 private:
   struct Impl;

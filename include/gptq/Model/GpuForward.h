@@ -34,6 +34,12 @@ struct GpuOptions {
   /// layout are dequantized to fp16 and run through cuBLAS when true;
   /// otherwise loading fails naming the layer.
   bool allowDequantizedFallback = true;
+  /// Quantized linears of a forward of at least rt::kDenseMinRows (256)
+  /// rows run as dequantize + cuBLAS (rt/DenseMatmul.h), 2.3-3x faster than
+  /// the generated tiles at 1024+ rows on the H100; costs a workspace of
+  /// one chunk of the largest linear (at most 96 MiB), allocated only when
+  /// maxBatch x maxSequence reaches 256 rows.
+  bool denseLargeBatches = true;
   /// Print which kernels run each quantized linear.
   bool verbose = false;
 };

@@ -123,8 +123,14 @@ public:
                                     &layer.gate, &layer.up, &layer.down})
         gathers += l->gatherPerm && !l->reusesGather;
     if (gathers > 0)
-      summary +=
-          fmt::format("; {} act-order input gathers per forward", gathers);
+      summary += fmt::format("; {} act-order input gathers per forward "
+                             "below {} rows",
+                             gathers, rt::kDenseMinRows);
+    if (denseWorkspace_)
+      summary += fmt::format("; from {} rows quantized linears run as "
+                             "dequantize + cuBLAS ({:.1f} MiB workspace)",
+                             rt::kDenseMinRows,
+                             double(denseWorkspaceBytes_) / (1 << 20));
     return summary;
   }
 
@@ -165,6 +171,9 @@ private:
   half_t *x_ = nullptr, *h_ = nullptr, *q_ = nullptr, *k_ = nullptr,
          *v_ = nullptr, *attn_ = nullptr, *tmp_ = nullptr, *gate_ = nullptr,
          *gathered_ = nullptr, *up_ = nullptr;
+  /// The dense path's chunk (GpuOptions::denseLargeBatches).
+  void *denseWorkspace_ = nullptr;
+  size_t denseWorkspaceBytes_ = 0;
   float *logits_ = nullptr;
   int64_t logitRows_ = 0;
 
@@ -483,6 +492,19 @@ Status GpuForwardImpl::allocateWorkspaces() {
   ASSIGN_OR_RETURN(gathered_,
                    allocate<half_t>(R * std::max({c.hiddenSize, c.qDim(),
                                                   c.intermediateSize})));
+  if (options_.denseLargeBatches && R >= rt::kDenseMinRows) {
+    size_t bytes = 0;
+    for (const DeviceLayer &layer : layers_)
+      for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
+                                    &layer.gate, &layer.up, &layer.down})
+        if (l->qmm)
+          bytes = std::max(bytes, rt::denseWorkspaceBytes(l->in, l->out));
+    if (bytes > 0) {
+      ASSIGN_OR_RETURN(denseWorkspace_,
+                       allocate<unsigned char>(int64_t(bytes)));
+      denseWorkspaceBytes_ = bytes;
+    }
+  }
   ASSIGN_OR_RETURN(k_, allocate<half_t>(R * c.kvDim()));
   ASSIGN_OR_RETURN(v_, allocate<half_t>(R * c.kvDim()));
   ASSIGN_OR_RETURN(up_, allocate<half_t>(R * c.intermediateSize));
@@ -503,7 +525,21 @@ Status GpuForwardImpl::allocateWorkspaces() {
 
 Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                               int64_t rows, half_t *y, bool relu) {
-  if (l.qmm) {
+  if (l.qmm && denseWorkspace_ && rows >= rt::kDenseMinRows) {
+    // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
+    // back to the input's order, so x is used ungathered.
+    cuda::QmmOperands operands;
+    operands.x = CUdeviceptr(x);
+    operands.qweight = CUdeviceptr(l.qweight);
+    operands.qzeros = CUdeviceptr(l.qzeros);
+    operands.scales = CUdeviceptr(l.scales);
+    operands.y = CUdeviceptr(y);
+    GPTQ_RETURN_IF_ERROR(
+        qmm_->launchDense(*l.qmm, operands, CUdeviceptr(l.gatherPerm), rows,
+                          CUdeviceptr(denseWorkspace_), denseWorkspaceBytes_,
+                          cublas_, reinterpret_cast<CUstream>(stream_))
+            .withContext(l.name));
+  } else if (l.qmm) {
     if (l.gatherPerm) {
       if (!l.reusesGather)
         cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);

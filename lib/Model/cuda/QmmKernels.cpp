@@ -164,4 +164,60 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
   return rt::launch(**function, grid, block, 0, stream, args.data());
 }
 
+Status QmmKernels::launchDense(const QmmKernelSpec &spec,
+                               const QmmOperands &operands, CUdeviceptr perm,
+                               int64_t m, CUdeviceptr workspace,
+                               size_t workspaceBytes, cublasHandle_t handle,
+                               CUstream stream) {
+  const bool zerosAsIs = !spec.v1;
+  const std::string name =
+      rt::dequantizeKernelName(spec.bits, zerosAsIs, /*bf16=*/false);
+  auto found = dequantizers_.find(name);
+  if (found == dequantizers_.end()) {
+    rt::CompileOptions options;
+    options.arch = arch_;
+    auto compiled = cache_->getOrCompile(
+        rt::dequantizeKernelSource(spec.bits, zerosAsIs, false), name + ".cu",
+        options);
+    if (!compiled)
+      return compiled.status().withContext("the dequantizer");
+    Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
+    if (!module)
+      return module.status().withContext("the dequantizer");
+    rt::DequantizeFunctions functions;
+    Expected<rt::KernelFunction> dequantize = module->function(name);
+    if (!dequantize)
+      return dequantize.status();
+    Expected<rt::KernelFunction> bias = module->function(name + "_bias");
+    if (!bias)
+      return bias.status();
+    functions.dequantize = dequantize->handle;
+    functions.bias = bias->handle;
+    dequantizeModules_.emplace(name, module.take());
+    found = dequantizers_.emplace(name, functions).first;
+  }
+  auto driver = rt::driverApi();
+  if (!driver)
+    return driver.status();
+  // cuBLAS is linked here: the dense path takes it as it is.
+  static const rt::CublasApi linked = {
+      &cublasCreate_v2, &cublasDestroy_v2, &cublasSetStream_v2,
+      static_cast<rt::CublasApi::GemmEx>(&cublasGemmEx)};
+  rt::DenseMatmulArgs args;
+  args.x = operands.x;
+  args.qweight = operands.qweight;
+  args.qzeros = operands.qzeros;
+  args.scales = operands.scales;
+  args.y = operands.y;
+  args.perm = perm;
+  args.workspace = workspace;
+  args.workspaceBytes = workspaceBytes;
+  args.M = m;
+  args.K = spec.K;
+  args.N = spec.N;
+  args.bits = spec.bits;
+  args.groupSize = spec.groupSize == -1 ? spec.K : spec.groupSize;
+  return rt::denseMatmul(**driver, linked, handle, found->second, args, stream);
+}
+
 } // namespace gptq::model::cuda

@@ -12,6 +12,7 @@
 #define GPTQ_MODEL_CUDA_QMMKERNELS_H
 
 #include "gptq/Format/Dequantize.h"
+#include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Status.h"
@@ -79,6 +80,14 @@ public:
   /// is small enough).
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
                 int64_t m, CUstream stream);
+  /// The dense path (rt/DenseMatmul.h) for m >= rt::kDenseMinRows: `spec`'s
+  /// weight dequantized into `workspace` in column chunks, then cuBLAS on
+  /// `handle` (which gets `stream`). `perm`, if set, is a regrouped
+  /// weight's permutation: x is then the ungathered input.
+  Status launchDense(const QmmKernelSpec &spec, const QmmOperands &operands,
+                     CUdeviceptr perm, int64_t m, CUdeviceptr workspace,
+                     size_t workspaceBytes, cublasHandle_t handle,
+                     CUstream stream);
   size_t numKernels() const { return specs_.size(); }
 
 private:
@@ -90,6 +99,9 @@ private:
   std::unique_ptr<rt::KernelCache> cache_;
   std::map<size_t, rt::LoadedModule> modules_;
   std::map<std::string, rt::KernelFunction> functions_;
+  /// Dequantizers by kernel name, compiled on first use.
+  std::map<std::string, rt::LoadedModule> dequantizeModules_;
+  std::map<std::string, rt::DequantizeFunctions> dequantizers_;
 };
 
 } // namespace gptq::model::cuda

@@ -37,6 +37,33 @@ TEST(QmmCApi, NullArguments) {
   qmm_destroy(nullptr); // allowed
 }
 
+TEST(QmmCApi, WorkspaceBytes) {
+  qmm_matmul_desc_t desc = {};
+  size_t bytes = 1;
+  EXPECT_EQ(qmm_workspace_bytes(nullptr, &bytes), QMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(qmm_last_error()).find("desc is NULL"),
+            std::string::npos);
+  EXPECT_EQ(qmm_workspace_bytes(&desc, nullptr), QMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(qmm_last_error()).find("out is NULL"),
+            std::string::npos);
+  EXPECT_EQ(qmm_workspace_bytes(&desc, &bytes), QMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(qmm_last_error()).find("bits = 0"), std::string::npos);
+  desc.bits = 4;
+  desc.group_size = 128;
+  desc.k = 4096;
+  desc.n = 4096;
+  desc.m = 1;
+  ASSERT_EQ(qmm_workspace_bytes(&desc, &bytes), QMM_OK);
+  EXPECT_EQ(bytes, 0u);
+  desc.act_order = QMM_ACT_ORDER_REGROUPED;
+  ASSERT_EQ(qmm_workspace_bytes(&desc, &bytes), QMM_OK);
+  EXPECT_EQ(bytes, 4096u * 2);
+  desc.act_order = 0;
+  desc.m = 1024;
+  ASSERT_EQ(qmm_workspace_bytes(&desc, &bytes), QMM_OK);
+  EXPECT_EQ(bytes, 4096u * 4096 * 2);
+}
+
 TEST(QmmCApi, StatusStrings) {
   EXPECT_STREQ(qmm_status_string(QMM_OK), "QMM_OK");
   EXPECT_STREQ(qmm_status_string(QMM_ERROR_NO_DEVICE), "QMM_ERROR_NO_DEVICE");

@@ -21,6 +21,7 @@
 #include "gptq/Format/Safetensors.h"
 #include "gptq/Jit/QmmJit.h"
 #include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Half.h"
@@ -510,6 +511,158 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
   EXPECT_TRUE(std::all_of(untouched.begin(), untouched.end(),
                           [](uint8_t b) { return b == 0xab; }));
   qmm_destroy(ctx);
+}
+
+// From 256 rows, with the workspace qmm_workspace_bytes asks for, a matmul
+// takes the dense path (dequantize + cuBLAS) for every layout: act-order
+// by g_idx, regrouped (rows scattered back, x not gathered), bias, bf16,
+// group -1. Without a workspace the same calls run the generated kernels.
+TEST_F(QmmJitGpuTest, DensePathMatchesCpuReference) {
+  std::unique_ptr<QmmJit> jit = createJit();
+  ASSERT_TRUE(jit);
+  using F = format::CheckpointFormat;
+  const MatmulDesc layouts[] = {
+      makeDesc(4, 128, false, true, F::GptqV1, DType::F16, false, 1024, 768, 1),
+      makeDesc(4, 128, true, false, F::GptqV1, DType::F16, true, 1024, 768, 1),
+      makeDesc(3, 64, false, false, F::GptqV2, DType::BF16, false, 768, 512, 1),
+      makeDesc(2, 32, true, true, F::GptqV1, DType::F16, false, 512, 1024, 1),
+      makeDesc(8, -1, false, false, F::GptqV1, DType::BF16, true, 512, 512, 1),
+      makeDesc(4, 32, false, false, F::GptqV2, DType::F16, true, 512, 768, 1),
+  };
+  int checks = 0;
+  for (MatmulDesc desc : layouts)
+    for (int64_t M : {256, 300}) {
+      desc.M = M;
+      SCOPED_TRACE(describe(desc));
+      auto problem = makeProblem(desc, rng);
+      ASSERT_TRUE(problem.ok()) << problem.message();
+      Problem &p = **problem;
+      MatmulTensors t = p.tensors();
+      t.workspaceBytes = QmmJit::workspaceBytes(desc);
+      ASSERT_EQ(t.workspaceBytes, size_t(2 * desc.K * desc.N));
+      auto workspace = rt::DeviceBuffer::create(t.workspaceBytes);
+      ASSERT_TRUE(workspace.ok());
+      t.workspace = workspace->ptr();
+      const uint64_t before = jit->denseMatmuls();
+      Status status = jit->matmul(desc, t, nullptr);
+      ASSERT_TRUE(status.ok()) << status.message();
+      EXPECT_EQ(jit->denseMatmuls(), before + 1);
+      expectMatchesReference(p, "dense ");
+      ++checks;
+      // The generated kernel for the same call: no workspace, no dense path.
+      ASSERT_TRUE(p.dY.fillBytes(0xff).ok());
+      ASSERT_TRUE(jit->matmul(desc, p.tensors(), nullptr).ok());
+      EXPECT_EQ(jit->denseMatmuls(), before + 1);
+      expectMatchesReference(p, "tiles ");
+    }
+
+  // A regrouped act-order weight: the dequantizer writes channel k to row
+  // perm[k], so x goes in as it is.
+  MatmulDesc desc =
+      makeDesc(4, 128, true, true, F::GptqV1, DType::F16, true, 1024, 512, 300);
+  auto problem = makeProblem(desc, rng);
+  ASSERT_TRUE(problem.ok()) << problem.message();
+  Problem &p = **problem;
+  std::vector<int32_t> order(desc.K);
+  for (int64_t k = 0; k < desc.K; ++k)
+    order[k] = int32_t(k);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (int64_t i = 0; i < desc.K; ++i)
+    p.layer.gIdx[order[i]] = int32_t(i / desc.layout.groupSize);
+  ASSERT_TRUE(
+      p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4).ok());
+  auto regrouped = rt::DeviceBuffer::create(p.layer.qweight.size() * 4);
+  auto perm = rt::DeviceBuffer::create(desc.K * 4);
+  ASSERT_TRUE(regrouped.ok() && perm.ok());
+  ASSERT_TRUE(jit->regroupActOrder(desc, p.tensors(), regrouped->ptr(),
+                                   perm->ptr(), nullptr)
+                  .ok());
+  desc.layout.regrouped = true;
+  MatmulTensors t = p.tensors();
+  t.qweight = regrouped->ptr();
+  t.gIdx = perm->ptr();
+  t.workspaceBytes = QmmJit::workspaceBytes(desc);
+  auto workspace = rt::DeviceBuffer::create(t.workspaceBytes);
+  ASSERT_TRUE(workspace.ok());
+  t.workspace = workspace->ptr();
+  const uint64_t before = jit->denseMatmuls();
+  Status status = jit->matmul(desc, t, nullptr);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(jit->denseMatmuls(), before + 1);
+  expectMatchesReference(p, "dense regrouped ");
+  // A warm dense call: our side allocates nothing (the dequantizer is found
+  // by index); what cuBLAS does inside cublasGemmEx is counted too, and
+  // reported rather than asserted.
+  uint64_t allocations =
+      countAllocations([&] { status = jit->matmul(desc, t, nullptr); });
+  ASSERT_TRUE(status.ok()) << status.message();
+  std::printf("warm dense call: %llu host allocations (ours and cuBLAS's)\n",
+              (unsigned long long)allocations);
+  std::printf("%d dense layout/M checks (and the tiles on the same calls), "
+              "1 regrouped\n",
+              checks);
+}
+
+// The dense path in column chunks: a workspace of 320 columns runs a
+// 768-column weight as 320 + 320 + 128, the bias added per chunk.
+TEST_F(QmmJitGpuTest, DensePathChunksMatchCpuReference) {
+  auto cublas = rt::cublasApi();
+  ASSERT_TRUE(cublas.ok()) << cublas.message();
+  auto driver = rt::driverApi();
+  ASSERT_TRUE(driver.ok());
+  auto context = rt::CudaContext::create(0);
+  ASSERT_TRUE(context.ok());
+  using F = format::CheckpointFormat;
+  MatmulDesc desc = makeDesc(4, 128, false, false, F::GptqV1, DType::F16, true,
+                             1024, 768, 257);
+  auto problem = makeProblem(desc, rng);
+  ASSERT_TRUE(problem.ok()) << problem.message();
+  Problem &p = **problem;
+  rt::KernelCache cache(cacheDir.string());
+  rt::CompileOptions options;
+  options.arch = (*context)->info().arch();
+  const std::string name = rt::dequantizeKernelName(4, false, false);
+  auto compiled = cache.getOrCompile(
+      rt::dequantizeKernelSource(4, false, false), name + ".cu", options);
+  ASSERT_TRUE(compiled.ok()) << compiled.message();
+  auto module = rt::LoadedModule::load(**compiled);
+  ASSERT_TRUE(module.ok()) << module.message();
+  rt::DequantizeFunctions functions;
+  functions.dequantize = module->function(name)->handle;
+  functions.bias = module->function(name + "_bias")->handle;
+  cublasHandle_t handle = nullptr;
+  ASSERT_EQ((*cublas)->create(&handle), CUBLAS_STATUS_SUCCESS);
+  const size_t bytes = 2 * size_t(desc.K) * 320;
+  ASSERT_EQ(rt::denseChunkColumns(desc.K, desc.N, bytes), 320);
+  auto workspace = rt::DeviceBuffer::create(bytes);
+  ASSERT_TRUE(workspace.ok());
+  rt::DenseMatmulArgs args;
+  const MatmulTensors t = p.tensors();
+  args.x = t.x;
+  args.qweight = t.qweight;
+  args.qzeros = t.qzeros;
+  args.scales = t.scales;
+  args.bias = t.bias;
+  args.y = t.y;
+  args.workspace = workspace->ptr();
+  args.workspaceBytes = bytes;
+  args.M = desc.M;
+  args.K = desc.K;
+  args.N = desc.N;
+  args.bits = 4;
+  args.groupSize = 128;
+  Status status =
+      rt::denseMatmul(**driver, **cublas, handle, functions, args, nullptr);
+  EXPECT_TRUE(status.ok()) << status.message();
+  expectMatchesReference(p, "dense 3 chunks ");
+  // Too small a workspace for one 32-column chunk: a clear error.
+  args.workspaceBytes = 2 * size_t(desc.K) * 16;
+  status =
+      rt::denseMatmul(**driver, **cublas, handle, functions, args, nullptr);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("no 32-column chunk"), std::string::npos)
+      << status.message();
+  (*cublas)->destroy(handle);
 }
 
 // The AutoGPTQ golden cases (../shared/testdata): each checkpoint's qweight,

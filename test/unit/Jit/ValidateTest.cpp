@@ -171,6 +171,42 @@ TEST(QmmJitValidate, Pointers) {
   expectError(QmmJit::validate(desc, t), {"bias is given", "has_bias"});
 }
 
+TEST(QmmJitValidate, WorkspaceNeedsItsPointer) {
+  MatmulDesc desc = goodDesc();
+  MatmulTensors t = goodTensors();
+  t.workspaceBytes = 4096;
+  expectError(QmmJit::validate(desc, t),
+              {"workspace_bytes = 4096", "workspace is NULL"});
+  t.workspace = 0x80004;
+  expectError(QmmJit::validate(desc, t), {"workspace", "16-byte aligned"});
+  t.workspace = 0x80000;
+  EXPECT_TRUE(QmmJit::validate(desc, t).ok());
+}
+
+TEST(QmmJitWorkspace, BytesPerPath) {
+  MatmulDesc desc = goodDesc(); // M = 7, K = 4096, N = 11008
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 0u);
+  desc.layout.actOrder = true;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 0u); // g_idx read in the kernel
+  desc.layout.regrouped = true;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 7u * 4096 * 2); // x gathered
+  // From 256 rows: the dense path's chunk, the whole 4096 x 11008 weight
+  // in fp16 (86 MiB, under the 96 MiB budget).
+  desc = goodDesc();
+  desc.M = 255;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 0u);
+  desc.M = 256;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 4096u * 11008 * 2);
+  // A wider weight gets the budget's chunk of columns (a multiple of 32).
+  desc.K = 8192;
+  desc.N = 57344;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 8192u * 6144 * 2);
+  // Regrouped with many rows: the larger of the gather and the chunk.
+  desc.layout.actOrder = desc.layout.regrouped = true;
+  desc.M = 65536;
+  EXPECT_EQ(QmmJit::workspaceBytes(desc), 65536u * 8192 * 2);
+}
+
 TEST(QmmJitValidate, Architecture) {
   expectError(QmmJit::specialize(goodDesc(), "").status(),
               {"not a GPU architecture"});

@@ -58,6 +58,18 @@ TEST_P(NvrtcArch, CompilesToPtxAndCubinWithResources) {
 INSTANTIATE_TEST_SUITE_P(ShippedArchitectures, NvrtcArch,
                          testing::Values("sm_80", "sm_90a"));
 
+// The x gather the JIT and qmm-bench compile on their own (not through
+// gptq-opt); the dense path's sources are compiled in DenseMatmulTest.
+TEST_P(NvrtcArch, CompilesTheGatherKernel) {
+  CompileOptions options;
+  options.arch = GetParam();
+  Expected<CompileResult> gather = compileCuda(
+      "#include \"qmm/gather_columns.cuh\"\n", "gather.cu", options);
+  ASSERT_TRUE(gather.ok()) << gather.message();
+  ASSERT_EQ(gather->kernels.size(), 1u);
+  EXPECT_EQ(gather->kernels[0].name, "qmm_gather_columns");
+}
+
 TEST(Nvrtc, PtxOnlyWhenNoCubinWanted) {
   CompileOptions options;
   options.arch = "compute_80";
