@@ -287,10 +287,17 @@ int main(int argc, char **argv) {
       // Rows: (M, act-order variant). At 4 bits, decode and M = 16 also
       // run a regrouped act-order weight (this weight read as the regrouped
       // one, with a random permutation; cuBLAS gets x gathered on the
-      // host) two ways: the reordered kernel, which gathers x per value
-      // inside the matmul, and what the JIT runs, qmm_gather_columns then
-      // the plain kernel (both timed together).
-      enum class ActOrder { None, InKernelGather, GatherThenPlain, Dense };
+      // host) three ways: the reordered kernel, which gathers x per value
+      // inside the matmul; qmm_gather_columns then the plain kernel (both
+      // timed together); and the same with the matmul launched as a
+      // programmatic dependent of the gather, as the JIT runs it on sm_90+.
+      enum class ActOrder {
+        None,
+        InKernelGather,
+        GatherThenPlain,
+        GatherOverlapped,
+        Dense
+      };
       std::vector<std::pair<int64_t, ActOrder>> rows;
       for (int64_t M : rowCounts) {
         rows.push_back({M, ActOrder::None});
@@ -299,12 +306,14 @@ int main(int argc, char **argv) {
         if (bits == 4 && M <= 16) {
           rows.push_back({M, ActOrder::InKernelGather});
           rows.push_back({M, ActOrder::GatherThenPlain});
+          rows.push_back({M, ActOrder::GatherOverlapped});
         }
       }
       for (auto [M, actOrder] : rows) {
         const bool dense = actOrder == ActOrder::Dense;
-        const bool regrouped = actOrder == ActOrder::InKernelGather ||
-                               actOrder == ActOrder::GatherThenPlain;
+        const bool gathers = actOrder == ActOrder::GatherThenPlain ||
+                             actOrder == ActOrder::GatherOverlapped;
+        const bool regrouped = actOrder == ActOrder::InKernelGather || gathers;
         const bool inKernel = actOrder == ActOrder::InKernelGather;
         std::string function = std::string("llama") + shape.name +
                                (bits == 4 ? "" : "_w" + std::to_string(bits)) +
@@ -357,9 +366,8 @@ int main(int argc, char **argv) {
         int rowCount = int(M);
         // The manifest's parameter order: x, qweight, qzeros, scales[,
         // g_idx], y, m.
-        std::vector<void *> args = {
-            actOrder == ActOrder::GatherThenPlain ? &pGathered : &pX, &pQweight,
-            &pQzeros, &pScales};
+        std::vector<void *> args = {gathers ? &pGathered : &pX, &pQweight,
+                                    &pQzeros, &pScales};
         if (inKernel)
           args.push_back(&pPerm);
         int gatherCols = int(K);
@@ -401,7 +409,7 @@ int main(int argc, char **argv) {
             }
             return;
           }
-          if (actOrder == ActOrder::GatherThenPlain) {
+          if (gathers) {
             Status gathered = rt::launch(gatherFunction, gatherGrid, {256}, 0,
                                          nullptr, gatherArgs);
             if (!gathered.ok()) {
@@ -410,8 +418,11 @@ int main(int argc, char **argv) {
               std::exit(1);
             }
           }
+          // Overlapped: the matmul starts before the gather completes
+          // (programmatic dependent launch, as the JIT does on sm_90+).
           Status status =
-              rt::launch(entry, grid, block, 0, nullptr, args.data());
+              rt::launch(entry, grid, block, 0, nullptr, args.data(),
+                         actOrder == ActOrder::GatherOverlapped);
           if (!status.ok()) {
             std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
             std::exit(1);
@@ -459,6 +470,9 @@ int main(int argc, char **argv) {
           strategy += ", act-order regrouped, x gathered in the kernel";
         if (actOrder == ActOrder::GatherThenPlain)
           strategy += ", act-order regrouped, gather + plain kernel";
+        if (actOrder == ActOrder::GatherOverlapped)
+          strategy += ", act-order regrouped, gather + plain kernel "
+                      "overlapped (PDL)";
         if (dense) {
           const int64_t chunk =
               rt::denseChunkColumns(K, N, denseArgs.workspaceBytes);

@@ -16,6 +16,7 @@
 
 #include "KernelKey.h"
 
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Format/ActOrder.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/DenseMatmul.h"
@@ -105,9 +106,11 @@ struct QmmJit::Impl {
   const KernelSlot *find(const KernelKey &key) const;
   Expected<const KernelSlot *> prepare(const KernelKey &key,
                                        const MatmulDesc &desc, ErrorKind *kind);
+  /// With `overlapPrevious` the kernel may start while the previous one
+  /// on the stream (the x gather) finishes (rt::launchKernel).
   Status launch(const KernelSlot &slot, const MatmulDesc &desc,
-                const MatmulTensors &tensors, CUstream stream,
-                ErrorKind *kind) const;
+                const MatmulTensors &tensors, CUstream stream, ErrorKind *kind,
+                bool overlapPrevious = false) const;
   /// The caller may have another context current (or none, on a new
   /// thread); the kernels live in the device's primary context.
   Status makePrimaryCurrent(ErrorKind *kind) const {
@@ -353,7 +356,7 @@ Expected<const KernelSlot *> QmmJit::Impl::prepare(const KernelKey &key,
 
 Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
                             const MatmulTensors &tensors, CUstream stream,
-                            ErrorKind *kind) const {
+                            ErrorKind *kind, bool overlapPrevious) const {
   const LaunchGeometry &geometry = slot.geometry;
   const int64_t rowBlocks = (desc.M + geometry.blockM - 1) / geometry.blockM;
   if (rowBlocks > 65535) {
@@ -399,10 +402,10 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
     pointers[i] = pointer;
     args[i] = &pointers[i];
   }
-  CUresult result = cu->cuLaunchKernel(
-      slot.function, unsigned(desc.N / geometry.blockN), unsigned(rowBlocks),
-      geometry.splitK, geometry.threads, 1, 1, geometry.dynamicSharedBytes,
-      stream, args, nullptr);
+  CUresult result = rt::launchKernel(
+      *cu, slot.function, unsigned(desc.N / geometry.blockN),
+      unsigned(rowBlocks), geometry.splitK, geometry.threads,
+      geometry.dynamicSharedBytes, stream, args, overlapPrevious);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
     return rt::checkCu(result, "cuLaunchKernel")
@@ -509,7 +512,12 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
       return prepared.status();
     slot = *prepared;
   }
-  return impl_->launch(*slot, *run, *operands, stream, kind);
+  // After the gather the kernel starts early on sm_90+ (programmatic
+  // dependent launch): its weight loads overlap the gather's tail, and it
+  // reads x only once the gather has completed (qmm::wait_for_prior_grids).
+  const bool overlapGather =
+      desc.layout.regrouped && autotune::archVersion(impl_->arch) >= 90;
+  return impl_->launch(*slot, *run, *operands, stream, kind, overlapGather);
 }
 
 Status QmmJit::regroupActOrder(const MatmulDesc &desc,

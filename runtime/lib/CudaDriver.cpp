@@ -53,6 +53,30 @@ Expected<const DriverApi *> driverApi() {
   return loaded;
 }
 
+CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
+                      unsigned gridY, unsigned gridZ, unsigned blockX,
+                      unsigned sharedBytes, CUstream stream, void **args,
+                      bool overlapPrevious) {
+  if (!overlapPrevious)
+    return cu.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, 1, 1,
+                             sharedBytes, stream, args, nullptr);
+  CUlaunchAttribute attribute = {};
+  attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+  attribute.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchConfig config = {};
+  config.gridDimX = gridX;
+  config.gridDimY = gridY;
+  config.gridDimZ = gridZ;
+  config.blockDimX = blockX;
+  config.blockDimY = 1;
+  config.blockDimZ = 1;
+  config.sharedMemBytes = sharedBytes;
+  config.hStream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = 1;
+  return cu.cuLaunchKernelEx(&config, function, args, nullptr);
+}
+
 Status checkCu(CUresult result, const char *call) {
   if (result == CUDA_SUCCESS)
     return Status::success();

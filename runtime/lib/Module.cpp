@@ -182,7 +182,8 @@ Expected<KernelFunction> LoadedModule::function(const std::string &name) const {
 }
 
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
-              unsigned sharedBytes, CUstream stream, void **args) {
+              unsigned sharedBytes, CUstream stream, void **args,
+              bool overlapPrevious) {
   auto loaded = api();
   if (!loaded.ok())
     return loaded.status();
@@ -193,10 +194,14 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
                               CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                               int(sharedBytes)),
         "cuFuncSetAttribute"));
-  return checkCu(cu.cuLaunchKernel(function.handle, grid.x, grid.y, grid.z,
-                                   block.x, block.y, block.z, sharedBytes,
-                                   stream, args, nullptr),
-                 "cuLaunchKernel")
+  if (block.y != 1 || block.z != 1)
+    return Status::error(
+        fmt::format("launching {}: blocks are one-dimensional, not ({},{},{})",
+                    function.name, block.x, block.y, block.z));
+  return checkCu(launchKernel(cu, function.handle, grid.x, grid.y, grid.z,
+                              block.x, sharedBytes, stream, args,
+                              overlapPrevious),
+                 overlapPrevious ? "cuLaunchKernelEx" : "cuLaunchKernel")
       .withContext(fmt::format(
           "launching {} on grid ({},{},{}) block ({},{},{})", function.name,
           grid.x, grid.y, grid.z, block.x, block.y, block.z));

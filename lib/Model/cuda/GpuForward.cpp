@@ -540,9 +540,14 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                           cublas_, reinterpret_cast<CUstream>(stream_))
             .withContext(l.name));
   } else if (l.qmm) {
+    // Right after its gather a matmul starts early on sm_90+ (its weight
+    // loads overlap the gather's tail; it waits for x).
+    bool afterGather = false;
     if (l.gatherPerm) {
-      if (!l.reusesGather)
+      if (!l.reusesGather) {
         cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
+        afterGather = context_->info().computeMajor >= 9;
+      }
       x = gathered_;
     }
     cuda::QmmOperands operands;
@@ -552,7 +557,8 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
     operands.scales = CUdeviceptr(l.scales);
     operands.y = CUdeviceptr(y);
     GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows,
-                                      reinterpret_cast<CUstream>(stream_))
+                                      reinterpret_cast<CUstream>(stream_),
+                                      afterGather)
                              .withContext(l.name));
   } else {
     // Row-major y[rows][out] = x[rows][in] W[in][out] is, column-major,

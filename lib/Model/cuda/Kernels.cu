@@ -250,6 +250,11 @@ __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
 
 __global__ void gatherColumnsKernel(const half_t *x, const int32_t *perm,
                                     int64_t rows, int64_t cols, half_t *out) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  // The matmul after this gather may start now (programmatic dependent
+  // launch) and load its weights; it waits for our writes before reading x.
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols)
     return;

@@ -128,7 +128,7 @@ QmmKernels::function(const QmmKernelSpec &spec) {
 
 Status QmmKernels::launch(const QmmKernelSpec &general,
                           const QmmOperands &operands, int64_t m,
-                          CUstream stream) {
+                          CUstream stream, bool overlapPrevious) {
   const QmmKernelSpec &spec =
       general.decode && m <= general.decode->blockM ? *general.decode
       : general.prefill && m > general.blockM       ? *general.prefill
@@ -161,7 +161,8 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                 unsigned((m + spec.blockM - 1) / spec.blockM),
                 unsigned(spec.splitK)};
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
-  return rt::launch(**function, grid, block, 0, stream, args.data());
+  return rt::launch(**function, grid, block, 0, stream, args.data(),
+                    overlapPrevious);
 }
 
 Status QmmKernels::launchDense(const QmmKernelSpec &spec,

@@ -77,9 +77,11 @@ public:
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
                             bool actOrder, bool v1) const;
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
-  /// is small enough).
+  /// is small enough). With `overlapPrevious` (sm_90+) the kernel may start
+  /// before the previous kernel on the stream, which wrote x, completes
+  /// (rt::launchKernel; the kernel waits for it before reading x).
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
-                int64_t m, CUstream stream);
+                int64_t m, CUstream stream, bool overlapPrevious = false);
   /// The dense path (rt/DenseMatmul.h) for m >= rt::kDenseMinRows: `spec`'s
   /// weight dequantized into `workspace` in column chunks, then cuBLAS on
   /// `handle` (which gets `stream`). `perm`, if set, is a regrouped

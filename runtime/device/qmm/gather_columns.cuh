@@ -17,6 +17,9 @@ extern "C" __global__ void
 qmm_gather_columns(const unsigned short *__restrict__ x,
                    const int32_t *__restrict__ perm,
                    unsigned short *__restrict__ out, int rows, int cols) {
+  // The matmul that reads `out` may start now and prefetch its weights; it
+  // waits for this grid's writes before reading x (types.cuh).
+  qmm::allow_dependent_grids();
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= int64_t(rows) * cols)
     return;

@@ -384,6 +384,9 @@ __device__ __forceinline__ void pipelined_matmul(
     }
   };
 
+  // x may come from the kernel before this one (types.cuh); its copies
+  // start with the weights'.
+  wait_for_prior_grids();
   // Step i of the CTA's run uses stage buffer i % Stages.
 #pragma unroll
   for (int s = 0; s < Stages - 1; ++s) {

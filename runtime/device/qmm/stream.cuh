@@ -709,6 +709,9 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
 #pragma unroll
     for (int r = 0; r < Stages - 1; ++r)
       load(items[r], warp + r * kWarps);
+    // x may come from the kernel before this one (types.cuh): the weights
+    // above are already on their way.
+    wait_for_prior_grids();
     if constexpr (kPrefetchX)
       loadX(xf[0], warp);
     for (int step = warp; step < steps; step += Stages * kWarps) {

@@ -21,9 +21,7 @@ namespace qmm {
 
 /// Keeps a parameter out of template argument deduction (so `nullptr` can be
 /// passed for an optional pointer whose type another argument fixes).
-template <typename T> struct NonDeduced {
-  using type = T;
-};
+template <typename T> struct NonDeduced { using type = T; };
 
 template <typename T, int Rows, int Cols> struct SharedTile {
   static_assert(Cols % 8 == 0, "rows are moved in 16-byte vectors");
@@ -65,6 +63,9 @@ template <int Threads, typename T, int Rows, int Cols>
 __device__ __forceinline__ void load_act(SharedTile<T, Rows, Cols> &dst,
                                          const T *__restrict__ x, int rows,
                                          int inFeatures, int row0, int k0) {
+  // x may come from the kernel before this one (types.cuh); after the
+  // first step this returns at once.
+  wait_for_prior_grids();
   constexpr int kVectorsPerRow = Cols / 8;
 #pragma unroll
   for (int i = threadIdx.x; i < Rows * kVectorsPerRow; i += Threads) {
@@ -84,16 +85,17 @@ __device__ __forceinline__ void load_act(SharedTile<T, Rows, Cols> &dst,
 /// word-aligned at every bit width), read coalesced across the warp because
 /// neighbouring threads take neighbouring columns.
 template <int Threads, typename Layout, typename T, int Rows, int Cols>
-__device__ __forceinline__ void
-load_dequant(SharedTile<T, Rows, Cols> &dst, const uint32_t *__restrict__ qweight,
-             const uint32_t *__restrict__ qzeros, const T *__restrict__ scales,
-             const int32_t *__restrict__ gIdx, int outFeatures, int k0, int n0) {
+__device__ __forceinline__ void load_dequant(
+    SharedTile<T, Rows, Cols> &dst, const uint32_t *__restrict__ qweight,
+    const uint32_t *__restrict__ qzeros, const T *__restrict__ scales,
+    const int32_t *__restrict__ gIdx, int outFeatures, int k0, int n0) {
   constexpr int Bits = Layout::kBits;
   constexpr int kChunks = Cols / 32;
   static_assert(Cols % 32 == 0, "whole 32-value chunks");
   // Without act-order a 32-channel chunk lies inside one group when the
   // group size is a multiple of 32, so its scale and zero are loaded once.
-  constexpr bool kUniformGroup = !Layout::kActOrder && Layout::kGroupSize % 32 == 0;
+  constexpr bool kUniformGroup =
+      !Layout::kActOrder && Layout::kGroupSize % 32 == 0;
   for (int item = threadIdx.x; item < Rows * kChunks; item += Threads) {
     const int j = item % Rows;
     const int chunk = item / Rows;
@@ -102,7 +104,8 @@ load_dequant(SharedTile<T, Rows, Cols> &dst, const uint32_t *__restrict__ qweigh
     uint32_t words[Bits];
 #pragma unroll
     for (int w = 0; w < Bits; ++w)
-      words[w] = __ldg(qweight + (int64_t)(kBase / 32 * Bits + w) * outFeatures + n);
+      words[w] =
+          __ldg(qweight + (int64_t)(kBase / 32 * Bits + w) * outFeatures + n);
 
     float scale = 0.0f;
     float zero = 0.0f;
@@ -119,7 +122,8 @@ load_dequant(SharedTile<T, Rows, Cols> &dst, const uint32_t *__restrict__ qweigh
       for (int h = 0; h < 2; ++h) {
         const int k = kBase + v + h;
         if (!kUniformGroup) {
-          const int group = Layout::kActOrder ? __ldg(gIdx + k) : k / Layout::kGroupSize;
+          const int group =
+              Layout::kActOrder ? __ldg(gIdx + k) : k / Layout::kGroupSize;
           scale = to_float(scales[(int64_t)group * outFeatures + n]);
           zero = float(load_zero_point<Layout>(qzeros, outFeatures, group, n));
         }
@@ -171,10 +175,10 @@ __device__ __forceinline__ void mma(Accumulator<BlockM, BlockN, Warps> &acc,
 /// qmm.tile.store: y[row0 + i][n0 + j] = acc[i][j] (+ bias[n0 + j]) for
 /// rows below `rows`; y is row-major with `outFeatures` columns.
 template <int BlockM, int BlockN, int Warps, typename T>
-__device__ __forceinline__ void store(const Accumulator<BlockM, BlockN, Warps> &acc,
-                                      T *__restrict__ y,
-                                      const typename NonDeduced<T>::type *__restrict__ bias,
-                                      int rows, int outFeatures, int row0, int n0) {
+__device__ __forceinline__ void
+store(const Accumulator<BlockM, BlockN, Warps> &acc, T *__restrict__ y,
+      const typename NonDeduced<T>::type *__restrict__ bias, int rows,
+      int outFeatures, int row0, int n0) {
   using Acc = Accumulator<BlockM, BlockN, Warps>;
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
@@ -196,7 +200,8 @@ __device__ __forceinline__ void store(const Accumulator<BlockM, BlockN, Warps> &
         *reinterpret_cast<uint32_t *>(y + (int64_t)row * outFeatures + col) =
             pack2<T>(c[0] + bias0, c[1] + bias1);
       if (row + 8 < rows)
-        *reinterpret_cast<uint32_t *>(y + (int64_t)(row + 8) * outFeatures + col) =
+        *reinterpret_cast<uint32_t *>(y + (int64_t)(row + 8) * outFeatures +
+                                      col) =
             pack2<T>(c[2] + bias0, c[3] + bias1);
     }
   }

@@ -38,6 +38,16 @@ bool cudaDeviceAvailable(std::string *whyNot = nullptr);
 /// "cuModuleLoadData: CUDA_ERROR_INVALID_PTX (a PTX JIT compilation failed)".
 Status checkCu(CUresult result, const char *call);
 
+/// cuLaunchKernel; with `overlapPrevious`, cuLaunchKernelEx with
+/// programmatic stream serialization (sm_90+): the kernel may start before
+/// the previous kernel on `stream` completes, and must not read that
+/// kernel's output before qmm::wait_for_prior_grids() (runtime/device/qmm/
+/// types.cuh; every qmm kernel does so before reading x).
+CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
+                      unsigned gridY, unsigned gridZ, unsigned blockX,
+                      unsigned sharedBytes, CUstream stream, void **args,
+                      bool overlapPrevious = false);
+
 /// What the runtime needs to know about a device to specialize for it.
 struct DeviceInfo {
   int ordinal = 0;

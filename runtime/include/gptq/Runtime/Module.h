@@ -90,9 +90,13 @@ struct Dim3 {
 };
 
 /// Launches `function`; `args` points to one pointer per kernel parameter.
-/// Dynamic shared memory above 48 KiB is opted into first.
+/// Dynamic shared memory above 48 KiB is opted into first. With
+/// `overlapPrevious` the kernel may start before the previous one on
+/// `stream` completes (launchKernel in CudaDriver.h; block.y and .z must
+/// be 1).
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
-              unsigned sharedBytes, CUstream stream, void **args);
+              unsigned sharedBytes, CUstream stream, void **args,
+              bool overlapPrevious = false);
 
 /// Waits for all work on the current context; reports asynchronous faults.
 Status synchronize();
