@@ -91,10 +91,12 @@ struct QmmJit::Impl {
     std::optional<rt::LoadedModule> module;
     rt::DequantizeFunctions functions;
   };
-  /// By (bits, zero storage, type): see dequantizerIndex.
+  /// Indexed by bits (2, 3, 4, 8 -> 0..3) * 4 + zeros as is * 2 + bf16.
   std::array<Dequantizer, 16> dequantizers;
   cublasHandle_t cublasHandle = nullptr;
   std::atomic<uint64_t> denseMatmuls{0};
+  /// sm_90+: the kernel after the x gather is a programmatic dependent.
+  bool overlapAfterGather = false;
 
   explicit Impl(const std::string &cacheDirectory) : cache(cacheDirectory) {}
   ~Impl() {
@@ -408,7 +410,8 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
       geometry.dynamicSharedBytes, stream, args, overlapPrevious);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
-    return rt::checkCu(result, "cuLaunchKernel")
+    return rt::checkCu(result,
+                       overlapPrevious ? "cuLaunchKernelEx" : "cuLaunchKernel")
         .withContext(fmt::format("qmm.matmul: launching {} for M = {}",
                                  slot.kernelName, desc.M));
   }
@@ -452,6 +455,7 @@ Expected<std::unique_ptr<QmmJit>> QmmJit::create(const QmmJitOptions &options,
   impl->cu = *api;
   impl->arch = options.arch.empty() ? (*context)->info().arch() : options.arch;
   impl->autotuneCachePath = options.autotuneCachePath;
+  impl->overlapAfterGather = autotune::archVersion(impl->arch) >= 90;
   Status arch = encodeArch(impl->arch, impl->archKey);
   if (!arch.ok()) {
     setKind(kind, ErrorKind::InvalidArgument);
@@ -515,9 +519,8 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
   // After the gather the kernel starts early on sm_90+ (programmatic
   // dependent launch): its weight loads overlap the gather's tail, and it
   // reads x only once the gather has completed (qmm::wait_for_prior_grids).
-  const bool overlapGather =
-      desc.layout.regrouped && autotune::archVersion(impl_->arch) >= 90;
-  return impl_->launch(*slot, *run, *operands, stream, kind, overlapGather);
+  return impl_->launch(*slot, *run, *operands, stream, kind,
+                       desc.layout.regrouped && impl_->overlapAfterGather);
 }
 
 Status QmmJit::regroupActOrder(const MatmulDesc &desc,
