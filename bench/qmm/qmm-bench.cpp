@@ -7,8 +7,10 @@
 // width, all measured in the same run; then 2-, 3- and 8-bit weights for
 // decode (M = 1 and 16), regrouped act-order 4-bit weights at M = 1 and
 // 16, and from M = 64 the dense path (rt/DenseMatmul.h: dequantize in
-// chunks + cuBLAS, which the JIT takes from 256 rows). Times are medians of
-// CUDA-event timings with the L2 flushed before every repetition; inputs are
+// chunks + cuBLAS, which the JIT takes from 256 rows). For experiments,
+// QMM_BENCH_ROWS=1,16 keeps only those M and QMM_BENCH_NVRTC_OPTIONS adds
+// NVRTC options (e.g. -DNAME=1) to the kernels' compilation. Times are medians
+// of CUDA-event timings with the L2 flushed before every repetition; inputs are
 // random, never zeros. Each row also checks our output against cuBLAS on the
 // dequantized weight.
 //
@@ -30,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -133,6 +136,19 @@ int main(int argc, char **argv) {
   rt::KernelCache cache;
   rt::CompileOptions options;
   options.arch = info.arch();
+  // Experiments: extra NVRTC options (e.g. -DNAME=VALUE) from the
+  // environment, space separated; QMM_BENCH_ROWS limits the M values.
+  if (const char *extra = std::getenv("QMM_BENCH_NVRTC_OPTIONS")) {
+    std::istringstream words(extra);
+    for (std::string word; words >> word;)
+      options.extraOptions.push_back(word);
+  }
+  std::vector<int64_t> onlyRows;
+  if (const char *rows = std::getenv("QMM_BENCH_ROWS")) {
+    std::istringstream list(rows);
+    for (std::string item; std::getline(list, item, ',');)
+      onlyRows.push_back(std::stoll(item));
+  }
   auto compileStart = std::chrono::steady_clock::now();
   auto compiled = check(cache.getOrCompile(source, "qmm-bench.cu", options),
                         "compiling the bench kernels");
@@ -208,6 +224,12 @@ int main(int argc, char **argv) {
               "kernels %.2f s (%s)\n",
               copyBytesPerUs / 1e6, kernels.size(), compileSeconds,
               cache.stats().misses ? "compiled" : "disk cache hit");
+  if (!options.extraOptions.empty()) {
+    std::string joined;
+    for (const std::string &option : options.extraOptions)
+      joined += " " + option;
+    std::printf("# extra NVRTC options:%s\n", joined.c_str());
+  }
   std::printf("# group 128, asymmetric, fp16; times are medians in "
               "microseconds, L2 flushed; floor = (packed weights + scales and "
               "zeros + x + y) / copy ceiling\n\n");
@@ -300,6 +322,9 @@ int main(int argc, char **argv) {
       };
       std::vector<std::pair<int64_t, ActOrder>> rows;
       for (int64_t M : rowCounts) {
+        if (!onlyRows.empty() &&
+            std::find(onlyRows.begin(), onlyRows.end(), M) == onlyRows.end())
+          continue;
         rows.push_back({M, ActOrder::None});
         if (bits == 4 && M >= 64)
           rows.push_back({M, ActOrder::Dense});
