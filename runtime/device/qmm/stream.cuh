@@ -117,6 +117,27 @@ __device__ __forceinline__ uint32_t sub_mul2<__nv_bfloat16>(uint32_t h,
   return *reinterpret_cast<uint32_t *>(&r);
 }
 
+/// (x & Mask) | Or. Written as separate `&` and `|` with two constants,
+/// ptxas emits two LOP3s (an instruction takes one 32-bit immediate); with
+/// `Fused`, `Or` is kept in a register (an opaque mov) and one three-input
+/// LOP3 does both: a sixth fewer instructions in the decode kernel's loop
+/// (one per dequantized pair; 810 -> 681 SASS instructions per two steps
+/// of the 4-bit 70B gate-up decode tile). It costs registers (the
+/// constants and the freer schedule): 143 -> 149 at M = 1, but 168 -> 175
+/// on the 4-warp M = 16 tiles, a CTA fewer per SM, so those keep the
+/// unfused form.
+template <uint32_t Mask, uint32_t Or, bool Fused = true>
+__device__ __forceinline__ uint32_t mask_or(uint32_t x) {
+  if constexpr (!Fused)
+    return (x & Mask) | Or;
+  uint32_t bits, result;
+  asm("mov.b32 %0, %1;" : "=r"(bits) : "n"(Or));
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" // (a & b) | c
+      : "=r"(result)
+      : "r"(x), "n"(Mask), "r"(bits));
+  return result;
+}
+
 /// 3-bit units in pair order: values 0..9 of word 0 sit at bits 3i; moving
 /// bits 15.. up by one puts value 5 + i 16 bits above value i, so pairs
 /// (i, i + 5) are one shift and mask each. u[0..2] are words 0..2 aligned
@@ -134,18 +155,18 @@ __device__ __forceinline__ void align_3bit(const uint32_t (&w)[3],
 
 /// Pairs of (magic + code) halves from one column's unit words, in
 /// UnitShape order.
-template <int Bits, uint32_t Magic2>
+template <int Bits, uint32_t Magic2, bool Fused = true>
 __device__ __forceinline__ void
 magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
             uint32_t (&h)[UnitShape<Bits>::kPairs]) {
   if constexpr (Bits == 4) {
 #pragma unroll
     for (int i = 0; i < 4; ++i)
-      h[i] = ((w[0] >> (4 * i)) & 0x000f000fu) | Magic2;
+      h[i] = mask_or<0x000f000fu, Magic2, Fused>(w[0] >> (4 * i));
   } else if constexpr (Bits == 2) {
 #pragma unroll
     for (int i = 0; i < 8; ++i)
-      h[i] = ((w[0] >> (2 * i)) & 0x00030003u) | Magic2;
+      h[i] = mask_or<0x00030003u, Magic2, Fused>(w[0] >> (2 * i));
   } else if constexpr (Bits == 8) {
     // Result bytes: code, magic high byte, code, magic high byte.
     h[0] = __byte_perm(w[0], Magic2 >> 8, 0x4140);
@@ -157,7 +178,7 @@ magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     for (int r = 0; r < 3; ++r)
 #pragma unroll
       for (int i = 0; i < 5; ++i)
-        h[5 * r + i] = ((u[r] >> (3 * i)) & 0x00070007u) | Magic2;
+        h[5 * r + i] = mask_or<0x00070007u, Magic2, Fused>(u[r] >> (3 * i));
     h[15] = u[3] | Magic2;
   }
 }
@@ -177,19 +198,19 @@ template <int Bits> struct UnitScale<__nv_bfloat16, Bits> {
 
 /// The field at bits [from, from + Bits) of both 16-bit halves of `x` moved
 /// to bits [To, To + Bits) of each half and OR-ed into 1.0: one shift and
-/// one LOP3. Bits the shift brings in from neighbouring fields fall outside
-/// the mask.
-template <int Bits, int To, uint32_t One2>
+/// one LOP3 (mask_or). Bits the shift brings in from neighbouring fields fall
+/// outside the mask.
+template <int Bits, int To, uint32_t One2, bool Fused = true>
 __device__ __forceinline__ uint32_t place_pair(uint32_t x, int from) {
   constexpr uint32_t kMask = (((1u << Bits) - 1u) << To) * 0x00010001u;
   const uint32_t moved = from <= To ? x << (To - from) : x >> (from - To);
-  return (moved & kMask) | One2;
+  return mask_or<kMask, One2, Fused>(moved);
 }
 
 /// Pairs of (1 + code / 2^Bits) halves from one column's unit words, in
 /// UnitShape order: exact, with no zero point or scale applied (the kernel
 /// applies both to the mma results, once per step).
-template <int Bits, typename T>
+template <int Bits, typename T, bool Fused = true>
 __device__ __forceinline__ void
 unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
            uint32_t (&h)[UnitShape<Bits>::kPairs]) {
@@ -199,15 +220,15 @@ unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
   if constexpr (Bits == 4) {
 #pragma unroll
     for (int i = 0; i < 4; ++i)
-      h[i] = place_pair<4, kTo, kOne2>(w[0], 4 * i);
+      h[i] = place_pair<4, kTo, kOne2, Fused>(w[0], 4 * i);
   } else if constexpr (Bits == 2) {
 #pragma unroll
     for (int i = 0; i < 8; ++i)
-      h[i] = place_pair<2, kTo, kOne2>(w[0], 2 * i);
+      h[i] = place_pair<2, kTo, kOne2, Fused>(w[0], 2 * i);
   } else if constexpr (Bits == 8) {
     // Bytes 2i and 2i + 1 into the low and high halves, then shifted.
-    h[0] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4140), 0);
-    h[1] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4342), 0);
+    h[0] = place_pair<8, kTo, kOne2, Fused>(__byte_perm(w[0], 0u, 0x4140), 0);
+    h[1] = place_pair<8, kTo, kOne2, Fused>(__byte_perm(w[0], 0u, 0x4342), 0);
   } else {
     uint32_t u[4];
     align_3bit(w, u);
@@ -215,8 +236,8 @@ unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     for (int r = 0; r < 3; ++r)
 #pragma unroll
       for (int i = 0; i < 5; ++i)
-        h[5 * r + i] = place_pair<3, kTo, kOne2>(u[r], 3 * i);
-    h[15] = place_pair<3, kTo, kOne2>(u[3], 0);
+        h[5 * r + i] = place_pair<3, kTo, kOne2, Fused>(u[r], 3 * i);
+    h[15] = place_pair<3, kTo, kOne2, Fused>(u[3], 0);
   }
 }
 
@@ -326,6 +347,8 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   constexpr bool kMagicPath =
       !kScaleAfter && !Layout::kActOrder &&
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
+  // One LOP3 per dequantized pair where registers allow (stream::mask_or).
+  constexpr bool kFusedLop3 = MG == 1;
   // Holding the next step's x beside this step's doubles the x registers.
   // That measured faster on 16-row tiles (up to 32 x registers per step);
   // 32-row tiles with 32 values per lane (64 per step) would risk spills,
@@ -611,11 +634,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
             for (int wd = 0; wd < U::kWords; ++wd)
               words[wd] = stream::component(wv[wd], c);
             if constexpr (kScaleAfter) {
-              stream::unit_pairs<Bits, T>(words, h[cc]);
+              stream::unit_pairs<Bits, T, kFusedLop3>(words, h[cc]);
             } else if constexpr (kMagicPath) {
               constexpr uint32_t kMagic2 =
                   stream::Magic<T>::kBits | (stream::Magic<T>::kBits << 16);
-              stream::magic_pairs<Bits, kMagic2>(words, h[cc]);
+              stream::magic_pairs<Bits, kMagic2, kFusedLop3>(words, h[cc]);
 #pragma unroll
               for (int i = 0; i < U::kPairs; ++i)
                 h[cc][i] = stream::sub_mul2<T>(h[cc][i], z2[v][c], s2[v][c]);
