@@ -122,10 +122,9 @@ __device__ __forceinline__ uint32_t sub_mul2<__nv_bfloat16>(uint32_t h,
 /// `Fused`, `Or` is kept in a register (an opaque mov) and one three-input
 /// LOP3 does both: a sixth fewer instructions in the decode kernel's loop
 /// (one per dequantized pair; 810 -> 681 SASS instructions per two steps
-/// of the 4-bit 70B gate-up decode tile). It costs registers (the
-/// constants and the freer schedule): 143 -> 149 at M = 1, but 168 -> 175
-/// on the 4-warp M = 16 tiles, a CTA fewer per SM, so those keep the
-/// unfused form.
+/// of the 4-bit 70B gate-up decode tile). It costs a few registers (the
+/// constants and the freer schedule: 143 -> 149 at M = 1); callers that
+/// cannot afford them pass Fused = false.
 template <uint32_t Mask, uint32_t Or, bool Fused = true>
 __device__ __forceinline__ uint32_t mask_or(uint32_t x) {
   if constexpr (!Fused)
@@ -347,8 +346,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   constexpr bool kMagicPath =
       !kScaleAfter && !Layout::kActOrder &&
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
-  // One LOP3 per dequantized pair where registers allow (stream::mask_or).
-  constexpr bool kFusedLop3 = MG == 1;
+  // One LOP3 per dequantized pair (stream::mask_or). Every stream tile
+  // takes it: with the bounds and group tests folded (wholeSteps,
+  // kEveryStepNewGroup) the 4-warp M = 16 tiles stay at 167 registers on
+  // sm_90a, within the three CTAs per SM they had.
+  constexpr bool kFusedLop3 = true;
   // Holding the next step's x beside this step's doubles the x registers.
   // That measured faster on 16-row tiles (up to 32 x registers per step);
   // 32-row tiles with 32 values per lane (64 per step) would risk spills,
@@ -381,6 +383,10 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // their mma skipped (warp-uniform).
   const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
   const int zeroWords = outFeatures * Bits / 32;
+  // K a whole number of steps (K is a constant in every emitted kernel, so
+  // this folds): a step below `steps` then has all its units, and the
+  // per-unit bounds checks reduce to the step's.
+  const bool wholeSteps = units % (4 * UK) == 0;
 
   float acc[UN][2][MG][4];
 #pragma unroll
@@ -398,7 +404,12 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // the one at the warp's previous step, and past K (where the copies
   // zero-fill, as the weights do). issue() copies them and the step's math
   // reads them only then; otherwise the registers still hold them.
+  // A warp's consecutive steps are kWarps * BlockK channels apart: from a
+  // group's width on, every step starts a new group and the test folds.
+  constexpr bool kEveryStepNewGroup = kWarps * BlockK >= Layout::kGroupSize;
   auto newGroup = [&](int step) {
+    if constexpr (kEveryStepNewGroup)
+      return true;
     const int unit0 = step * 4 * UK + t * UK;
     const int previous = unit0 - kWarps * 4 * UK;
     return step == warp || unit0 >= units ||
@@ -422,7 +433,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     const uint32_t *words = weightBase + step * weightStride;
 #pragma unroll
     for (int u = 0; u < UK; ++u) {
-      const bool valid = stepValid && unit0 + u < units;
+      const bool valid = stepValid && (wholeSteps || unit0 + u < units);
 #pragma unroll
       for (int wd = 0; wd < U::kWords; ++wd) {
         const uint32_t *row =
@@ -507,7 +518,8 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
 #pragma unroll
       for (int mg = 0; mg < MG; ++mg) {
         const int m = 8 * mg + g;
-        const bool live = unit0 + u < units && m < liveRows;
+        const bool live =
+            (wholeSteps ? step < steps : unit0 + u < units) && m < liveRows;
         const T *src = xStep + (int64_t)8 * mg * inFeatures + u * U::kValues;
         if constexpr (U::kPairs >= 4) {
 #pragma unroll
