@@ -21,13 +21,13 @@
 //    permuted the same way with byte permutes, so the sum over k is
 //    unchanged.
 //  - Codes become fp16/bf16 without conversions. Where a step lies in one
-//    quantization group, OR-ing a code into the top of the mantissa of 1.0
-//    gives 1 + code / 2^Bits exactly; those halves go into the mma as they
-//    are and zero point and scale are applied to the step's fp32 results
-//    (see stream_matmul). Otherwise OR-ing it into the mantissa of 1024.0
-//    (fp16) / 128.0 (bf16) gives 1024 + code; subtracting 1024 + zero
-//    (exact) and multiplying by the scale rounds once, the value the
-//    reference's (code - zero) * scale rounds to.
+//    quantization group, OR-ing a code into the mantissa of 1.0
+//    gives 1 + code / F exactly (F a power of two, UnitScale); those halves go
+//    into the mma as they are and zero point and scale are applied to the
+//    step's fp32 results (see stream_matmul). Otherwise OR-ing it into the
+//    mantissa of 1024.0 (fp16) / 128.0 (bf16) gives 1024 + code; subtracting
+//    1024 + zero (exact) and multiplying by the scale rounds once, the value
+//    the reference's (code - zero) * scale rounds to.
 //  - The CTA's warps split K. Each lane loads its weights straight into
 //    registers with 16-byte non-caching loads, Stages - 1 steps ahead of
 //    the step it computes (Stages register buffers that rotate; the step
@@ -182,17 +182,26 @@ magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
   }
 }
 
-/// Bit pattern of 1.0 in T, and where a code's lowest bit goes so that its
-/// highest bit is the top mantissa bit: 1.0 | code << kShift is exactly
-/// 1 + code / 2^Bits (fp16 has 10 mantissa bits, bf16 7).
+/// Bit pattern of 1.0 in T and where a code's lowest bit goes in its
+/// mantissa: 1.0 | code << kShift is exactly 1 + code / kF (kF =
+/// 2^(mantissa bits - kShift); fp16 has 10 mantissa bits, bf16 7). kShift
+/// is the highest multiple of Bits that keeps the code inside the
+/// mantissa: the codes of a unit word sit at multiples of Bits, so one of
+/// them needs no shift (4 bits in fp16: kShift 4, kF 64, three shifts per
+/// four pairs instead of four). -1: the codes do not fit (8 bits in bf16).
 template <typename T, int Bits> struct UnitScale;
-template <int Bits> struct UnitScale<__half, Bits> {
-  static constexpr uint32_t kOne = 0x3c00u;
-  static constexpr int kShift = 10 - Bits;
+template <int Mantissa, int Bits> struct UnitPlacement {
+  static constexpr int kShift =
+      Mantissa >= Bits ? (Mantissa - Bits) / Bits * Bits : -1;
+  static constexpr float kF =
+      kShift >= 0 ? float(1u << (Mantissa - kShift)) : 0.0f;
 };
-template <int Bits> struct UnitScale<__nv_bfloat16, Bits> {
+template <int Bits> struct UnitScale<__half, Bits> : UnitPlacement<10, Bits> {
+  static constexpr uint32_t kOne = 0x3c00u;
+};
+template <int Bits>
+struct UnitScale<__nv_bfloat16, Bits> : UnitPlacement<7, Bits> {
   static constexpr uint32_t kOne = 0x3f80u;
-  static constexpr int kShift = 7 - Bits;
 };
 
 /// The field at bits [from, from + Bits) of both 16-bit halves of `x` moved
@@ -206,7 +215,7 @@ __device__ __forceinline__ uint32_t place_pair(uint32_t x, int from) {
   return mask_or<kMask, One2, Fused>(moved);
 }
 
-/// Pairs of (1 + code / 2^Bits) halves from one column's unit words, in
+/// Pairs of (1 + code / kF) halves (UnitScale) from one column's unit words, in
 /// UnitShape order: exact, with no zero point or scale applied (the kernel
 /// applies both to the mma results, once per step).
 template <int Bits, typename T, bool Fused = true>
@@ -309,9 +318,9 @@ __device__ __forceinline__ uint32_t load4(const void *src, bool pred) {
 ///
 /// Where a step lies within one quantization group (the group size is a
 /// multiple of BlockK) the weights enter the mma undequantized, as the exact
-/// halves 1 + code / 2^Bits, and zero point and scale are applied to the
+/// halves 1 + code / F (UnitScale), and zero point and scale are applied to the
 /// step's fp32 results: with P = sum_k x_k (1 + code_k / F) and
-/// X = sum_k x_k (F = 2^Bits), sum_k x_k (code_k - z) s = F s P - (F + z) s X.
+/// X = sum_k x_k, sum_k x_k (code_k - z) s = F s P - (F + z) s X.
 /// X comes from one more mma with an all-ones weight fragment. That trades
 /// two half2 operations per weight pair for two FFMAs per accumulator per
 /// step.
@@ -547,7 +556,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // and (F + z) s of the scale-after path; kept across steps of one group.
   uint32_t z2[UN][4] = {}, s2[UN][4] = {};
   float zf[UN][4] = {}, sf[UN][4] = {};
-  constexpr float kF = float(1u << Bits);
+  constexpr float kF = stream::UnitScale<T, Bits>::kF;
 
   // One step of this warp: its weights in `items`, x in `xs`; starts the
   // loads of the weights Stages - 1 steps ahead into `later` and of the
