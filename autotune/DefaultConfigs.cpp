@@ -92,11 +92,16 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   config.blockN = wideDecode || wideBatch ? 64 : 32;
   const bool smallGrid = bucket <= 16 && shape.outFeatures / config.blockN <=
                                              (wideBatch ? 1 : 2) * kSms;
-  // At M = 1, 8 warps pay only where the grid is at most one CTA per SM:
-  // with 256 CTAs (N = 8192) 4 warps measured faster (gptq-tune, H100,
-  // 2026-11-26: 70B.o 23.0 against 25.0 us, 70B.down 65.9 against 69.1).
+  // At M = 1, 8 warps pay where every CTA is resident at once: 8-warp
+  // decode tiles ask for two CTAs per SM (128 registers, see the emitter),
+  // so up to two CTAs per SM. gptq-tune, H100, 2026-11-26, after the decode
+  // kernel's instruction diet, against 4 warps: 4-bit 70B.o 19.6 against
+  // 20.6 us, 70B.down 52.3 against 57.2; 3-bit 17.6 against 19.5 and 44.6
+  // against 53.9; 70B.qkv (320 CTAs) 28.6 against 23.6, so larger grids
+  // keep 4 warps.
   const bool eightWarps =
-      smallGrid && (bucket > 1 || shape.outFeatures / config.blockN <= kSms);
+      smallGrid &&
+      (bucket > 1 || shape.outFeatures / config.blockN <= 2 * kSms);
   config.warps = eightWarps ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
   // fill the GPU, which leaves registers for a third buffer), at most four

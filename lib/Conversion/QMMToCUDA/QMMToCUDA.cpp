@@ -129,7 +129,13 @@ LogicalResult KernelEmitter::emitSignature() {
   // the 4-bit tiles spilled a few bytes. Everything else states 1: with the
   // block size alone, ptxas (CUDA 13) capped some 256-thread stream kernels at
   // 64 registers and spilled. Reordered act-order kernels (x gathered per
-  // value) stay at 1 too until measured.
+  // value) stay at 1 too until measured. Since the decode kernel's
+  // instruction diet (2026-11-26) the 4-bit tiles fit 128 registers without
+  // spilling, so 8-warp tiles ask for two CTAs (16 warps) per SM: N = 8192
+  // decode then runs 8-warp CTAs in one wave (gptq-tune, H100, against
+  // 4-warp CTAs: 4-bit 70B.o 20.6 -> 19.6 us, 70B.down 57.2 -> 52.3;
+  // 3-bit, which spills 16 bytes at 128 registers, 19.5 -> 17.6 and
+  // 53.9 -> 44.6).
   int minBlocks = 1;
   // Pipelined tiles are latency-bound at 8 resident warps (two 4-warp CTAs
   // at the ~174 registers ptxas picks by itself): asking for 12 warps (168
@@ -145,8 +151,8 @@ LogicalResult KernelEmitter::emitSignature() {
     LayoutAttr layout = stream.getLayout();
     if (tile.getBlockM() != 8 || layout.getActOrder())
       return;
-    constexpr int kWarpsPerSm = 12;
-    minBlocks = std::max<int>(1, kWarpsPerSm * 32 / threads);
+    const int warpsPerSm = threads >= 256 ? 16 : 12;
+    minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
   });
   // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).
   int64_t splitK = 1;

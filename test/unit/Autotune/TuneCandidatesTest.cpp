@@ -187,6 +187,29 @@ TEST(TileLegality, ArchVersion) {
   EXPECT_EQ(archVersion(""), 0);
 }
 
+// Decode: 8-warp CTAs where every CTA is resident at once (two per SM),
+// 4-warp CTAs on larger grids.
+TEST(DefaultConfigs, DecodeWarpsFollowTheGrid) {
+  ProblemShape shape;
+  shape.groupSize = 128;
+  shape.inFeatures = 8192;
+  shape.rows = 1;
+  auto warps = [&](int bits, int64_t n) {
+    shape.bits = bits;
+    shape.outFeatures = n;
+    return defaultTileConfig("sm_90a", shape)->warps;
+  };
+  EXPECT_EQ(warps(4, 4096), 8);  // 128 CTAs
+  EXPECT_EQ(warps(4, 8192), 8);  // 256 CTAs: two per SM
+  EXPECT_EQ(warps(4, 10240), 4); // 320 CTAs
+  EXPECT_EQ(warps(4, 57344), 4);
+  EXPECT_EQ(warps(3, 4096), 8);
+  EXPECT_EQ(warps(3, 8192), 8);
+  EXPECT_EQ(warps(3, 10240), 4);
+  EXPECT_EQ(warps(8, 8192), 8);
+  EXPECT_EQ(warps(2, 8192), 8);
+}
+
 TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   ProblemShape shape;
   shape.groupSize = 128;
