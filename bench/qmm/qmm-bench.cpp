@@ -176,23 +176,10 @@ int main(int argc, char **argv) {
 
   // The large-batch path (rt/DenseMatmul.h), as the JIT runs it: the
   // weight dequantized in column chunks, then cuBLAS.
-  auto dequantCompiled =
-      check(cache.getOrCompile(
-                rt::dequantizeKernelSource(4, false, false),
-                rt::dequantizeKernelName(4, false, false) + ".cu", options),
-            "compiling the dequantizer");
-  auto dequantModule = check(rt::LoadedModule::load(*dequantCompiled),
-                             "loading the dequantizer");
-  rt::DequantizeFunctions dequantFunctions;
-  dequantFunctions.dequantize =
-      check(dequantModule.function(rt::dequantizeKernelName(4, false, false)),
-            "the dequantizer")
-          .handle;
-  dequantFunctions.bias =
-      check(dequantModule.function(rt::dequantizeKernelName(4, false, false) +
-                                   "_bias"),
-            "the bias broadcast")
-          .handle;
+  rt::LoadedDequantizer dequantizer =
+      check(rt::loadDequantizer(cache, options, 4, false, false),
+            "loading the dequantizer");
+  const rt::DequantizeFunctions &dequantFunctions = dequantizer.functions;
   const rt::CublasApi *cublasApi = check(rt::cublasApi(), "loading cuBLAS");
   const rt::DriverApi *driver = check(rt::driverApi(), "the CUDA driver");
 

@@ -87,12 +87,7 @@ struct QmmJit::Impl {
   /// first use; `denseMutex` serializes its use (a handle's stream is
   /// per-handle state).
   std::mutex denseMutex;
-  struct Dequantizer {
-    std::optional<rt::LoadedModule> module;
-    rt::DequantizeFunctions functions;
-  };
-  /// Indexed by bits (2, 3, 4, 8 -> 0..3) * 4 + zeros as is * 2 + bf16.
-  std::array<Dequantizer, 16> dequantizers;
+  rt::DequantizerTable dequantizers;
   cublasHandle_t cublasHandle = nullptr;
   std::atomic<uint64_t> denseMatmuls{0};
   /// sm_90+: the kernel after the x gather is a programmatic dependent.
@@ -201,44 +196,17 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
   const QuantLayout &layout = desc.layout;
   const bool zerosAsIs = layout.format == format::CheckpointFormat::GptqV2;
   const bool bf16 = desc.dtype == DType::BF16;
-  // No allocation once loaded: the slot is found by index, the names are
-  // built only on the miss.
-  const int bitsIndex = layout.bits == 2   ? 0
-                        : layout.bits == 3 ? 1
-                        : layout.bits == 4 ? 2
-                                           : 3;
   std::lock_guard<std::mutex> lock(denseMutex);
-  Dequantizer &dequantizer =
-      dequantizers[size_t(bitsIndex * 4 + zerosAsIs * 2 + bf16)];
-  if (!dequantizer.module) {
-    const std::string name =
-        rt::dequantizeKernelName(layout.bits, zerosAsIs, bf16);
-    rt::CompileOptions options;
-    options.arch = arch;
-    options.wantCubin = true;
-    auto compiled = cache.getOrCompile(
-        rt::dequantizeKernelSource(layout.bits, zerosAsIs, bf16), name + ".cu",
-        options);
-    if (!compiled) {
-      setKind(kind, ErrorKind::Compile);
-      return compiled.status().withContext("qmm.matmul: the dequantizer");
-    }
-    Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
-    if (!module) {
-      setKind(kind, ErrorKind::Launch);
-      return module.status().withContext("qmm.matmul: the dequantizer");
-    }
-    Expected<rt::KernelFunction> kernel = module->function(name);
-    Expected<rt::KernelFunction> bias = module->function(name + "_bias");
-    if (!kernel || !bias) {
-      setKind(kind, ErrorKind::Launch);
-      return !kernel ? kernel.status() : bias.status();
-    }
-    dequantizer.functions.dequantize = kernel->handle;
-    dequantizer.functions.bias = bias->handle;
-    dequantizer.module.emplace(module.take());
+  rt::CompileOptions options;
+  options.arch = arch;
+  options.wantCubin = true;
+  bool compileFailed = false;
+  Expected<rt::DequantizeFunctions> dequantizer = dequantizers.get(
+      cache, options, layout.bits, zerosAsIs, bf16, &compileFailed);
+  if (!dequantizer) {
+    setKind(kind, compileFailed ? ErrorKind::Compile : ErrorKind::Launch);
+    return dequantizer.status().withContext("qmm.matmul");
   }
-  const rt::DequantizeFunctions functions = dequantizer.functions;
   if (!cublasHandle &&
       (*cublas)->create(&cublasHandle) != CUBLAS_STATUS_SUCCESS) {
     cublasHandle = nullptr;
@@ -266,7 +234,7 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
   args.groupSize = layout.groupSize == -1 ? desc.K : layout.groupSize;
   args.bf16 = bf16;
   Status status =
-      rt::denseMatmul(*cu, **cublas, cublasHandle, functions, args, stream);
+      rt::denseMatmul(*cu, **cublas, cublasHandle, *dequantizer, args, stream);
   if (!status.ok()) {
     setKind(kind, ErrorKind::Launch);
     return status.withContext("qmm.matmul (dense path)");

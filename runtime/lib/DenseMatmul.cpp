@@ -90,6 +90,57 @@ std::string dequantizeKernelSource(int bits, bool zerosAsIs, bool bf16) {
                      bf16 ? "__nv_bfloat16" : "__half");
 }
 
+Expected<LoadedDequantizer> loadDequantizer(KernelCache &cache,
+                                            const CompileOptions &options,
+                                            int bits, bool zerosAsIs, bool bf16,
+                                            bool *compileFailed) {
+  if (compileFailed)
+    *compileFailed = false;
+  const std::string name = dequantizeKernelName(bits, zerosAsIs, bf16);
+  auto compiled = cache.getOrCompile(
+      dequantizeKernelSource(bits, zerosAsIs, bf16), name + ".cu", options);
+  if (!compiled) {
+    if (compileFailed)
+      *compileFailed = true;
+    return compiled.status().withContext("the dequantizer");
+  }
+  Expected<LoadedModule> module = LoadedModule::load(**compiled);
+  if (!module)
+    return module.status().withContext("the dequantizer");
+  Expected<KernelFunction> kernel = module->function(name);
+  if (!kernel)
+    return kernel.status();
+  Expected<KernelFunction> bias = module->function(name + "_bias");
+  if (!bias)
+    return bias.status();
+  LoadedDequantizer loaded{module.take(), {}};
+  loaded.functions.dequantize = kernel->handle;
+  loaded.functions.bias = bias->handle;
+  return loaded;
+}
+
+Expected<DequantizeFunctions>
+DequantizerTable::get(KernelCache &cache, const CompileOptions &options,
+                      int bits, bool zerosAsIs, bool bf16,
+                      bool *compileFailed) {
+  if (compileFailed)
+    *compileFailed = false;
+  if (bits != 2 && bits != 3 && bits != 4 && bits != 8)
+    return Status::error(
+        fmt::format("dequantizer: bits = {} is not 2, 3, 4 or 8", bits));
+  const int bitsIndex = bits == 2 ? 0 : bits == 3 ? 1 : bits == 4 ? 2 : 3;
+  std::optional<LoadedDequantizer> &slot =
+      slots_[size_t(bitsIndex * 4 + zerosAsIs * 2 + bf16)];
+  if (!slot) {
+    Expected<LoadedDequantizer> loaded =
+        loadDequantizer(cache, options, bits, zerosAsIs, bf16, compileFailed);
+    if (!loaded)
+      return loaded.status();
+    slot.emplace(loaded.take());
+  }
+  return slot->functions;
+}
+
 Status denseMatmul(const DriverApi &cu, const CublasApi &cublas,
                    cublasHandle_t handle, const DequantizeFunctions &kernels,
                    const DenseMatmulArgs &args, CUstream stream) {

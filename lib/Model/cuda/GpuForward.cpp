@@ -525,41 +525,37 @@ Status GpuForwardImpl::allocateWorkspaces() {
 
 Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                               int64_t rows, half_t *y, bool relu) {
-  if (l.qmm && denseWorkspace_ && rows >= rt::kDenseMinRows) {
-    // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
-    // back to the input's order, so x is used ungathered.
+  if (l.qmm) {
     cuda::QmmOperands operands;
     operands.x = CUdeviceptr(x);
     operands.qweight = CUdeviceptr(l.qweight);
     operands.qzeros = CUdeviceptr(l.qzeros);
     operands.scales = CUdeviceptr(l.scales);
     operands.y = CUdeviceptr(y);
-    GPTQ_RETURN_IF_ERROR(
-        qmm_->launchDense(*l.qmm, operands, CUdeviceptr(l.gatherPerm), rows,
-                          CUdeviceptr(denseWorkspace_), denseWorkspaceBytes_,
-                          cublas_, reinterpret_cast<CUstream>(stream_))
-            .withContext(l.name));
-  } else if (l.qmm) {
-    // Right after its gather a matmul starts early on sm_90+ (its weight
-    // loads overlap the gather's tail; it waits for x).
-    bool afterGather = false;
-    if (l.gatherPerm) {
-      if (!l.reusesGather) {
-        cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
-        afterGather = context_->info().computeMajor >= 9;
+    const CUstream stream = reinterpret_cast<CUstream>(stream_);
+    if (denseWorkspace_ && rows >= rt::kDenseMinRows) {
+      // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
+      // back to the input's order, so x is used ungathered.
+      GPTQ_RETURN_IF_ERROR(
+          qmm_->launchDense(*l.qmm, operands, CUdeviceptr(l.gatherPerm), rows,
+                            CUdeviceptr(denseWorkspace_), denseWorkspaceBytes_,
+                            cublas_, stream)
+              .withContext(l.name));
+    } else {
+      // Right after its gather a matmul starts early on sm_90+ (its weight
+      // loads overlap the gather's tail; it waits for x).
+      bool afterGather = false;
+      if (l.gatherPerm) {
+        if (!l.reusesGather) {
+          cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
+          afterGather = context_->info().computeMajor >= 9;
+        }
+        operands.x = CUdeviceptr(gathered_);
       }
-      x = gathered_;
+      GPTQ_RETURN_IF_ERROR(
+          qmm_->launch(*l.qmm, operands, rows, stream, afterGather)
+              .withContext(l.name));
     }
-    cuda::QmmOperands operands;
-    operands.x = CUdeviceptr(x);
-    operands.qweight = CUdeviceptr(l.qweight);
-    operands.qzeros = CUdeviceptr(l.qzeros);
-    operands.scales = CUdeviceptr(l.scales);
-    operands.y = CUdeviceptr(y);
-    GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows,
-                                      reinterpret_cast<CUstream>(stream_),
-                                      afterGather)
-                             .withContext(l.name));
   } else {
     // Row-major y[rows][out] = x[rows][in] W[in][out] is, column-major,
     // y^T = W^T x^T with W^T an out x in matrix of leading dimension out.

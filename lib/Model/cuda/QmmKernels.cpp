@@ -170,33 +170,13 @@ Status QmmKernels::launchDense(const QmmKernelSpec &spec,
                                int64_t m, CUdeviceptr workspace,
                                size_t workspaceBytes, cublasHandle_t handle,
                                CUstream stream) {
-  const bool zerosAsIs = !spec.v1;
-  const std::string name =
-      rt::dequantizeKernelName(spec.bits, zerosAsIs, /*bf16=*/false);
-  auto found = dequantizers_.find(name);
-  if (found == dequantizers_.end()) {
-    rt::CompileOptions options;
-    options.arch = arch_;
-    auto compiled = cache_->getOrCompile(
-        rt::dequantizeKernelSource(spec.bits, zerosAsIs, false), name + ".cu",
-        options);
-    if (!compiled)
-      return compiled.status().withContext("the dequantizer");
-    Expected<rt::LoadedModule> module = rt::LoadedModule::load(**compiled);
-    if (!module)
-      return module.status().withContext("the dequantizer");
-    rt::DequantizeFunctions functions;
-    Expected<rt::KernelFunction> dequantize = module->function(name);
-    if (!dequantize)
-      return dequantize.status();
-    Expected<rt::KernelFunction> bias = module->function(name + "_bias");
-    if (!bias)
-      return bias.status();
-    functions.dequantize = dequantize->handle;
-    functions.bias = bias->handle;
-    dequantizeModules_.emplace(name, module.take());
-    found = dequantizers_.emplace(name, functions).first;
-  }
+  rt::CompileOptions options;
+  options.arch = arch_;
+  Expected<rt::DequantizeFunctions> dequantizer =
+      dequantizers_.get(*cache_, options, spec.bits, /*zerosAsIs=*/!spec.v1,
+                        /*bf16=*/false);
+  if (!dequantizer)
+    return dequantizer.status();
   auto driver = rt::driverApi();
   if (!driver)
     return driver.status();
@@ -218,7 +198,7 @@ Status QmmKernels::launchDense(const QmmKernelSpec &spec,
   args.N = spec.N;
   args.bits = spec.bits;
   args.groupSize = spec.groupSize == -1 ? spec.K : spec.groupSize;
-  return rt::denseMatmul(**driver, linked, handle, found->second, args, stream);
+  return rt::denseMatmul(**driver, linked, handle, *dequantizer, args, stream);
 }
 
 } // namespace gptq::model::cuda

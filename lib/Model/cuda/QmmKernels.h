@@ -101,9 +101,8 @@ private:
   std::unique_ptr<rt::KernelCache> cache_;
   std::map<size_t, rt::LoadedModule> modules_;
   std::map<std::string, rt::KernelFunction> functions_;
-  /// Dequantizers by kernel name, compiled on first use.
-  std::map<std::string, rt::LoadedModule> dequantizeModules_;
-  std::map<std::string, rt::DequantizeFunctions> dequantizers_;
+  /// The dense path's dequantizers, compiled on first use.
+  rt::DequantizerTable dequantizers_;
 };
 
 } // namespace gptq::model::cuda

@@ -300,6 +300,20 @@ Expected<std::unique_ptr<Problem>> makeProblem(const MatmulDesc &desc,
   return problem;
 }
 
+/// Replaces the problem's random g_idx by GPTQ's: a random channel order,
+/// every group exactly group_size channels (what regrouping needs), on the
+/// host and on the device.
+Status giveGptqActOrder(Problem &p, std::mt19937 &rng) {
+  const MatmulDesc &desc = p.desc;
+  std::vector<int32_t> order(desc.K);
+  for (int64_t k = 0; k < desc.K; ++k)
+    order[k] = int32_t(k);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (int64_t i = 0; i < desc.K; ++i)
+    p.layer.gIdx[order[i]] = int32_t(i / desc.layout.groupSize);
+  return p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4);
+}
+
 /// ‖y − ref‖ / ‖ref‖ over the finite outputs; `unwritten` counts the rest.
 double relativeError(const Problem &problem, int64_t *unwritten) {
   const MatmulDesc &desc = problem.desc;
@@ -439,15 +453,7 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
       auto problem = makeProblem(desc, rng);
       ASSERT_TRUE(problem.ok()) << problem.message();
       Problem &p = **problem;
-      std::vector<int32_t> order(desc.K);
-      for (int64_t k = 0; k < desc.K; ++k)
-        order[k] = int32_t(k);
-      std::shuffle(order.begin(), order.end(), rng);
-      for (int64_t i = 0; i < desc.K; ++i)
-        p.layer.gIdx[order[i]] = int32_t(i / desc.layout.groupSize);
-      ASSERT_TRUE(
-          p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4)
-              .ok());
+      ASSERT_TRUE(giveGptqActOrder(p, rng).ok());
 
       auto regrouped = rt::DeviceBuffer::create(p.layer.qweight.size() * 4);
       auto perm = rt::DeviceBuffer::create(desc.K * 4);
@@ -563,14 +569,7 @@ TEST_F(QmmJitGpuTest, DensePathMatchesCpuReference) {
   auto problem = makeProblem(desc, rng);
   ASSERT_TRUE(problem.ok()) << problem.message();
   Problem &p = **problem;
-  std::vector<int32_t> order(desc.K);
-  for (int64_t k = 0; k < desc.K; ++k)
-    order[k] = int32_t(k);
-  std::shuffle(order.begin(), order.end(), rng);
-  for (int64_t i = 0; i < desc.K; ++i)
-    p.layer.gIdx[order[i]] = int32_t(i / desc.layout.groupSize);
-  ASSERT_TRUE(
-      p.dGIdx.copyFromHost(p.layer.gIdx.data(), p.layer.gIdx.size() * 4).ok());
+  ASSERT_TRUE(giveGptqActOrder(p, rng).ok());
   auto regrouped = rt::DeviceBuffer::create(p.layer.qweight.size() * 4);
   auto perm = rt::DeviceBuffer::create(desc.K * 4);
   ASSERT_TRUE(regrouped.ok() && perm.ok());
@@ -621,15 +620,9 @@ TEST_F(QmmJitGpuTest, DensePathChunksMatchCpuReference) {
   rt::KernelCache cache(cacheDir.string());
   rt::CompileOptions options;
   options.arch = (*context)->info().arch();
-  const std::string name = rt::dequantizeKernelName(4, false, false);
-  auto compiled = cache.getOrCompile(
-      rt::dequantizeKernelSource(4, false, false), name + ".cu", options);
-  ASSERT_TRUE(compiled.ok()) << compiled.message();
-  auto module = rt::LoadedModule::load(**compiled);
-  ASSERT_TRUE(module.ok()) << module.message();
-  rt::DequantizeFunctions functions;
-  functions.dequantize = module->function(name)->handle;
-  functions.bias = module->function(name + "_bias")->handle;
+  auto dequantizer = rt::loadDequantizer(cache, options, 4, false, false);
+  ASSERT_TRUE(dequantizer.ok()) << dequantizer.message();
+  const rt::DequantizeFunctions functions = dequantizer->functions;
   cublasHandle_t handle = nullptr;
   ASSERT_EQ((*cublas)->create(&handle), CUBLAS_STATUS_SUCCESS);
   const size_t bytes = 2 * size_t(desc.K) * 320;

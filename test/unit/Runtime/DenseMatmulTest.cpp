@@ -44,6 +44,22 @@ TEST(DenseMatmul, KernelNames) {
   EXPECT_EQ(dequantizeKernelName(3, true, true), "qmm_dequantize_b3_z0_bf16");
 }
 
+TEST(DenseMatmul, TableRejectsUnknownBitWidths) {
+  // Refused before anything is compiled or loaded (no device needed).
+  KernelCache cache(testing::TempDir() + "/dense-table-cache");
+  CompileOptions options;
+  options.arch = "sm_90a";
+  DequantizerTable table;
+  bool compileFailed = true;
+  Expected<DequantizeFunctions> functions =
+      table.get(cache, options, 5, false, false, &compileFailed);
+  ASSERT_FALSE(functions.ok());
+  EXPECT_NE(functions.message().find("bits = 5 is not 2, 3, 4 or 8"),
+            std::string::npos)
+      << functions.message();
+  EXPECT_FALSE(compileFailed);
+}
+
 class DenseSourceArch : public testing::TestWithParam<const char *> {};
 
 TEST_P(DenseSourceArch, EachSourceDefinesItsTwoKernels) {

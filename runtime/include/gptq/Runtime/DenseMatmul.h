@@ -19,12 +19,16 @@
 #define GPTQ_RUNTIME_DENSEMATMUL_H
 
 #include "gptq/Runtime/CudaDriver.h"
+#include "gptq/Runtime/KernelCache.h"
+#include "gptq/Runtime/Module.h"
 
 #include <cublas_v2.h>
 #include <cuda.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace gptq::rt {
@@ -100,6 +104,32 @@ struct DenseMatmulArgs {
 struct DequantizeFunctions {
   CUfunction dequantize = nullptr;
   CUfunction bias = nullptr;
+};
+
+/// A dequantizer compiled (through `cache`, with `options`) and loaded.
+/// `compileFailed`, if given, tells a failed NVRTC compile from a failed
+/// load.
+struct LoadedDequantizer {
+  LoadedModule module;
+  DequantizeFunctions functions;
+};
+Expected<LoadedDequantizer> loadDequantizer(KernelCache &cache,
+                                            const CompileOptions &options,
+                                            int bits, bool zerosAsIs, bool bf16,
+                                            bool *compileFailed = nullptr);
+
+/// The dequantizers of every (bits, zero storage, type), each loaded on
+/// first use; a lookup after that allocates nothing. Not thread-safe: the
+/// owner serializes calls.
+class DequantizerTable {
+public:
+  Expected<DequantizeFunctions> get(KernelCache &cache,
+                                    const CompileOptions &options, int bits,
+                                    bool zerosAsIs, bool bf16,
+                                    bool *compileFailed = nullptr);
+
+private:
+  std::array<std::optional<LoadedDequantizer>, 16> slots_;
 };
 
 /// Enqueues the dense matmul on `stream` (the cuBLAS handle is set to it).
