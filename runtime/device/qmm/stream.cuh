@@ -117,18 +117,15 @@ __device__ __forceinline__ uint32_t sub_mul2<__nv_bfloat16>(uint32_t h,
   return *reinterpret_cast<uint32_t *>(&r);
 }
 
-/// (x & Mask) | Or. Written as separate `&` and `|` with two constants,
-/// ptxas emits two LOP3s (an instruction takes one 32-bit immediate); with
-/// `Fused`, `Or` is kept in a register (an opaque mov) and one three-input
-/// LOP3 does both: a sixth fewer instructions in the decode kernel's loop
-/// (one per dequantized pair; 810 -> 681 SASS instructions per two steps
-/// of the 4-bit 70B gate-up decode tile). It costs a few registers (the
-/// constants and the freer schedule: 143 -> 149 at M = 1); callers that
-/// cannot afford them pass Fused = false.
-template <uint32_t Mask, uint32_t Or, bool Fused = true>
+/// (x & Mask) | Or in one LOP3. Written as separate `&` and `|` with two
+/// constants, ptxas emits two LOP3s (an instruction takes one 32-bit
+/// immediate); keeping `Or` in a register (an opaque mov) lets one
+/// three-input LOP3 do both: a sixth fewer instructions in the decode
+/// kernel's loop (one per dequantized pair; 810 -> 681 SASS instructions
+/// per two steps of the 4-bit 70B gate-up decode tile), for a few
+/// registers (143 -> 149 at M = 1).
+template <uint32_t Mask, uint32_t Or>
 __device__ __forceinline__ uint32_t mask_or(uint32_t x) {
-  if constexpr (!Fused)
-    return (x & Mask) | Or;
   uint32_t bits, result;
   asm("mov.b32 %0, %1;" : "=r"(bits) : "n"(Or));
   asm("lop3.b32 %0, %1, %2, %3, 0xEA;" // (a & b) | c
@@ -154,18 +151,18 @@ __device__ __forceinline__ void align_3bit(const uint32_t (&w)[3],
 
 /// Pairs of (magic + code) halves from one column's unit words, in
 /// UnitShape order.
-template <int Bits, uint32_t Magic2, bool Fused = true>
+template <int Bits, uint32_t Magic2>
 __device__ __forceinline__ void
 magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
             uint32_t (&h)[UnitShape<Bits>::kPairs]) {
   if constexpr (Bits == 4) {
 #pragma unroll
     for (int i = 0; i < 4; ++i)
-      h[i] = mask_or<0x000f000fu, Magic2, Fused>(w[0] >> (4 * i));
+      h[i] = mask_or<0x000f000fu, Magic2>(w[0] >> (4 * i));
   } else if constexpr (Bits == 2) {
 #pragma unroll
     for (int i = 0; i < 8; ++i)
-      h[i] = mask_or<0x00030003u, Magic2, Fused>(w[0] >> (2 * i));
+      h[i] = mask_or<0x00030003u, Magic2>(w[0] >> (2 * i));
   } else if constexpr (Bits == 8) {
     // Result bytes: code, magic high byte, code, magic high byte.
     h[0] = __byte_perm(w[0], Magic2 >> 8, 0x4140);
@@ -177,7 +174,7 @@ magic_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     for (int r = 0; r < 3; ++r)
 #pragma unroll
       for (int i = 0; i < 5; ++i)
-        h[5 * r + i] = mask_or<0x00070007u, Magic2, Fused>(u[r] >> (3 * i));
+        h[5 * r + i] = mask_or<0x00070007u, Magic2>(u[r] >> (3 * i));
     h[15] = u[3] | Magic2;
   }
 }
@@ -208,17 +205,17 @@ struct UnitScale<__nv_bfloat16, Bits> : UnitPlacement<7, Bits> {
 /// to bits [To, To + Bits) of each half and OR-ed into 1.0: one shift and
 /// one LOP3 (mask_or). Bits the shift brings in from neighbouring fields fall
 /// outside the mask.
-template <int Bits, int To, uint32_t One2, bool Fused = true>
+template <int Bits, int To, uint32_t One2>
 __device__ __forceinline__ uint32_t place_pair(uint32_t x, int from) {
   constexpr uint32_t kMask = (((1u << Bits) - 1u) << To) * 0x00010001u;
   const uint32_t moved = from <= To ? x << (To - from) : x >> (from - To);
-  return mask_or<kMask, One2, Fused>(moved);
+  return mask_or<kMask, One2>(moved);
 }
 
 /// Pairs of (1 + code / kF) halves (UnitScale) from one column's unit words, in
 /// UnitShape order: exact, with no zero point or scale applied (the kernel
 /// applies both to the mma results, once per step).
-template <int Bits, typename T, bool Fused = true>
+template <int Bits, typename T>
 __device__ __forceinline__ void
 unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
            uint32_t (&h)[UnitShape<Bits>::kPairs]) {
@@ -228,15 +225,15 @@ unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
   if constexpr (Bits == 4) {
 #pragma unroll
     for (int i = 0; i < 4; ++i)
-      h[i] = place_pair<4, kTo, kOne2, Fused>(w[0], 4 * i);
+      h[i] = place_pair<4, kTo, kOne2>(w[0], 4 * i);
   } else if constexpr (Bits == 2) {
 #pragma unroll
     for (int i = 0; i < 8; ++i)
-      h[i] = place_pair<2, kTo, kOne2, Fused>(w[0], 2 * i);
+      h[i] = place_pair<2, kTo, kOne2>(w[0], 2 * i);
   } else if constexpr (Bits == 8) {
     // Bytes 2i and 2i + 1 into the low and high halves, then shifted.
-    h[0] = place_pair<8, kTo, kOne2, Fused>(__byte_perm(w[0], 0u, 0x4140), 0);
-    h[1] = place_pair<8, kTo, kOne2, Fused>(__byte_perm(w[0], 0u, 0x4342), 0);
+    h[0] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4140), 0);
+    h[1] = place_pair<8, kTo, kOne2>(__byte_perm(w[0], 0u, 0x4342), 0);
   } else {
     uint32_t u[4];
     align_3bit(w, u);
@@ -244,8 +241,8 @@ unit_pairs(const uint32_t (&w)[UnitShape<Bits>::kWords],
     for (int r = 0; r < 3; ++r)
 #pragma unroll
       for (int i = 0; i < 5; ++i)
-        h[5 * r + i] = place_pair<3, kTo, kOne2, Fused>(u[r], 3 * i);
-    h[15] = place_pair<3, kTo, kOne2, Fused>(u[3], 0);
+        h[5 * r + i] = place_pair<3, kTo, kOne2>(u[r], 3 * i);
+    h[15] = place_pair<3, kTo, kOne2>(u[3], 0);
   }
 }
 
@@ -374,11 +371,6 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   constexpr bool kMagicPath =
       !kScaleAfter && !Layout::kActOrder &&
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
-  // One LOP3 per dequantized pair (stream::mask_or). Every stream tile
-  // takes it: with the bounds and group tests folded (wholeSteps,
-  // kEveryStepNewGroup) the 4-warp M = 16 tiles stay at 167 registers on
-  // sm_90a, within the three CTAs per SM they had.
-  constexpr bool kFusedLop3 = true;
   // Skipped loads leave their registers as they were instead of zeroing
   // them (load16_keep) on the one-x-group tiles: 24 fewer instructions in
   // the 70B gate-up decode tile; on M >= 16 tiles the longer live ranges
@@ -694,11 +686,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
             for (int wd = 0; wd < U::kWords; ++wd)
               words[wd] = stream::component(wv[wd], c);
             if constexpr (kScaleAfter) {
-              stream::unit_pairs<Bits, T, kFusedLop3>(words, h[cc]);
+              stream::unit_pairs<Bits, T>(words, h[cc]);
             } else if constexpr (kMagicPath) {
               constexpr uint32_t kMagic2 =
                   stream::Magic<T>::kBits | (stream::Magic<T>::kBits << 16);
-              stream::magic_pairs<Bits, kMagic2, kFusedLop3>(words, h[cc]);
+              stream::magic_pairs<Bits, kMagic2>(words, h[cc]);
 #pragma unroll
               for (int i = 0; i < U::kPairs; ++i)
                 h[cc][i] = stream::sub_mul2<T>(h[cc][i], z2[v][c], s2[v][c]);
