@@ -19,9 +19,7 @@ int64_t rowBucket(int64_t rows) {
   return 4096;
 }
 
-/// SMs of the GPUs the defaults were measured on (H100 SXM; A100 has 108,
-/// the same order).
-constexpr int64_t kSms = 132;
+constexpr int64_t kSms = kReferenceSms;
 
 /// Split-K across a cluster (sm_90+) for pipelined grids that leave SMs
 /// idle: the smallest split that gives about two waves of the 12-warp
@@ -63,7 +61,8 @@ int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
 ///    buffers, except on small grids (below).
 ///  - Grids of at most two CTAs per SM get 8 warps instead of 4 (7B.o,
 ///    M = 1: 11.2 vs 12.4 us; 7B.down 19.3 vs 24.0 us) and, at M = 16,
-///    32 values per lane with two buffers (7B.o 15.2 vs 19.3 us).
+///    32 values per lane with two buffers (7B.o 15.2 vs 19.3 us); those of
+///    at most one CTA per SM on a long K get 16 warps (7B.down).
 ///  - M = 64 on narrow layers (the pipelined kernel takes the wide ones):
 ///    32-row tiles, 16 values per lane, two buffers: still slower than
 ///    cuBLAS (0.6-0.8x).
@@ -102,7 +101,19 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   const bool eightWarps =
       smallGrid &&
       (bucket > 1 || shape.outFeatures / config.blockN <= 2 * kSms);
-  config.warps = eightWarps ? 8 : 4;
+  // Grids of at most one CTA per SM on a long K get 16 warps: the SM's
+  // only CTA then keeps 16 warps busy without a cross-CTA reduction
+  // (gptq-tune, H100, 2026-11-26, 7B.down K = 11008: M = 1 16.3 -> 15.9 us
+  // at 4 bits, 15.2 -> 14.3 at 3 bits; M = 16 24.5 -> 22.7 with 16 values
+  // per lane). At K = 4096 (7B.o) they lost (9.6 against 9.7-10.3 us).
+  // Only where measured: 3- and 4-bit at M = 1, 4-bit at M = 16 (3-bit
+  // 16-row tiles spill 404 bytes at the 128 registers 16 warps leave);
+  // act-order kernels, which spill there too, keep 8.
+  const bool sixteenWarps =
+      eightWarps && !wideBatch && !shape.actOrder &&
+      shape.outFeatures / config.blockN <= kSms && shape.inFeatures >= 8192 &&
+      (shape.bits == 4 || (shape.bits == 3 && bucket == 1));
+  config.warps = sixteenWarps ? 16 : eightWarps ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
   // fill the GPU, which leaves registers for a third buffer), at most four
   // 16-byte loads, and where it can, a step inside one quantization group,
@@ -110,7 +121,10 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   const int64_t unitValues = streamUnitValues(shape.bits);
   const int64_t unitWords = shape.bits == 3 ? 3 : 1;
   const int64_t vectors = config.blockN / 32;
-  const int64_t maxLaneValues = bucket == 1 || smallGrid ? 32 : 16;
+  // 16-warp tiles at M = 16 hold 16 values per lane: at 32 they measured
+  // 1.5x slower (7B.down 35.2 against 22.7 us; 128 registers per thread).
+  const int64_t maxLaneValues =
+      bucket == 1 || (smallGrid && !(sixteenWarps && bucket > 1)) ? 32 : 16;
   int64_t units = 4;
   while (units > 1 && (units * unitValues > maxLaneValues ||
                        units * vectors * unitWords > 4 ||

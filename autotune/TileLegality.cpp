@@ -9,10 +9,15 @@
 namespace gptq::autotune {
 
 Status checkTileFields(const TileConfig &config) {
+  // Stream tiles split K across their warps, so a narrow grid can fill an
+  // SM with one 16-warp CTA instead of a cluster.
+  const bool stream16 =
+      config.warps == 16 && config.strategy == Strategy::Stream;
   if (config.warps != 1 && config.warps != 2 && config.warps != 4 &&
-      config.warps != 8)
+      config.warps != 8 && !stream16)
     return Status::error(
-        fmt::format("warps must be 1, 2, 4 or 8, got {}", config.warps));
+        fmt::format("warps must be 1, 2, 4 or 8 (16 for stream tiles), got {}",
+                    config.warps));
   // mma.sync m16n8k16: mma tiles take rows in 16s and each warp owns
   // block_n / warps columns in 8s; stream tiles put x rows on the n8 side
   // (rows in 8s) and split K, not N, across warps; pipelined warps own

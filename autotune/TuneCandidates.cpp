@@ -42,7 +42,7 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
     for (int64_t blockM : {8, 16, 32})
       for (int64_t blockN : {32, 64})
         for (int64_t blockK : {32, 64, 128})
-          for (int64_t warps : {2, 4, 8})
+          for (int64_t warps : {2, 4, 8, 16})
             for (int64_t stages = 2; stages <= 4; ++stages)
               consider(
                   {Strategy::Stream, blockM, blockN, blockK, warps, stages});

@@ -115,13 +115,15 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
     - `stream` (decode, small M): packed weights stream from global memory
       straight into registers and are dequantized there
       (runtime/device/qmm/stream.cuh); the warps split the input dimension
-      and reduce through shared memory at the end. `block_k` is the number
-      of input channels one warp consumes per step (4 lanes, each a whole
-      number of packed units: 1 word for 2/4/8 bits, 3 words for 3 bits, at
-      most 32 channels per lane); `stages` is the number of register
-      buffers per lane (2 to 4: `stages - 1` steps of loads in flight per
-      warp; x is loaded one step ahead where that fits). `block_m` is 8, 16
-      or 32 (x rows sit on the mma's n8 side), `block_n` 32 or 64.
+      and reduce through shared memory at the end (up to 16 warps, which
+      fill an SM with one CTA on grids of few column blocks). `block_k` is
+      the number of input channels one warp consumes per step (4 lanes,
+      each a whole number of packed units: 1 word for 2/4/8 bits, 3 words
+      for 3 bits, at most 32 channels per lane); `stages` is the number of
+      register buffers per lane (2 to 4: `stages - 1` steps of loads in
+      flight per warp; x is loaded one step ahead where that fits).
+      `block_m` is 8, 16 or 32 (x rows sit on the mma's n8 side), `block_n`
+      32 or 64.
     - `pipelined` (batches, no act-order): every step the CTA copies its x
       tile, packed weight tile and group scales and zeros into one of
       `stages` shared-memory buffers with cp.async (`stages - 1` steps in

@@ -10,7 +10,11 @@
 //    split K across a cluster, on sm_90a: at most 8.
 //  - 3-bit decode tiles of 8 warps, whose two-CTAs-per-SM target caps them
 //    at 128 registers, spill 16 bytes on sm_90a (4 on sm_80): at most 16
-//    (measured faster than 4 warps without the spill, docs/PERF.md).
+//    (measured faster than 4 warps without the spill, docs/PERF.md); on
+//    grids of at most one CTA per SM they are not capped.
+//  - 4-bit 16-row tiles of 16 warps (128 registers at 512 threads) spill
+//    4 bytes on sm_90a: at most 8 (measured faster than 8 warps, see
+//    autotune/DefaultConfigs.cpp).
 // Reordered kernels (`_reord_`, 3-bit included) take the grouped paths and
 // must not spill at all. sm_80 has no clusters: its run compiles the sweep
 // with split_k removed (qmm-select-tile rejects such tiles for sm_80, see
@@ -19,8 +23,9 @@
 // RUN: sed 's/, split_k = [0-9]//' %S/../gpu/kernel-sweep.mlir > %t.80.mlir
 // RUN: gptq-opt %t.80.mlir --emit=ptx --arch=sm_80 --summary -o %t.80.ptx > %t.80.summary 2>&1
 // RUN: cat %t.80.summary %t.90.summary > %t.summary
-// RUN: grep -v "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | grep -v "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" | grep -v "^sm_90a .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3c" | grep -Ev "_w3g[0-9]+(_asym)?(_v2)?_k[0-9]+_n[0-9]+_stream_m8n[0-9]+k[0-9]+w8s[0-9]+ " | FileCheck %s
+// RUN: grep -v "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | grep -v "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" | grep -v "^sm_90a .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3c" | grep -Ev "_w3g[0-9]+(_asym)?(_v2)?_k[0-9]+_n[0-9]+_stream_m8n[0-9]+k[0-9]+w8s[0-9]+ " | grep -v "_w4g[0-9a-z_]*_stream_m16n32k64w16s2 " | FileCheck %s
 // RUN: grep -E "_w3g[0-9]+(_asym)?(_v2)?_k[0-9]+_n[0-9]+_stream_m8n[0-9]+k[0-9]+w8s[0-9]+ " %t.summary | FileCheck %s --check-prefix=DECODE3
+// RUN: grep "_w4g[0-9a-z_]*_stream_m16n32k64w16s2 " %t.summary | FileCheck %s --check-prefix=SIXTEEN
 // RUN: grep "^sm_80 .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3" %t.summary | FileCheck %s --check-prefix=PIPE80
 // RUN: grep "^sm_90a .*_w4g[0-9a-z_]*_pipe_m64n128k64w4s3c" %t.summary | FileCheck %s --check-prefix=PIPESPLIT
 // RUN: grep "_w3g[0-9a-z]*_act_.*_stream_" %t.summary | FileCheck %s --check-prefix=ACT3
@@ -36,6 +41,9 @@
 
 // DECODE3-COUNT-4: _w3g{{[0-9]+}}_asym_k{{[0-9]+}}_n{{[0-9]+}}_stream_m8n32k128w8s2 {{.*}} spill stores {{[0-9]|1[0-6]}} B  spill loads {{[0-9]|1[0-6]}} B
 // DECODE3-NOT: stream
+
+// SIXTEEN-COUNT-2: _w4g128_asym_k8192_n256_stream_m16n32k64w16s2 {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B
+// SIXTEEN-NOT: stream
 
 // PIPE80-COUNT-9: _pipe_m64n128k64w4s3 {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B
 // PIPESPLIT-COUNT-3: _pipe_m64n128k64w4s3c{{[0-9]}} {{.*}} spill stores {{[0-8]}} B  spill loads {{[0-8]}} B

@@ -17,6 +17,11 @@
 
 namespace gptq::autotune {
 
+/// SMs of the GPUs the defaults were measured on (H100 SXM; A100 has 108,
+/// the same order). The defaults and the emitter's occupancy hints size
+/// grids against it.
+constexpr int64_t kReferenceSms = 132;
+
 /// The kernel family; mirrors qmm::KernelStrategy.
 enum class Strategy { Mma, Stream, Pipelined };
 

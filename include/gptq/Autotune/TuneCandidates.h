@@ -28,9 +28,9 @@ inline bool operator!=(const TileConfig &a, const TileConfig &b) {
 /// `maxCandidates` (0: no limit) keeps the neighbourhood of the default.
 /// Deterministic.
 ///
-/// - stream (buckets up to 256): block_m 16/32, block_n 32/64, block_k
-///   32/64/128 (those whole in units of the bit width), warps 2/4/8,
-///   stages 2..6;
+/// - stream (buckets up to 256): block_m 8/16/32, block_n 32/64, block_k
+///   32/64/128 (those whole in units of the bit width), warps 2/4/8/16,
+///   stages 2..4;
 /// - mma (buckets from 16 on): block_m 16/32/64, block_n 32/64/128,
 ///   block_k 32/64, warps 2/4/8, stages 1 (the mma kernel has no
 ///   shared-memory pipeline, so deeper stages would compile to the same

@@ -31,6 +31,11 @@ func.func private @bad_tile_n() attributes {t = #qmm.tile<strategy = mma, block_
 
 // -----
 
+// expected-error @+1 {{warps must be 1, 2, 4 or 8 (16 for stream tiles), got 16}}
+func.func private @mma_sixteen_warps() attributes {t = #qmm.tile<strategy = mma, block_m = 16, block_n = 128, block_k = 64, warps = 16, stages = 1>}
+
+// -----
+
 // expected-error @+1 {{split_k must be 1 to 8, got 9}}
 func.func private @bad_split() attributes {t = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2, split_k = 9>}
 

@@ -16,7 +16,13 @@ namespace {
 TEST(TileLegality, FieldRulesMatchTheVerifierMessages) {
   TileConfig config{Strategy::Mma, 16, 64, 64, 3, 1};
   EXPECT_EQ(checkTileFields(config).message(),
-            "warps must be 1, 2, 4 or 8, got 3");
+            "warps must be 1, 2, 4 or 8 (16 for stream tiles), got 3");
+  // 16 warps split K in a stream tile; the other strategies split columns.
+  config = {Strategy::Mma, 16, 128, 64, 16, 1};
+  EXPECT_EQ(checkTileFields(config).message(),
+            "warps must be 1, 2, 4 or 8 (16 for stream tiles), got 16");
+  config = {Strategy::Stream, 8, 32, 128, 16, 2};
+  EXPECT_TRUE(checkTileFields(config).ok());
   config = {Strategy::Mma, 8, 64, 64, 4, 1};
   EXPECT_EQ(checkTileFields(config).message(),
             "block_m must be a positive multiple of 16, got 8");
@@ -199,15 +205,30 @@ TEST(DefaultConfigs, DecodeWarpsFollowTheGrid) {
     shape.outFeatures = n;
     return defaultTileConfig("sm_90a", shape)->warps;
   };
-  EXPECT_EQ(warps(4, 4096), 8);  // 128 CTAs
+  EXPECT_EQ(warps(4, 4096), 16); // 128 CTAs, K = 8192: one per SM
   EXPECT_EQ(warps(4, 8192), 8);  // 256 CTAs: two per SM
   EXPECT_EQ(warps(4, 10240), 4); // 320 CTAs
   EXPECT_EQ(warps(4, 57344), 4);
-  EXPECT_EQ(warps(3, 4096), 8);
+  EXPECT_EQ(warps(3, 4096), 16);
   EXPECT_EQ(warps(3, 8192), 8);
   EXPECT_EQ(warps(3, 10240), 4);
   EXPECT_EQ(warps(8, 8192), 8);
   EXPECT_EQ(warps(2, 8192), 8);
+  // 16 warps only where measured: not for 2- and 8-bit codes, act-order,
+  // or a short K (7B.o).
+  EXPECT_EQ(warps(2, 4096), 8);
+  EXPECT_EQ(warps(8, 4096), 8);
+  shape.actOrder = true;
+  EXPECT_EQ(warps(4, 4096), 8);
+  shape.actOrder = false;
+  shape.inFeatures = 4096;
+  EXPECT_EQ(warps(4, 4096), 8);
+  // At M = 16, 4-bit only, with 16 values per lane (block_k 64).
+  shape.inFeatures = 11008;
+  shape.rows = 16;
+  EXPECT_EQ(warps(4, 4096), 16);
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->blockK, 64);
+  EXPECT_EQ(warps(3, 4096), 8);
 }
 
 TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {

@@ -1,0 +1,41 @@
+// RUN: gptq-opt %s --emit=cuda --arch=sm_90a | FileCheck %s
+
+// Decode (M = 1) tiles ask for the occupancy their grid can use
+// (lib/Conversion/QMMToCUDA, autotune/DefaultConfigs.cpp): 8-warp CTAs on
+// grids of more CTAs than the reference 132 SMs want two per SM (128
+// registers); at most one CTA per SM needs no cap; long-K layers of at most
+// one CTA per SM get 16 warps.
+
+#w4 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
+
+// 256 column blocks: two 8-warp CTAs per SM.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k8192_n8192_stream_m8n32k128w8s2
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 2)
+func.func @two_per_sm(%x: tensor<1x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<1x8192xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<1x8192xf16>
+  return %y : tensor<1x8192xf16>
+}
+
+// 128 column blocks, K = 11008: one 16-warp CTA per SM.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k11008_n4096_stream_m8n32k128w16s2
+// CHECK: extern "C" __global__ void __launch_bounds__(512, 1)
+func.func @sixteen_warps(%x: tensor<1x11008xf16>, %qw: tensor<1376x4096xi32>, %qz: tensor<86x512xi32>, %s: tensor<86x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+
+// The same layer at M = 16: 16 warps of 16 values per lane.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k11008_n4096_stream_m16n32k64w16s2
+// CHECK: extern "C" __global__ void __launch_bounds__(512, 1)
+func.func @sixteen_warps_m16(%x: tensor<16x11008xf16>, %qw: tensor<1376x4096xi32>, %qz: tensor<86x512xi32>, %s: tensor<86x4096xf16>) -> tensor<16x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<16x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>) -> tensor<16x4096xf16>
+  return %y : tensor<16x4096xf16>
+}
+
+// A tile written by hand is emitted as asked: 16 warps on 4096 channels.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k4096_n4096_stream_m8n32k64w16s2
+// CHECK: extern "C" __global__ void __launch_bounds__(512, 1)
+func.func @hand_written(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 16, stages = 2>} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
