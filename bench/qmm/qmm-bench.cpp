@@ -20,6 +20,7 @@
 #include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
+#include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Half.h"
 #include "gptq/Support/XorShift.h"
 
@@ -371,26 +372,35 @@ int main(int argc, char **argv) {
         }
         CHECK_CUDA(cudaMemset(dY, 0xff, M * N * 2));
 
-        CUdeviceptr pX = CUdeviceptr(dX), pQweight = CUdeviceptr(dQweight),
-                    pQzeros = CUdeviceptr(dQzeros),
-                    pScales = CUdeviceptr(dScales), pPerm = CUdeviceptr(dPerm),
-                    pGathered = CUdeviceptr(dGathered), pY = CUdeviceptr(dY);
+        CUdeviceptr pX = CUdeviceptr(dX), pPerm = CUdeviceptr(dPerm),
+                    pGathered = CUdeviceptr(dGathered);
         int rowCount = int(M);
-        // The manifest's parameter order: x, qweight, qzeros, scales[,
-        // g_idx], y, m.
-        std::vector<void *> args = {gathers ? &pGathered : &pX, &pQweight,
-                                    &pQzeros, &pScales};
-        if (inKernel)
-          args.push_back(&pPerm);
+        // The reordered kernel takes the permutation in its g_idx slot.
+        rt::QmmOperands operands;
+        operands.x = gathers ? pGathered : pX;
+        operands.qweight = CUdeviceptr(dQweight);
+        operands.qzeros = CUdeviceptr(dQzeros);
+        operands.scales = CUdeviceptr(dScales);
+        operands.gIdx = inKernel ? pPerm : 0;
+        operands.y = CUdeviceptr(dY);
+        const std::string kernelName = kernel.at("name");
+        const rt::QmmParamList params =
+            check(rt::QmmParamList::fromRoles(
+                      kernel.at("params").get<std::vector<std::string>>(),
+                      kernelName),
+                  "kernel parameters");
+        rt::QmmArgs args;
+        if (Status bound = args.bind(params, operands, rowCount, kernelName);
+            !bound.ok()) {
+          std::fprintf(stderr, "qmm-bench: %s\n", bound.message().c_str());
+          return 1;
+        }
         int gatherCols = int(K);
         void *gatherArgs[] = {&pX, &pPerm, &pGathered, &rowCount, &gatherCols};
         const rt::Dim3 gatherGrid{unsigned((M * K + 255) / 256), 1, 1};
-        args.push_back(&pY);
-        args.push_back(&rowCount);
-        const int64_t blockM = kernel.at("block_m"),
-                      blockN = kernel.at("block_n");
-        rt::Dim3 grid{unsigned(N / blockN), unsigned((M + blockM - 1) / blockM),
-                      unsigned(kernel.value("split_k", 1))};
+        const rt::Dim3 grid = rt::qmmGrid(
+            N, M, kernel.at("block_n").get<unsigned>(),
+            kernel.at("block_m").get<unsigned>(), kernel.value("split_k", 1u));
         rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
         // Dense path: the workspace QmmJit::workspaceBytes asks for.
         void *dWorkspace = nullptr;

@@ -42,8 +42,7 @@ struct KernelSlot {
   std::atomic<bool> ready{false};
   CUfunction function = nullptr;
   LaunchGeometry geometry;
-  std::array<KernelParam, kMaxKernelParams> params{};
-  unsigned numParams = 0;
+  rt::QmmParamList params;
   std::string kernelName; // for error messages only
 };
 
@@ -317,7 +316,6 @@ Expected<const KernelSlot *> QmmJit::Impl::prepare(const KernelKey &key,
   slot->function = function;
   slot->geometry = spec->geometry;
   slot->params = spec->params;
-  slot->numParams = spec->numParams;
   slot->kernelName = spec->kernelName;
   specializations.fetch_add(1, std::memory_order_relaxed);
   slot->ready.store(true, std::memory_order_release);
@@ -338,44 +336,21 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
 
   GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
 
-  int rows = int(desc.M);
-  CUdeviceptr pointers[kMaxKernelParams];
-  void *args[kMaxKernelParams];
-  for (unsigned i = 0; i < slot.numParams; ++i) {
-    CUdeviceptr pointer = 0;
-    switch (slot.params[i]) {
-    case KernelParam::X:
-      pointer = tensors.x;
-      break;
-    case KernelParam::Qweight:
-      pointer = tensors.qweight;
-      break;
-    case KernelParam::Qzeros:
-      pointer = tensors.qzeros;
-      break;
-    case KernelParam::Scales:
-      pointer = tensors.scales;
-      break;
-    case KernelParam::GIdx:
-      pointer = tensors.gIdx;
-      break;
-    case KernelParam::Bias:
-      pointer = tensors.bias;
-      break;
-    case KernelParam::Y:
-      pointer = tensors.y;
-      break;
-    case KernelParam::M:
-      args[i] = &rows;
-      continue;
-    }
-    pointers[i] = pointer;
-    args[i] = &pointers[i];
+  const rt::QmmOperands operands{
+      tensors.x,    tensors.qweight, tensors.qzeros, tensors.scales,
+      tensors.gIdx, tensors.bias,    tensors.y};
+  rt::QmmArgs args;
+  if (Status bound =
+          args.bind(slot.params, operands, int(desc.M), slot.kernelName);
+      !bound.ok()) {
+    setKind(kind, ErrorKind::InvalidArgument);
+    return bound.withContext("qmm.matmul");
   }
+  const rt::Dim3 grid = rt::qmmGrid(desc.N, desc.M, geometry.blockN,
+                                    geometry.blockM, geometry.splitK);
   CUresult result = rt::launchKernel(
-      *cu, slot.function, unsigned(desc.N / geometry.blockN),
-      unsigned(rowBlocks), geometry.splitK, geometry.threads,
-      geometry.dynamicSharedBytes, stream, args, overlapPrevious);
+      *cu, slot.function, grid.x, grid.y, grid.z, geometry.threads,
+      geometry.dynamicSharedBytes, stream, args.data(), overlapPrevious);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
     return rt::checkCu(result,

@@ -81,21 +81,6 @@ OwningOpRef<ModuleOp> buildMatmulModule(MLIRContext &context,
   return module;
 }
 
-Expected<KernelParam> paramFromRole(StringRef role) {
-  static const std::pair<const char *, KernelParam> kRoles[] = {
-      {"x", KernelParam::X},           {"qweight", KernelParam::Qweight},
-      {"qzeros", KernelParam::Qzeros}, {"scales", KernelParam::Scales},
-      {"g_idx", KernelParam::GIdx},    {"bias", KernelParam::Bias},
-      {"y", KernelParam::Y},           {"m", KernelParam::M}};
-  for (const auto &[name, param] : kRoles)
-    if (role == name)
-      return param;
-  return Status::error(fmt::format(
-      "qmm.matmul: the generated kernel has a parameter '{}' that the JIT "
-      "does not know how to pass",
-      role.str()));
-}
-
 /// Reads the source, kernel name and launch geometry off the lowered module.
 Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
                                      const std::string &arch) {
@@ -141,10 +126,7 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
     return Status::error(fmt::format(
         "qmm.matmul: tile {} does not divide N = {}", spec.tile, desc.N));
 
-  if (kernel.getNumArguments() > kMaxKernelParams)
-    return Status::error(fmt::format(
-        "qmm.matmul: kernel {} has {} parameters, more than the JIT's {}",
-        spec.kernelName, kernel.getNumArguments(), kMaxKernelParams));
+  std::vector<std::string> roles;
   for (BlockArgument arg : kernel.getArguments()) {
     auto role = kernel.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                     qmm::kParamAttrName);
@@ -152,11 +134,13 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
       return Status::error(
           fmt::format("qmm.matmul: kernel {} parameter {} has no role",
                       spec.kernelName, arg.getArgNumber()));
-    Expected<KernelParam> param = paramFromRole(role.getValue());
-    if (!param)
-      return param.status();
-    spec.params[spec.numParams++] = *param;
+    roles.push_back(role.getValue().str());
   }
+  Expected<rt::QmmParamList> params =
+      rt::QmmParamList::fromRoles(roles, spec.kernelName);
+  if (!params)
+    return params.status().withContext("qmm.matmul");
+  spec.params = *params;
   return spec;
 }
 

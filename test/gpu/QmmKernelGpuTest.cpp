@@ -22,6 +22,7 @@
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
+#include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Half.h"
 
 #include <gtest/gtest.h>
@@ -271,30 +272,17 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       ASSERT_TRUE(yBuffer.ok()) << yBuffer.message();
       ASSERT_TRUE(yBuffer->fillBytes(0xff).ok()); // fp16/bf16 NaN everywhere
 
-      std::vector<void *> args;
-      CUdeviceptr pointers[8];
-      int rows = int(M);
-      int slot = 0;
-      for (const std::string &param : spec.params) {
-        if (param == "m") {
-          args.push_back(&rows);
-          continue;
-        }
-        CUdeviceptr ptr = param == "x"         ? dX.ptr()
-                          : param == "qweight" ? dQweight.ptr()
-                          : param == "qzeros"  ? dQzeros.ptr()
-                          : param == "scales"  ? dScales.ptr()
-                          : param == "g_idx"   ? dGIdx.ptr()
-                          : param == "bias"    ? dBias.ptr()
-                          : param == "y"       ? yBuffer->ptr()
-                                               : 0;
-        ASSERT_NE(ptr, 0u) << "no buffer for parameter " << param;
-        pointers[slot] = ptr;
-        args.push_back(&pointers[slot++]);
-      }
-      rt::Dim3 grid{unsigned(N / spec.blockN),
-                    unsigned((M + spec.blockM - 1) / spec.blockM),
-                    unsigned(spec.splitK)};
+      auto params = rt::QmmParamList::fromRoles(spec.params, spec.name);
+      ASSERT_TRUE(params.ok()) << params.message();
+      const rt::QmmOperands operands{
+          dX.ptr(),    dQweight.ptr(), dQzeros.ptr(), dScales.ptr(),
+          dGIdx.ptr(), dBias.ptr(),    yBuffer->ptr()};
+      rt::QmmArgs args;
+      Status bound = args.bind(*params, operands, int(M), spec.name);
+      ASSERT_TRUE(bound.ok()) << bound.message();
+      const rt::Dim3 grid =
+          rt::qmmGrid(N, M, unsigned(spec.blockN), unsigned(spec.blockM),
+                      unsigned(spec.splitK));
       rt::Dim3 block{unsigned(spec.threads), 1, 1};
       ASSERT_TRUE(
           rt::launch(*function, grid, block, 0, nullptr, args.data()).ok());

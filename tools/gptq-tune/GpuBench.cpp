@@ -134,34 +134,17 @@ Status GpuBench::setRows(int64_t rows, uint64_t seed) {
 }
 
 Status GpuBench::launch(const KernelLaunch &kernel) {
-  CUdeviceptr x = x_.ptr(), qweight = qweight_.ptr(), qzeros = qzeros_.ptr(),
-              scales = scales_.ptr(), gIdx = gIdx_.ptr(), y = y_.ptr();
-  int rows = int(rows_);
-  std::vector<void *> args;
-  for (const std::string &role : kernel.params) {
-    if (role == "x")
-      args.push_back(&x);
-    else if (role == "qweight")
-      args.push_back(&qweight);
-    else if (role == "qzeros")
-      args.push_back(&qzeros);
-    else if (role == "scales")
-      args.push_back(&scales);
-    else if (role == "g_idx")
-      args.push_back(&gIdx);
-    else if (role == "y")
-      args.push_back(&y);
-    else if (role == "m")
-      args.push_back(&rows);
-    else
-      return Status::error(fmt::format("kernel {} has a parameter '{}' that "
-                                       "gptq-tune does not provide",
-                                       kernel.function.name, role));
-  }
+  // x, qweight, qzeros, scales, g_idx, bias (none), y.
+  const rt::QmmOperands operands{x_.ptr(),      qweight_.ptr(), qzeros_.ptr(),
+                                 scales_.ptr(), gIdx_.ptr(),    0,
+                                 y_.ptr()};
+  rt::QmmArgs args;
+  GPTQ_RETURN_IF_ERROR(
+      args.bind(kernel.params, operands, int(rows_), kernel.function.name));
   const autotune::TileConfig &tile = kernel.tile;
-  rt::Dim3 grid{unsigned(outFeatures_ / tile.blockN),
-                unsigned((rows_ + tile.blockM - 1) / tile.blockM),
-                unsigned(tile.splitK)};
+  const rt::Dim3 grid =
+      rt::qmmGrid(outFeatures_, rows_, unsigned(tile.blockN),
+                  unsigned(tile.blockM), unsigned(tile.splitK));
   rt::Dim3 block{unsigned(32 * tile.warps), 1, 1};
   return rt::launch(kernel.function, grid, block, 0, nullptr, args.data());
 }

@@ -13,6 +13,7 @@
 
 #include "gptq/Autotune/AutotuneCache.h"
 #include "gptq/Runtime/Module.h"
+#include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Status.h"
 
 #include <cstdint>
@@ -25,7 +26,7 @@ namespace gptq::tune {
 /// A loaded candidate kernel and how to launch it.
 struct KernelLaunch {
   rt::KernelFunction function;
-  std::vector<std::string> params;
+  rt::QmmParamList params;
   autotune::TileConfig tile;
 };
 

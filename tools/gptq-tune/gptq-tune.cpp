@@ -207,8 +207,13 @@ LoadedKernels compileAndLoad(std::vector<KernelSource> sources,
         warn(function.message());
         continue;
       }
+      auto params = rt::QmmParamList::fromRoles(kernel.params, kernel.name);
+      if (!params) {
+        warn(params.message());
+        continue;
+      }
       loaded.byCandidate[kernel.candidate] =
-          KernelLaunch{*function, kernel.params, tiles[kernel.candidate]};
+          KernelLaunch{*function, *params, tiles[kernel.candidate]};
     }
     loaded.modules.push_back(module.take());
   }

@@ -17,6 +17,7 @@
 
 #include "gptq/Format/Packing.h"
 #include "gptq/Runtime/KernelCache.h"
+#include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Status.h"
 
 #include <cuda.h>
@@ -95,18 +96,8 @@ enum class ErrorKind {
   Internal
 };
 
-/// A generated kernel's parameter, in the order the kernel declares them.
-enum class KernelParam : uint8_t {
-  X,
-  Qweight,
-  Qzeros,
-  Scales,
-  GIdx,
-  Bias,
-  Y,
-  M
-};
-constexpr size_t kMaxKernelParams = 8;
+/// A generated kernel's parameter role (gptq/Runtime/QmmLaunch.h).
+using KernelParam = rt::QmmParam;
 
 /// How to launch a generated kernel for M rows: grid (N / blockN,
 /// ceil(M / blockM), splitK), block (threads, 1, 1), `dynamicSharedBytes`
@@ -126,8 +117,8 @@ struct Specialization {
   /// The #qmm.tile the pipeline chose, as text (for logs and tests).
   std::string tile;
   LaunchGeometry geometry;
-  std::array<KernelParam, kMaxKernelParams> params{};
-  unsigned numParams = 0;
+  /// The kernel's parameters in declaration order.
+  rt::QmmParamList params;
 };
 
 struct QmmJitOptions {

@@ -61,7 +61,12 @@ QmmKernels::create(const std::string &arch) {
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
         spec.splitK = k.value("split_k", int64_t(1));
-        spec.params = k.at("params").get<std::vector<std::string>>();
+        Expected<rt::QmmParamList> params = rt::QmmParamList::fromRoles(
+            k.at("params").get<std::vector<std::string>>(), spec.name);
+        if (!params)
+          return params.status().withContext(
+              fmt::format("qmm bundle {}", bundles[b].name));
+        spec.params = *params;
         spec.decodeOnly = rows == 1;
         spec.prefillOnly = rows == kPrefillRows;
         kernels->specs_.push_back(std::move(spec));
@@ -136,30 +141,11 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
   Expected<const rt::KernelFunction *> function = this->function(spec);
   if (!function)
     return function.status();
-  int rows = int(m);
-  CUdeviceptr pointers[8];
-  std::vector<void *> args;
-  int slot = 0;
-  for (const std::string &param : spec.params) {
-    if (param == "m") {
-      args.push_back(&rows);
-      continue;
-    }
-    CUdeviceptr ptr = param == "x"         ? operands.x
-                      : param == "qweight" ? operands.qweight
-                      : param == "qzeros"  ? operands.qzeros
-                      : param == "scales"  ? operands.scales
-                      : param == "y"       ? operands.y
-                                           : 0;
-    if (!ptr || slot == 8)
-      return Status::error(
-          fmt::format("{}: no operand for parameter '{}'", spec.name, param));
-    pointers[slot] = ptr;
-    args.push_back(&pointers[slot++]);
-  }
-  rt::Dim3 grid{unsigned(spec.N / spec.blockN),
-                unsigned((m + spec.blockM - 1) / spec.blockM),
-                unsigned(spec.splitK)};
+  rt::QmmArgs args;
+  GPTQ_RETURN_IF_ERROR(args.bind(spec.params, operands, int(m), spec.name));
+  const rt::Dim3 grid =
+      rt::qmmGrid(spec.N, m, unsigned(spec.blockN), unsigned(spec.blockM),
+                  unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
   return rt::launch(**function, grid, block, 0, stream, args.data(),
                     overlapPrevious);

@@ -15,6 +15,7 @@
 #include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
+#include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Status.h"
 
 #include <map>
@@ -42,7 +43,8 @@ struct QmmKernelSpec {
   int64_t blockM = 16, blockN = 64, threads = 128;
   /// The grid's z extent: CTAs of one cluster that split K.
   int64_t splitK = 1;
-  std::vector<std::string> params;
+  /// The kernel's parameter roles, read from the manifest.
+  rt::QmmParamList params;
   /// Generated for one row (the decode tile); found only through `decode`.
   bool decodeOnly = false;
   /// Generated for kPrefillRows rows (the prefill tile); found only through
@@ -63,10 +65,8 @@ struct QmmKernelSpec {
 /// ran 4% slower on it (H100, 2026-11-26: 8,450 against 8,810 tok/s).
 constexpr int64_t kPrefillRows = 1024;
 
-/// Device pointers of one quantized linear, as the kernels take them.
-struct QmmOperands {
-  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, y = 0;
-};
+/// Device pointers of one quantized linear, by kernel parameter role.
+using QmmOperands = rt::QmmOperands;
 
 class QmmKernels {
 public:

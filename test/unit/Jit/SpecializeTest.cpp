@@ -59,9 +59,9 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
       KernelParam::X,      KernelParam::Qweight, KernelParam::Qzeros,
       KernelParam::Scales, KernelParam::GIdx,    KernelParam::Bias,
       KernelParam::Y,      KernelParam::M};
-  ASSERT_EQ(spec->numParams, expected.size());
+  ASSERT_EQ(spec->params.count, expected.size());
   for (size_t i = 0; i < expected.size(); ++i)
-    EXPECT_EQ(spec->params[i], expected[i]) << "parameter " << i;
+    EXPECT_EQ(spec->params.params[i], expected[i]) << "parameter " << i;
 
   // Without g_idx and bias those parameters are absent.
   desc.layout.actOrder = false;
@@ -71,7 +71,7 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   ASSERT_TRUE(plain.ok()) << plain.message();
   EXPECT_NE(plain->tile.find("strategy = pipelined"), std::string::npos)
       << plain->tile;
-  EXPECT_EQ(plain->numParams, 6u);
+  EXPECT_EQ(plain->params.count, 6u);
 }
 
 TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {
@@ -90,8 +90,8 @@ TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {
         << spec->tile;
     EXPECT_NE(spec->cudaSource.find("reordered = true"), std::string::npos);
     bool hasGIdx = false;
-    for (unsigned i = 0; i < spec->numParams; ++i)
-      hasGIdx |= spec->params[i] == KernelParam::GIdx;
+    for (unsigned i = 0; i < spec->params.count; ++i)
+      hasGIdx |= spec->params.params[i] == KernelParam::GIdx;
     EXPECT_TRUE(hasGIdx);
   }
   // Not the per-channel act-order kernel of the same layout.

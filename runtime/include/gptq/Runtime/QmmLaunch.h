@@ -1,0 +1,84 @@
+//===- QmmLaunch.h - Arguments and grid of a generated qmm kernel -*- C++
+//-*-===//
+//
+// Every generated qmm kernel declares its parameters by role (the
+// `qmm.param` names qmm-tile gives them, lib/Transforms/TileMatmul.cpp) and
+// runs on the grid its tile implies. One statement of both, for everything
+// that launches those kernels: the JIT, the model runtime, qmm-bench,
+// gptq-tune and the GPU tests.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPTQ_RUNTIME_QMMLAUNCH_H
+#define GPTQ_RUNTIME_QMMLAUNCH_H
+
+#include "gptq/Runtime/Module.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gptq::rt {
+
+/// A generated kernel's parameter role.
+enum class QmmParam : uint8_t { X, Qweight, Qzeros, Scales, GIdx, Bias, Y, M };
+constexpr size_t kMaxQmmParams = 8;
+
+/// "x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m" and back;
+/// nullopt for a role the runtime does not know.
+std::optional<QmmParam> qmmParamFromRole(std::string_view role);
+const char *qmmParamRole(QmmParam param);
+
+/// A kernel's parameters in declaration order.
+struct QmmParamList {
+  std::array<QmmParam, kMaxQmmParams> params{};
+  unsigned count = 0;
+
+  /// From role names (a bundle manifest's "params"): an error naming
+  /// `kernel` and the role for one the runtime does not know, or for more
+  /// than kMaxQmmParams.
+  static Expected<QmmParamList> fromRoles(const std::vector<std::string> &roles,
+                                          std::string_view kernel);
+  /// Appends one; false when the list is full.
+  bool push(QmmParam param);
+};
+
+/// One matmul's device pointers by role; 0 where the matmul has none.
+struct QmmOperands {
+  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, gIdx = 0, bias = 0,
+              y = 0;
+};
+
+/// The argument array of one launch. It holds the pointer values and the row
+/// count its entries point to, so it stays where it is built (no copies)
+/// until the launch.
+class QmmArgs {
+public:
+  QmmArgs() = default;
+  QmmArgs(const QmmArgs &) = delete;
+  QmmArgs &operator=(const QmmArgs &) = delete;
+
+  /// Binds `operands` and `rows` in the order of `params`: an error naming
+  /// `kernel` and the role where the kernel takes a pointer that is 0.
+  Status bind(const QmmParamList &params, const QmmOperands &operands, int rows,
+              std::string_view kernel);
+  void **data() { return args_; }
+
+private:
+  CUdeviceptr pointers_[kMaxQmmParams] = {};
+  int rows_ = 0;
+  void *args_[kMaxQmmParams] = {};
+};
+
+/// The grid of a tile kernel for `rows` rows of an N-column output: (N /
+/// blockN, ceil(rows / blockM), splitK), splitK being the z extent of a
+/// split-K tile's cluster.
+Dim3 qmmGrid(int64_t outFeatures, int64_t rows, unsigned blockN,
+             unsigned blockM, unsigned splitK);
+
+} // namespace gptq::rt
+
+#endif // GPTQ_RUNTIME_QMMLAUNCH_H

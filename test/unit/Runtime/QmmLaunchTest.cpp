@@ -1,0 +1,81 @@
+//===- QmmLaunchTest.cpp - kernel arguments by role, launch grid ----------===//
+
+#include "gptq/Runtime/QmmLaunch.h"
+
+#include <gtest/gtest.h>
+
+using namespace gptq;
+using namespace gptq::rt;
+
+namespace {
+
+TEST(QmmLaunch, RolesRoundTrip) {
+  for (const char *role :
+       {"x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m"}) {
+    std::optional<QmmParam> param = qmmParamFromRole(role);
+    ASSERT_TRUE(param.has_value()) << role;
+    EXPECT_STREQ(qmmParamRole(*param), role);
+  }
+  EXPECT_FALSE(qmmParamFromRole("workspace").has_value());
+  EXPECT_FALSE(qmmParamFromRole("").has_value());
+}
+
+TEST(QmmLaunch, UnknownOrTooManyRolesNameTheKernel) {
+  auto unknown = QmmParamList::fromRoles({"x", "lut", "y"}, "qmm_k");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.message(), "kernel qmm_k has a parameter 'lut' that the "
+                               "runtime does not know how to pass");
+  std::vector<std::string> nine(9, "x");
+  auto many = QmmParamList::fromRoles(nine, "qmm_k");
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.message(), "kernel qmm_k has 9 parameters, more than the 8 "
+                            "the runtime passes");
+}
+
+TEST(QmmLaunch, BindsPointersAndRowsInDeclarationOrder) {
+  auto params = QmmParamList::fromRoles(
+      {"x", "qweight", "qzeros", "scales", "g_idx", "y", "m"}, "qmm_k");
+  ASSERT_TRUE(params.ok()) << params.message();
+  QmmOperands operands;
+  operands.x = 0x1000;
+  operands.qweight = 0x2000;
+  operands.qzeros = 0x3000;
+  operands.scales = 0x4000;
+  operands.gIdx = 0x5000;
+  operands.y = 0x7000;
+  QmmArgs args;
+  ASSERT_TRUE(args.bind(*params, operands, 37, "qmm_k").ok());
+  const CUdeviceptr expected[] = {0x1000, 0x2000, 0x3000,
+                                  0x4000, 0x5000, 0x7000};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(*static_cast<CUdeviceptr *>(args.data()[i]), expected[i]) << i;
+  EXPECT_EQ(*static_cast<int *>(args.data()[6]), 37);
+}
+
+TEST(QmmLaunch, MissingTensorIsAnError) {
+  auto params =
+      QmmParamList::fromRoles({"x", "qweight", "bias", "y", "m"}, "qmm_k");
+  ASSERT_TRUE(params.ok());
+  QmmOperands operands;
+  operands.x = 0x1000;
+  operands.qweight = 0x2000;
+  operands.y = 0x7000; // no bias
+  QmmArgs args;
+  Status bound = args.bind(*params, operands, 1, "qmm_k");
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.message(),
+            "kernel qmm_k takes 'bias', but no such tensor was given");
+}
+
+TEST(QmmLaunch, GridCoversRowsAndColumns) {
+  Dim3 grid = qmmGrid(4096, 1, 32, 8, 1);
+  EXPECT_EQ(grid.x, 128u);
+  EXPECT_EQ(grid.y, 1u);
+  EXPECT_EQ(grid.z, 1u);
+  grid = qmmGrid(8192, 300, 128, 64, 3);
+  EXPECT_EQ(grid.x, 64u);
+  EXPECT_EQ(grid.y, 5u); // ceil(300 / 64)
+  EXPECT_EQ(grid.z, 3u);
+}
+
+} // namespace
