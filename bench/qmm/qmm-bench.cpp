@@ -408,11 +408,8 @@ int main(int argc, char **argv) {
         if (dense) {
           denseArgs.workspaceBytes = rt::denseWorkspaceBytes(K, N);
           CHECK_CUDA(cudaMalloc(&dWorkspace, denseArgs.workspaceBytes));
-          denseArgs.x = CUdeviceptr(dX);
-          denseArgs.qweight = CUdeviceptr(dQweight);
-          denseArgs.qzeros = CUdeviceptr(dQzeros);
-          denseArgs.scales = CUdeviceptr(dScales);
-          denseArgs.y = CUdeviceptr(dY);
+          // The dense path reads x ungathered (no act-order rows here).
+          denseArgs.operands = operands;
           denseArgs.workspace = CUdeviceptr(dWorkspace);
           denseArgs.M = M;
           denseArgs.K = K;

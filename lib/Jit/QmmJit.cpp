@@ -53,6 +53,13 @@ struct LoadedKernel {
   rt::KernelFunction function;
 };
 
+/// The tensors' device pointers by kernel parameter role.
+rt::QmmOperands operandsOf(const MatmulTensors &tensors) {
+  return rt::QmmOperands{tensors.x,      tensors.qweight, tensors.qzeros,
+                         tensors.scales, tensors.gIdx,    tensors.bias,
+                         tensors.y};
+}
+
 void setKind(ErrorKind *kind, ErrorKind value) {
   if (kind)
     *kind = value;
@@ -214,15 +221,11 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
   }
 
   rt::DenseMatmulArgs args;
-  args.x = tensors.x;
-  args.qweight = tensors.qweight;
-  args.qzeros = tensors.qzeros;
-  args.scales = tensors.scales;
-  args.bias = desc.hasBias ? tensors.bias : 0;
-  args.y = tensors.y;
+  args.operands = operandsOf(tensors);
+  args.operands.bias = desc.hasBias ? tensors.bias : 0;
   // Act-order: the group of each channel; regrouped: channels in group
   // order, written back to the input's order through the permutation.
-  args.gIdx = layout.actOrder && !layout.regrouped ? tensors.gIdx : 0;
+  args.operands.gIdx = layout.actOrder && !layout.regrouped ? tensors.gIdx : 0;
   args.perm = layout.regrouped ? tensors.gIdx : 0;
   args.workspace = tensors.workspace;
   args.workspaceBytes = tensors.workspaceBytes;
@@ -336,9 +339,7 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
 
   GPTQ_RETURN_IF_ERROR(makePrimaryCurrent(kind));
 
-  const rt::QmmOperands operands{
-      tensors.x,    tensors.qweight, tensors.qzeros, tensors.scales,
-      tensors.gIdx, tensors.bias,    tensors.y};
+  const rt::QmmOperands operands = operandsOf(tensors);
   rt::QmmArgs args;
   if (Status bound =
           args.bind(slot.params, operands, int(desc.M), slot.kernelName);

@@ -166,9 +166,9 @@ Status denseMatmul(const DriverApi &cu, const CublasApi &cublas,
     const int64_t cols = std::min(chunk, args.N - n0);
     // Dequantize: one thread per 8 columns of one packed unit (a word of
     // 32 / bits values; 3 bits: three words of 32).
-    CUdeviceptr qweight = args.qweight, qzeros = args.qzeros,
-                scales = args.scales, gIdx = args.gIdx, perm = args.perm,
-                workspace = args.workspace;
+    CUdeviceptr qweight = args.operands.qweight, qzeros = args.operands.qzeros,
+                scales = args.operands.scales, gIdx = args.operands.gIdx,
+                perm = args.perm, workspace = args.workspace;
     int K = int(args.K), N = int(args.N), groupSize = int(args.groupSize),
         n0Arg = int(n0), colsArg = int(cols);
     void *dequantArgs[] = {&qweight,   &qzeros,    &scales, &gIdx,
@@ -182,10 +182,10 @@ Status denseMatmul(const DriverApi &cu, const CublasApi &cublas,
         kThreads, 1, 1, 0, stream, dequantArgs, nullptr);
     GPTQ_RETURN_IF_ERROR(checkCu(launched, "cuLaunchKernel (dequantize)"));
 
-    CUdeviceptr y = args.y + CUdeviceptr(2 * n0);
+    CUdeviceptr y = args.operands.y + CUdeviceptr(2 * n0);
     float beta = 0.0f;
-    if (args.bias) {
-      CUdeviceptr bias = args.bias + CUdeviceptr(2 * n0);
+    if (args.operands.bias) {
+      CUdeviceptr bias = args.operands.bias + CUdeviceptr(2 * n0);
       int rows = int(args.M), ld = int(args.N);
       void *biasArgs[] = {&bias, &y, &rows, &colsArg, &ld};
       const int64_t values = args.M * cols;
@@ -201,8 +201,8 @@ Status denseMatmul(const DriverApi &cu, const CublasApi &cublas,
     GPTQ_RETURN_IF_ERROR(checkCublas(
         cublas.gemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, colsArg, int(args.M), K,
                       &alpha, reinterpret_cast<const void *>(workspace), type,
-                      colsArg, reinterpret_cast<const void *>(args.x), type, K,
-                      &beta, reinterpret_cast<void *>(y), type, N,
+                      colsArg, reinterpret_cast<const void *>(args.operands.x),
+                      type, K, &beta, reinterpret_cast<void *>(y), type, N,
                       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
         "cublasGemmEx"));
   }

@@ -171,11 +171,7 @@ Status QmmKernels::launchDense(const QmmKernelSpec &spec,
       &cublasCreate_v2, &cublasDestroy_v2, &cublasSetStream_v2,
       static_cast<rt::CublasApi::GemmEx>(&cublasGemmEx)};
   rt::DenseMatmulArgs args;
-  args.x = operands.x;
-  args.qweight = operands.qweight;
-  args.qzeros = operands.qzeros;
-  args.scales = operands.scales;
-  args.y = operands.y;
+  args.operands = operands;
   args.perm = perm;
   args.workspace = workspace;
   args.workspaceBytes = workspaceBytes;

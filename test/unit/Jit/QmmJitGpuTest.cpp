@@ -631,12 +631,8 @@ TEST_F(QmmJitGpuTest, DensePathChunksMatchCpuReference) {
   ASSERT_TRUE(workspace.ok());
   rt::DenseMatmulArgs args;
   const MatmulTensors t = p.tensors();
-  args.x = t.x;
-  args.qweight = t.qweight;
-  args.qzeros = t.qzeros;
-  args.scales = t.scales;
-  args.bias = t.bias;
-  args.y = t.y;
+  args.operands = rt::QmmOperands{t.x,        t.qweight, t.qzeros, t.scales,
+                                  /*gIdx=*/0, t.bias,    t.y};
   args.workspace = workspace->ptr();
   args.workspaceBytes = bytes;
   args.M = desc.M;

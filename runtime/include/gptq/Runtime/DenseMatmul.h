@@ -21,6 +21,7 @@
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/Module.h"
+#include "gptq/Runtime/QmmLaunch.h"
 
 #include <cublas_v2.h>
 #include <cuda.h>
@@ -85,9 +86,10 @@ std::string dequantizeKernelSource(int bits, bool zerosAsIs, bool bf16);
 /// cublasGemmEx (fp32 accumulation) into y's columns of the chunk. With a
 /// bias, y's chunk is first filled with it and the GEMM adds (beta = 1).
 struct DenseMatmulArgs {
-  CUdeviceptr x = 0, qweight = 0, qzeros = 0, scales = 0, bias = 0, y = 0;
-  /// Group of each input channel (act-order); 0: channel k / groupSize.
-  CUdeviceptr gIdx = 0;
+  /// x, the packed weight, its scales and zeros, bias (0: none), y, and
+  /// as gIdx the group of each input channel (act-order; 0: channel k /
+  /// groupSize).
+  QmmOperands operands;
   /// Input channel of each weight channel (a regrouped act-order weight);
   /// 0: the identity.
   CUdeviceptr perm = 0;
