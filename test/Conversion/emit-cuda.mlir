@@ -11,14 +11,12 @@
 
 // Decode (M = 1) gets the stream strategy: the whole body is one building
 // block call with the layout and tile as template arguments. 8-row tiles ask
-// for resident warps per SM: 12 for 4-warp CTAs on wide N (below), 16 for
-// 8-warp CTAs (two CTAs, 128 registers) on grids of more CTAs than SMs,
-// and one CTA where the grid has at most one per SM, as here (128 column
-// blocks).
+// for resident warps per SM: 16 for 8-warp CTAs (two CTAs, 128 registers)
+// here, 12 for 4-warp CTAs on wide N (below).
 // CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_stream_m8n32k128w8s2
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 // CHECK-NEXT: //   tile #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256, 1)
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256, 2)
 // CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_stream_m8n32k128w8s2(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);

@@ -1,14 +1,13 @@
 // RUN: gptq-opt %s --emit=cuda --arch=sm_90a | FileCheck %s
 
 // Decode (M = 1) tiles ask for the occupancy their grid can use
-// (lib/Conversion/QMMToCUDA, autotune/DefaultConfigs.cpp): 8-warp CTAs on
-// grids of more CTAs than the reference 132 SMs want two per SM (128
-// registers); at most one CTA per SM needs no cap; long-K layers of at most
-// one CTA per SM get 16 warps.
+// (lib/Conversion/QMMToCUDA, autotune/DefaultConfigs.cpp): 8-warp CTAs
+// want two per SM (128 registers); long-K layers of at most one column
+// block per SM of the reference 132 get one CTA of 16 warps per SM.
 
 #w4 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
 
-// 256 column blocks: two 8-warp CTAs per SM.
+// 256 column blocks (and 128 with K = 4096, below): two 8-warp CTAs per SM.
 // CHECK-LABEL: // qmm_f16_w4g128_asym_k8192_n8192_stream_m8n32k128w8s2
 // CHECK: extern "C" __global__ void __launch_bounds__(256, 2)
 func.func @two_per_sm(%x: tensor<1x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<1x8192xf16> {
@@ -30,6 +29,14 @@ func.func @sixteen_warps(%x: tensor<1x11008xf16>, %qw: tensor<1376x4096xi32>, %q
 func.func @sixteen_warps_m16(%x: tensor<16x11008xf16>, %qw: tensor<1376x4096xi32>, %qz: tensor<86x512xi32>, %s: tensor<86x4096xf16>) -> tensor<16x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<16x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>) -> tensor<16x4096xf16>
   return %y : tensor<16x4096xf16>
+}
+
+// K = 4096: 8 warps, two CTAs per SM.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k4096_n4096_stream_m8n32k128w8s2
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 2)
+func.func @short_k(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
 }
 
 // A tile written by hand is emitted as asked: 16 warps on 4096 channels.

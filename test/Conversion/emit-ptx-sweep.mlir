@@ -10,8 +10,7 @@
 //    split K across a cluster, on sm_90a: at most 8.
 //  - 3-bit decode tiles of 8 warps, whose two-CTAs-per-SM target caps them
 //    at 128 registers, spill 16 bytes on sm_90a (4 on sm_80): at most 16
-//    (measured faster than 4 warps without the spill, docs/PERF.md); on
-//    grids of at most one CTA per SM they are not capped.
+//    (measured faster than 4 warps without the spill, docs/PERF.md).
 //  - 4-bit 16-row tiles of 16 warps (128 registers at 512 threads) spill
 //    4 bytes on sm_90a: at most 8 (measured faster than 8 warps, see
 //    autotune/DefaultConfigs.cpp).

@@ -9,7 +9,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Conversion/QMMToCUDA.h"
-#include "gptq/Autotune/DefaultConfigs.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -136,11 +135,12 @@ LogicalResult KernelEmitter::emitSignature() {
   // decode then runs 8-warp CTAs in one wave (gptq-tune, H100, against
   // 4-warp CTAs: 4-bit 70B.o 20.6 -> 19.6 us, 70B.down 57.2 -> 52.3;
   // 3-bit, which spills 16 bytes at 128 registers, 19.5 -> 17.6 and
-  // 53.9 -> 44.6). Where the grid has at most one CTA per SM (N / block_n
-  // <= the reference 132 SMs; these tiles serve M = 1, one row block) a
-  // second CTA never comes, so 8-warp tiles ask for one and keep their
-  // registers (4-bit 148 instead of 128; gptq-tune, H100: 7B.down 16.5 ->
-  // 16.3 us, 3-bit 7B.o 9.4 -> 9.0), and 16-warp tiles fill the SM alone.
+  // 53.9 -> 44.6). 16-warp tiles (512 threads) fill the SM alone. Asking
+  // 8-warp tiles for one CTA where the grid has at most one per SM of an
+  // H100 SXM measured 1-4% faster there (4-bit 148 registers; 3-bit 7B.o
+  // 9.4 -> 9.0 us) but would halve the CTAs resident on GPUs with fewer
+  // SMs (A100 108, H100 PCIe 114: 128 column blocks in two waves), and the
+  // emitter does not know the GPU: not done.
   int minBlocks = 1;
   // Pipelined tiles are latency-bound at 8 resident warps (two 4-warp CTAs
   // at the ~174 registers ptxas picks by itself): asking for 12 warps (168
@@ -156,14 +156,7 @@ LogicalResult KernelEmitter::emitSignature() {
     LayoutAttr layout = stream.getLayout();
     if (tile.getBlockM() != 8 || layout.getActOrder())
       return;
-    const int64_t columnBlocks =
-        cast<MemRefType>(stream.getDest().getType()).getDimSize(1) /
-        tile.getBlockN();
-    const bool oneCtaPerSm =
-        columnBlocks <= gptq::autotune::kReferenceSms && threads >= 256;
-    const int warpsPerSm = oneCtaPerSm      ? threads / 32
-                           : threads >= 256 ? 16
-                                            : 12;
+    const int warpsPerSm = threads >= 256 ? 16 : 12;
     minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
   });
   // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).
