@@ -19,19 +19,17 @@ int64_t rowBucket(int64_t rows) {
   return 4096;
 }
 
-constexpr int64_t kSms = kReferenceSms;
-
 /// Split-K across a cluster (sm_90+) for pipelined grids that leave SMs
 /// idle: the smallest split that gives about two waves of the 12-warp
 /// (three CTAs per SM) target, at most 4 CTAs per tile, each keeping at
 /// least 8 of the `steps` K steps.
 static int64_t clusterSplit(const std::string &arch, int64_t ctas,
-                            int64_t steps) {
-  constexpr int64_t kTargetCtas = 2 * kSms, kMinSteps = 8;
+                            int64_t steps, int64_t sms) {
+  const int64_t targetCtas = 2 * sms, kMinSteps = 8;
   if (archVersion(arch) < 90 || ctas <= 0)
     return 1;
   int64_t split = 1;
-  while (split < 4 && ctas * split < kTargetCtas &&
+  while (split < 4 && ctas * split < targetCtas &&
          steps / (split + 1) >= kMinSteps)
     ++split;
   return split;
@@ -77,7 +75,7 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   config.blockM = bucket == 1 ? 8 : bucket <= 16 ? 16 : 32;
   const bool wideDecode = bucket == 1 && shape.bits == 2 &&
                           shape.outFeatures % 64 == 0 &&
-                          shape.outFeatures / 64 >= 2 * kSms;
+                          shape.outFeatures / 64 >= 2 * shape.sms;
   // At 16 rows every CTA reads the whole of x (16 x K) from L2; 64-column
   // blocks halve that traffic. In qmm-bench (2026-11-26 05:10 UTC, H100,
   // 4 bits) that paid only where the 64-column grid is at most one CTA per
@@ -87,10 +85,10 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   // in the scratch sweep (7B.o 15.1 -> 22.1 us).
   const bool wideBatch =
       bucket == 16 && shape.bits == 4 && shape.outFeatures % 64 == 0 &&
-      shape.outFeatures >= 8192 && shape.outFeatures / 64 <= kSms;
+      shape.outFeatures >= 8192 && shape.outFeatures / 64 <= shape.sms;
   config.blockN = wideDecode || wideBatch ? 64 : 32;
   const bool smallGrid = bucket <= 16 && shape.outFeatures / config.blockN <=
-                                             (wideBatch ? 1 : 2) * kSms;
+                                             (wideBatch ? 1 : 2) * shape.sms;
   // At M = 1, 8 warps pay where every CTA is resident at once: 8-warp
   // decode tiles ask for two CTAs per SM (128 registers, see the emitter),
   // so up to two CTAs per SM. gptq-tune, H100, 2026-11-26, after the decode
@@ -100,7 +98,7 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   // keep 4 warps.
   const bool eightWarps =
       smallGrid &&
-      (bucket > 1 || shape.outFeatures / config.blockN <= 2 * kSms);
+      (bucket > 1 || shape.outFeatures / config.blockN <= 2 * shape.sms);
   // Grids of at most one CTA per SM on a long K get 16 warps: the SM's
   // only CTA then keeps 16 warps busy without a cross-CTA reduction
   // (gptq-tune, H100, 2026-11-26, 7B.down K = 11008: M = 1 16.3 -> 15.9 us
@@ -111,7 +109,8 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   // act-order kernels, which spill there too, keep 8.
   const bool sixteenWarps =
       eightWarps && !wideBatch && !shape.actOrder &&
-      shape.outFeatures / config.blockN <= kSms && shape.inFeatures >= 8192 &&
+      shape.outFeatures / config.blockN <= shape.sms &&
+      shape.inFeatures >= 8192 &&
       (shape.bits == 4 || (shape.bits == 3 && bucket == 1));
   config.warps = sixteenWarps ? 16 : eightWarps ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
@@ -180,7 +179,8 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   const int64_t ctas = shape.outFeatures / config.blockN *
                        ((bucket + config.blockM - 1) / config.blockM);
   config.splitK = clusterSplit(
-      arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK);
+      arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK,
+      shape.sms);
   for (config.stages = 3; config.stages >= 2; --config.stages)
     if (checkTile(config, problem).ok())
       return config;

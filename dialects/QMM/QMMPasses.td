@@ -86,7 +86,10 @@ def QMMSelectTile : Pass<"qmm-select-tile", "::mlir::ModuleOp"> {
            "e.g. 'NVIDIA H100 80GB HBM3'); empty: any GPU of `arch`">,
     Option<"driver", "driver", "int", /*default=*/"0",
            "Use only cache entries measured with this CUDA driver version "
-           "(cuDriverGetVersion, e.g. 13000); 0: any">
+           "(cuDriverGetVersion, e.g. 13000); 0: any">,
+    Option<"sms", "sms", "int64_t", /*default=*/"132",
+           "SMs of the target GPU, for the default tiles' grid rules "
+           "(default: the H100 SXM's 132, which they were measured on)">
   ];
 }
 

@@ -270,8 +270,9 @@ Expected<const KernelSlot *> QmmJit::Impl::prepare(const KernelKey &key,
   if (slot->ready.load(std::memory_order_acquire))
     return static_cast<const KernelSlot *>(slot);
 
-  Expected<Specialization> spec =
-      QmmJit::specialize(desc, arch, autotuneCachePath);
+  const int sms = context->info().multiprocessors;
+  Expected<Specialization> spec = QmmJit::specialize(
+      desc, arch, autotuneCachePath, sms > 0 ? sms : autotune::kReferenceSms);
   if (!spec) {
     setKind(kind, ErrorKind::Compile);
     return spec.status();

@@ -148,7 +148,7 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
 
 Expected<Specialization>
 QmmJit::specialize(const MatmulDesc &desc, const std::string &arch,
-                   const std::string &autotuneCachePath) {
+                   const std::string &autotuneCachePath, int64_t sms) {
   GPTQ_RETURN_IF_ERROR(validate(desc));
   char archKey[16];
   GPTQ_RETURN_IF_ERROR(encodeArch(arch, archKey));
@@ -174,7 +174,9 @@ QmmJit::specialize(const MatmulDesc &desc, const std::string &arch,
   // problem on a GPU of `arch` (its warnings are only collected: a corrupt
   // or foreign cache falls back to the per-arch defaults), else from the
   // defaults.
-  mlir::qmm::buildLowerToCudaPipeline(pm, arch, autotuneCachePath);
+  mlir::qmm::buildLowerToCudaPipeline(pm, arch, autotuneCachePath,
+                                      /*gpuName=*/"",
+                                      /*reorderActOrder=*/false, sms);
   if (failed(pm.run(*module)))
     return Status::error(fmt::format(
         "qmm.matmul: lowering K = {}, N = {}, M bucket {} for {} failed: {}",

@@ -16,7 +16,7 @@ void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
                                          const std::string &arch,
                                          const std::string &autotuneCachePath,
                                          const std::string &gpuName,
-                                         bool reorderActOrder) {
+                                         bool reorderActOrder, int64_t sms) {
   pm.addPass(createQMMFuseDequantMatmul());
   // Before tile selection, which gives reordered matmuls stream tiles.
   if (reorderActOrder)
@@ -25,6 +25,7 @@ void mlir::qmm::buildLowerToCudaPipeline(OpPassManager &pm,
   selectOptions.arch = arch;
   selectOptions.autotuneCache = autotuneCachePath;
   selectOptions.gpuName = gpuName;
+  selectOptions.sms = sms;
   pm.addPass(createQMMSelectTile(selectOptions));
   pm.addPass(createQMMTile());
   pm.addPass(createConvertQMMToCUDA());
@@ -49,6 +50,10 @@ struct LowerToCudaOptions : PassPipelineOptions<LowerToCudaOptions> {
       llvm::cl::desc("Regroup act-order weights (qmm-reorder-act-order); the "
                      "runtime must then prepare them at load time"),
       llvm::cl::init(false)};
+  Option<int64_t> sms{*this, "sms",
+                      llvm::cl::desc("SMs of the target GPU, for the default "
+                                     "tiles' grid rules"),
+                      llvm::cl::init(132)};
 };
 } // namespace
 
@@ -58,6 +63,7 @@ void mlir::qmm::registerLowerToCudaPipeline() {
       "Lower qmm.matmul to CUDA C++: fuse, select tiles, tile, emit",
       [](OpPassManager &pm, const LowerToCudaOptions &options) {
         buildLowerToCudaPipeline(pm, options.arch, options.autotuneCache,
-                                 options.gpuName, options.reorderActOrder);
+                                 options.gpuName, options.reorderActOrder,
+                                 options.sms);
       });
 }

@@ -45,6 +45,12 @@ struct QMMSelectTilePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (sms < 1) {
+      emitError(module.getLoc())
+          << "qmm-select-tile: sms must be at least 1, got "
+          << static_cast<int64_t>(sms);
+      return signalPassFailure();
+    }
     // Read per run rather than once per pass instance: the file may change
     // between runs (gptq-tune writing it), and it is small.
     std::optional<gptq::autotune::AutotuneCache> cache;
@@ -95,6 +101,7 @@ struct QMMSelectTilePass
         shape.rows = 64;
       // The default also checks K and N, so a shape the generator cannot
       // handle fails the same way with or without a cache.
+      shape.sms = sms;
       auto config = gptq::autotune::defaultTileConfig(arch, shape);
       if (!config) {
         op.emitOpError() << "cannot be tiled: " << config.message();

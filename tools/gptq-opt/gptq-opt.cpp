@@ -78,6 +78,11 @@ cl::opt<std::string> autotuneGpu(
              "(its CUDA name, e.g. 'NVIDIA H100 80GB HBM3'); default: any "
              "GPU of the architecture"),
     cl::value_desc("name"), cl::init(""));
+cl::opt<int64_t> targetSms(
+    "sms",
+    cl::desc("SMs of the target GPU, for the default tiles' grid rules "
+             "(--emit=cuda|ptx|manifest; default: the H100 SXM's 132)"),
+    cl::init(132));
 cl::opt<bool> splitInputFile(
     "split-input-file",
     cl::desc("Process each chunk between '// -----' markers on its own"),
@@ -177,7 +182,8 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
   };
   if (failed(passes.addToPipeline(pm, errorHandler)))
     return failure();
-  qmm::buildLowerToCudaPipeline(pm, arch, autotuneCache, autotuneGpu);
+  qmm::buildLowerToCudaPipeline(pm, arch, autotuneCache, autotuneGpu,
+                                /*reorderActOrder=*/false, targetSms);
   if (failed(pm.run(*lowered)))
     return failure();
   if (emitKind == EmitKind::Manifest) {

@@ -57,8 +57,10 @@ struct ShapePlan {
   std::vector<autotune::TileConfig> tiles;
 };
 
+/// `sms`: the GPU's SM count, which the default tile's grid rules use.
 Expected<ShapePlan> planShape(const TuneRequest &request,
-                              const TuneShape &shape, const std::string &arch) {
+                              const TuneShape &shape, const std::string &arch,
+                              int64_t sms) {
   ShapePlan plan;
   plan.shape = shape;
   plan.rows = request.rows;
@@ -77,6 +79,7 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
     defaultShape.bits = request.layout.bits;
     defaultShape.groupSize = request.layout.groupSize;
     defaultShape.actOrder = request.layout.actOrder;
+    defaultShape.sms = sms;
     auto defaultConfig = autotune::defaultTileConfig(arch, defaultShape);
     if (!defaultConfig)
       return defaultConfig.status().withContext(shape.name);
@@ -127,7 +130,7 @@ int dryRun(const TuneRequest &request, const std::string &arch) {
               layoutText(request.layout).c_str());
   size_t totalCandidates = 0, totalKernels = 0;
   for (const TuneShape &shape : request.shapes) {
-    auto plan = planShape(request, shape, arch);
+    auto plan = planShape(request, shape, arch, autotune::kReferenceSms);
     if (!plan)
       return fail(plan.message());
     for (size_t i = 0; i < plan->rows.size(); ++i) {
@@ -270,7 +273,7 @@ int runTuning(const TuneRequest &request) {
   size_t shapeIndex = 0;
   for (const TuneShape &shape : request.shapes) {
     ++shapeIndex;
-    auto plan = planShape(request, shape, arch);
+    auto plan = planShape(request, shape, arch, info.multiprocessors);
     if (!plan)
       return fail(plan.message());
     auto compileStart = std::chrono::steady_clock::now();

@@ -52,6 +52,9 @@ struct ProblemShape {
   int64_t groupSize = -1;
   /// Act-order layouts (reordered ones included) have no pipelined kernel.
   bool actOrder = false;
+  /// SMs of the target GPU, which the grid rules size against (the JIT and
+  /// gptq-tune pass the device's; offline lowering assumes the reference).
+  int64_t sms = kReferenceSms;
 };
 
 /// Input channels in one packed unit of the stream strategy: one word of

@@ -170,10 +170,12 @@ public:
 
   /// Lowers one qmm.matmul of `desc`'s layout, dtype, K, N, bias and M
   /// bucket to CUDA C++ for `arch`, without compiling or touching a device.
-  /// `autotuneCachePath` is passed on as QmmJitOptions describes.
+  /// `autotuneCachePath` is passed on as QmmJitOptions describes; `sms`
+  /// is the target GPU's SM count, for the default tiles' grid rules (the
+  /// JIT passes its device's).
   static Expected<Specialization>
   specialize(const MatmulDesc &desc, const std::string &arch,
-             const std::string &autotuneCachePath = "");
+             const std::string &autotuneCachePath = "", int64_t sms = 132);
 
   /// The workspace (MatmulTensors::workspace) that gives `desc` its fastest
   /// path: the dense path's chunk from rt::kDenseMinRows rows, M * K

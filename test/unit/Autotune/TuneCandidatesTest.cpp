@@ -231,6 +231,34 @@ TEST(DefaultConfigs, DecodeWarpsFollowTheGrid) {
   EXPECT_EQ(warps(3, 4096), 8);
 }
 
+TEST(DefaultConfigs, GridRulesFollowTheSmCount) {
+  ProblemShape shape;
+  shape.groupSize = 128;
+  shape.rows = 1;
+  shape.bits = 4;
+  auto warps = [&](int64_t k, int64_t n, int64_t sms) {
+    shape.inFeatures = k;
+    shape.outFeatures = n;
+    shape.sms = sms;
+    return defaultTileConfig("sm_90a", shape)->warps;
+  };
+  EXPECT_EQ(shape.sms, kReferenceSms);
+  // 128 column blocks: one per SM of 132, not of 108 (A100).
+  EXPECT_EQ(warps(11008, 4096, 132), 16);
+  EXPECT_EQ(warps(11008, 4096, 108), 8);
+  // 256: two per SM of 132, not of 114 (H100 PCIe).
+  EXPECT_EQ(warps(8192, 8192, 132), 8);
+  EXPECT_EQ(warps(8192, 8192, 114), 4);
+  // Split-K clusters aim at two waves of the SMs there are.
+  shape.rows = 64;
+  shape.inFeatures = 8192;
+  shape.outFeatures = 8192;
+  shape.sms = 132;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  shape.sms = 32;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+}
+
 TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   ProblemShape shape;
   shape.groupSize = 128;

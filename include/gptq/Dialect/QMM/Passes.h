@@ -38,10 +38,11 @@ void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch);
 /// `reorderActOrder` adds qmm-reorder-act-order after the fusion; off by
 /// default because its preparation ops must then be performed by whoever
 /// loads the weights (the model runtime and the JIT do not yet).
+/// `sms` is the target GPU's SM count, for the default tiles' grid rules.
 void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch,
                               const std::string &autotuneCachePath,
                               const std::string &gpuName = "",
-                              bool reorderActOrder = false);
+                              bool reorderActOrder = false, int64_t sms = 132);
 
 /// Registers buildLowerToCudaPipeline as the pipeline `qmm-lower-to-cuda`.
 void registerLowerToCudaPipeline();
