@@ -87,7 +87,8 @@ def QMMSelectTile : Pass<"qmm-select-tile", "::mlir::ModuleOp"> {
     Option<"driver", "driver", "int", /*default=*/"0",
            "Use only cache entries measured with this CUDA driver version "
            "(cuDriverGetVersion, e.g. 13000); 0: any">,
-    Option<"sms", "sms", "int64_t", /*default=*/"132",
+    Option<"sms", "sms", "int64_t",
+           /*default=*/"::gptq::autotune::kReferenceSms",
            "SMs of the target GPU, for the default tiles' grid rules "
            "(default: the H100 SXM's 132, which they were measured on)">
   ];

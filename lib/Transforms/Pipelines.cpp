@@ -53,7 +53,7 @@ struct LowerToCudaOptions : PassPipelineOptions<LowerToCudaOptions> {
   Option<int64_t> sms{*this, "sms",
                       llvm::cl::desc("SMs of the target GPU, for the default "
                                      "tiles' grid rules"),
-                      llvm::cl::init(132)};
+                      llvm::cl::init(gptq::autotune::kReferenceSms)};
 };
 } // namespace
 

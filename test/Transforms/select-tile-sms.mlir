@@ -1,6 +1,7 @@
 // RUN: gptq-opt %s -qmm-select-tile="arch=sm_90a" | FileCheck %s --check-prefix=H100
 // RUN: gptq-opt %s -qmm-select-tile="arch=sm_90a sms=114" | FileCheck %s --check-prefix=PCIE
 // RUN: not gptq-opt %s -qmm-select-tile="arch=sm_90a sms=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: gptq-opt %s --emit=cuda --arch=sm_90a --sms=114 | FileCheck %s --check-prefix=FLAG
 
 // The default tiles size their grids against the target's SM count (`sms`,
 // 132 by default: the H100 SXM they were measured on). 7B.down at M = 1 has
@@ -27,3 +28,7 @@ func.func @o_m1(%x: tensor<1x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<
 }
 
 // BAD: qmm-select-tile: sms must be at least 1, got 0
+
+// gptq-opt --sms reaches the lowering pipeline's tile selection.
+// FLAG: // qmm_f16_w4g128_asym_k11008_n4096_stream_m8n32k128w8s2
+// FLAG: // qmm_f16_w4g128_asym_k8192_n8192_stream_m8n32k128w4s2

@@ -82,7 +82,7 @@ cl::opt<int64_t> targetSms(
     "sms",
     cl::desc("SMs of the target GPU, for the default tiles' grid rules "
              "(--emit=cuda|ptx|manifest; default: the H100 SXM's 132)"),
-    cl::init(132));
+    cl::init(gptq::autotune::kReferenceSms));
 cl::opt<bool> splitInputFile(
     "split-input-file",
     cl::desc("Process each chunk between '// -----' markers on its own"),

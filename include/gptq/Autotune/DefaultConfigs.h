@@ -17,9 +17,9 @@
 
 namespace gptq::autotune {
 
-/// SMs of the GPUs the defaults were measured on (H100 SXM; A100 has 108,
-/// the same order). The defaults and the emitter's occupancy hints size
-/// grids against it.
+/// SMs of the GPU the defaults were measured on (H100 SXM). The grid rules
+/// size against ProblemShape::sms, which defaults to it where the target
+/// GPU is unknown (offline lowering, the model's embedded bundles).
 constexpr int64_t kReferenceSms = 132;
 
 /// The kernel family; mirrors qmm::KernelStrategy.

@@ -50,9 +50,8 @@ PipelinedWarps pipelinedWarps(const TileConfig &config, int bits);
 
 /// The shape-independent rules of the mma.sync m16n8k16 family that every
 /// #qmm.tile obeys (the attribute verifier): warps 1/2/4/8 (also 16 for
-/// stream tiles), block_m a
-/// multiple of 16 (8 for stream), block_n of 8 * warps (32 for stream and
-/// pipelined), block_k of 32, stages >= 1.
+/// stream tiles), block_m a multiple of 16 (8 for stream), block_n of
+/// 8 * warps (32 for stream and pipelined), block_k of 32, stages >= 1.
 Status checkTileFields(const TileConfig &config);
 
 /// Static shared memory of one CTA of `config` on `problem` (the strategy's

@@ -15,6 +15,7 @@
 #ifndef GPTQ_JIT_QMMJIT_H
 #define GPTQ_JIT_QMMJIT_H
 
+#include "gptq/Autotune/DefaultConfigs.h"
 #include "gptq/Format/Packing.h"
 #include "gptq/Runtime/KernelCache.h"
 #include "gptq/Runtime/QmmLaunch.h"
@@ -175,7 +176,8 @@ public:
   /// JIT passes its device's).
   static Expected<Specialization>
   specialize(const MatmulDesc &desc, const std::string &arch,
-             const std::string &autotuneCachePath = "", int64_t sms = 132);
+             const std::string &autotuneCachePath = "",
+             int64_t sms = autotune::kReferenceSms);
 
   /// The workspace (MatmulTensors::workspace) that gives `desc` its fastest
   /// path: the dense path's chunk from rt::kDenseMinRows rows, M * K

@@ -3,6 +3,7 @@
 #ifndef GPTQ_DIALECT_QMM_PASSES_H
 #define GPTQ_DIALECT_QMM_PASSES_H
 
+#include "gptq/Autotune/DefaultConfigs.h"
 #include "gptq/Dialect/QMM/QMMDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -42,7 +43,8 @@ void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch);
 void buildLowerToCudaPipeline(OpPassManager &pm, const std::string &arch,
                               const std::string &autotuneCachePath,
                               const std::string &gpuName = "",
-                              bool reorderActOrder = false, int64_t sms = 132);
+                              bool reorderActOrder = false,
+                              int64_t sms = gptq::autotune::kReferenceSms);
 
 /// Registers buildLowerToCudaPipeline as the pipeline `qmm-lower-to-cuda`.
 void registerLowerToCudaPipeline();
