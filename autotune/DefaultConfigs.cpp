@@ -142,7 +142,7 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
 /// hold, at most 3. Measured on the H100 (scratch sweep of 2026-11-26,
 /// 4-bit g128): at M = 256 it beats the `mma` kernel on all eight qmm-bench
 /// shapes (1.0-2.3x), 8-warp and 128-row variants were no faster; at
-/// M = 64 it beats the stream kernel only on wide layers (N >= 12288:
+/// M = 64 it beat the stream kernel only on wide layers (N >= 12288:
 /// 7B.gate-up 92 against 148 us, 70B.gate-up 360 against 588 us) and loses
 /// on narrow ones, whose 32-64 CTAs leave SMs idle, unless K is split
 /// across a cluster (sm_90+): then until about two waves of CTAs are there
@@ -157,12 +157,20 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // At M = 64 the pipelined kernel needs enough column blocks: without
   // clusters N >= 12288; with split-K it also wins on N = 8192-10240
   // (gptq-tune, H100, 2026-11-26: 70B.o 64.8 against the stream kernel's
-  // 88.5 us, 70B.qkv 66.1 against 119.4) but not at N = 4096, whose 32
-  // column blocks stay few even split 4 ways (7B.o 29.7 against 29.0,
-  // 7B.down 65.8 against 57.5).
+  // 88.5 us, 70B.qkv 66.1 against 119.4). At N = 4096 (32 column blocks,
+  // split 4 ways) only the 4-bit natural-order loop wins (qmm-bench, H100,
+  // 2026-11-26 16:00 UTC: 7B.o 23.4 against 26.9 us, 7B.down 46.8 against
+  // 50.7); the permuting loop of the other widths lost there (4-bit before
+  // the natural order: 7B.o 29.7 against 29.0, 7B.down 65.8 against 57.5).
+  // That holds at 64 rows; a 64-row tile costs the same for fewer, while
+  // the stream kernel's 32-row blocks cover up to 32 rows in one pass, so
+  // the narrow layers switch only above 32 rows (between 33 and 63 not
+  // measured).
   const bool clusters = archVersion(arch) >= 90;
-  if (shape.actOrder ||
-      (bucket == 64 && shape.outFeatures < (clusters ? 8192 : 12288)))
+  const int64_t minColumnsAt64 = !clusters                            ? 12288
+                                 : shape.bits == 4 && shape.rows > 32 ? 4096
+                                                                      : 8192;
+  if (shape.actOrder || (bucket == 64 && shape.outFeatures < minColumnsAt64))
     return std::nullopt;
   TileConfig config;
   config.strategy = Strategy::Pipelined;

@@ -139,9 +139,10 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 // -----
 
-// M = 64 takes the pipelined strategy only on wider layers (N >= 8192 on
+// M = 64 takes the pipelined strategy on wider layers (N >= 8192 on
 // sm_90a, where K splits across a cluster: 96 column blocks, 3 CTAs each;
-// N >= 12288 on sm_80);
+// N >= 12288 on sm_80) and, on sm_90a with 4 bits, from N = 4096 (32
+// column blocks split 4 ways); 2 bits keep the stream kernel there;
 // 3 bits: 32-row tiles with block_k 128 (one 32-value unit per lane); 8
 // bits: two stages (the weight tile is twice the 4-bit one). Act-order
 // batches keep the mma strategy.
@@ -149,6 +150,9 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 4>
+// SM80: tile = #qmm.tile<strategy = stream
+// CHECK-LABEL: func.func @m64_narrow_w2
 // CHECK: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @w3_prefill
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
@@ -164,6 +168,10 @@ func.func @m64_wide(%x: tensor<64x4096xf16>, %qw: tensor<512x12288xi32>, %qz: te
 }
 func.func @m64_narrow(%x: tensor<64x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<64x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<64x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<64x4096xf16>
+  return %y : tensor<64x4096xf16>
+}
+func.func @m64_narrow_w2(%x: tensor<64x4096xf16>, %qw: tensor<256x4096xi32>, %qz: tensor<32x256xi32>, %s: tensor<32x4096xf16>) -> tensor<64x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<64x4096xf16>, tensor<256x4096xi32>, tensor<32x256xi32>, tensor<32x4096xf16>) -> tensor<64x4096xf16>
   return %y : tensor<64x4096xf16>
 }
 func.func @w3_prefill(%x: tensor<256x4096xf16>, %qw: tensor<384x4096xi32>, %qz: tensor<32x384xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {

@@ -17,17 +17,29 @@
 //    row: columns 4g..4g+3 of its warp's 32, and uses component c as
 //    column g of n8 tile c. Its accumulators then hold, for each of its
 //    rows, the 8 consecutive columns 8t..8t+7, stored as one 16-byte write.
-//  - Lane t takes the channels t * block_k/4 .. of each step, a whole number
-//    of packed units (stream.cuh's UnitShape), and the mma's logical k order
-//    is permuted per unit exactly as in the stream kernel: the weight pairs
-//    come out of the unit words with one shift and one LOP3 each
-//    (magic_pairs), x pairs are regrouped to match with byte permutes
-//    (permute_x), so the sum over k is unchanged.
+//  - 4 bits, natural order: the mma's k order is the channels' own. Per
+//    16 channels a lane reads the two unit words of its 4 columns (two
+//    16-byte reads that the 4 lanes of a quad share) and takes byte t of
+//    each, channels 2t and 2t + 1, which is its B fragment
+//    (NaturalDecode); x comes from ldmatrix, no permutes. Measured on the
+//    H100 (qmm-bench, 2026-11-26): 7B.qkv M = 256 116.6 -> 85.1 us, M = 64
+//    46.5 -> 37.8, 70B.gate-up M = 64 325 -> 220 against the permuting
+//    loop below with its per-copy address arithmetic.
+//  - 2, 3 and 8 bits, permuted order: lane t takes the channels
+//    t * block_k/4 .. of each step, a whole number of packed units
+//    (stream.cuh's UnitShape), and the mma's logical k order is permuted
+//    per unit exactly as in the stream kernel: the weight pairs come out
+//    of the unit words with one shift and one LOP3 each (magic_pairs), x
+//    pairs are regrouped to match with byte permutes (permute_x), so the
+//    sum over k is unchanged. (3-bit codes straddle words, and 2- and
+//    8-bit natural decodes were not written.)
 //  - Weights are dequantized in registers, once per CTA: (1024 + code) -
 //    (1024 + zero) is exact in fp16 and one multiply by the scale rounds
 //    once, the value the reference's (code - zero) * scale rounds to.
 //  - Shared tiles are swizzled (16-byte chunks XOR-ed by a row function) so
-//    the lanes' 16-byte reads of x and of the weights hit distinct banks.
+//    the lanes' 16-byte reads and ldmatrix rows hit distinct banks.
+//  - The copies' global and shared addresses are worked out once per
+//    thread (copy slots), so a step's copies cost an add each.
 //
 // Act-order layouts keep the `mma` strategy (per-channel groups) or, once
 // regrouped, the stream strategy; bf16 with 8-bit codes (whose 1.0-spaced
@@ -68,6 +80,64 @@ __device__ __forceinline__ void commit() {
 template <int Pending> __device__ __forceinline__ void wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
 }
+
+/// Four 8x8 b16 matrices from shared memory (ldmatrix .x4): lanes 8i ..
+/// 8i + 7 give the row addresses of matrix i, and lane (g, t) receives
+/// element pair t of row g of each: for a row-major 16x16 A tile with rows
+/// 0-15 at lanes 0-15 (chunk 0) and 16-31 (chunk 1) that is the mma's A
+/// fragment. volatile: kept after the barrier that makes the tile valid.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&a)[4],
+                                            uint32_t address) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, "
+               "[%4];\n"
+               : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+               : "r"(address));
+}
+
+/// Natural-order decode of 4-bit codes for the mma's B fragment. Lane t of
+/// a quad needs channels 2t and 2t + 1 of a word's 8, which are byte t of
+/// the word: one byte permute moves it into both halves and one LOP3 puts
+/// the low nibble into the low half's mantissa (1024 + code) and the high
+/// nibble four bits up into the high half's (1024 + 16 code). One HFMA2
+/// with (1, 1/16) and (-(1024 + z), -(64 + z)) then gives code - z in both
+/// halves exactly, and one multiply by the scale rounds once, the value the
+/// reference's (code - zero) * scale rounds to. bf16's 7-bit mantissa has
+/// no room for 16 code, so there the byte permute takes the high nibble
+/// from the word shifted right by 4 instead.
+template <typename T> struct NaturalDecode;
+template <> struct NaturalDecode<__half> {
+  __device__ __forceinline__ static uint32_t selector(int t) {
+    return uint32_t(t) | uint32_t(t) << 8;
+  }
+  __device__ __forceinline__ static uint32_t offsets(uint32_t zero) {
+    return (0xe400u + zero) | (0xd400u + (zero << 4)) << 16;
+  }
+  __device__ __forceinline__ static uint32_t
+  pair(uint32_t word, uint32_t selector, uint32_t offsets, uint32_t scale2) {
+    const uint32_t h = stream::mask_or<0x00f0000fu, 0x64006400u>(
+        __byte_perm(word, 0u, selector));
+    const uint32_t unit = 0x2c003c00u; // (1, 1/16)
+    __half2 d = __hfma2(*reinterpret_cast<const __half2 *>(&h),
+                        *reinterpret_cast<const __half2 *>(&unit),
+                        *reinterpret_cast<const __half2 *>(&offsets));
+    d = __hmul2(d, *reinterpret_cast<const __half2 *>(&scale2));
+    return *reinterpret_cast<uint32_t *>(&d);
+  }
+};
+template <> struct NaturalDecode<__nv_bfloat16> {
+  __device__ __forceinline__ static uint32_t selector(int t) {
+    return uint32_t(t) | uint32_t(4 + t) << 8;
+  }
+  __device__ __forceinline__ static uint32_t offsets(uint32_t zero) {
+    return (stream::Magic<__nv_bfloat16>::kBits + zero) * 0x00010001u;
+  }
+  __device__ __forceinline__ static uint32_t
+  pair(uint32_t word, uint32_t selector, uint32_t offsets, uint32_t scale2) {
+    const uint32_t h = stream::mask_or<0x000f000fu, 0x43004300u>(
+        __byte_perm(word, word >> 4, selector));
+    return stream::sub_mul2<__nv_bfloat16>(h, offsets, scale2);
+  }
+};
 
 /// The compile-time geometry of one configuration.
 template <typename Layout, int Threads, int BlockM, int BlockN, int BlockK,
@@ -153,6 +223,9 @@ __device__ __forceinline__ void pipelined_matmul(
                 "the split-K partial sums fit in the pipeline's buffers");
   constexpr bool kMagicPath =
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
+  // 4-bit weights take the natural-order path (pipelined::natural_pair):
+  // x fragments straight from ldmatrix, no x permutes.
+  constexpr bool kNatural = Bits == 4;
 
   __shared__ __align__(16) unsigned char smem[Stages * G::kStageBytes];
 
@@ -183,50 +256,91 @@ __device__ __forceinline__ void pipelined_matmul(
   constexpr int kUnitChunks = U::kValues * 2 >= 16 ? U::kValues * 2 / 16 : 1;
   constexpr int kXItemsPerRow = kXChunksPerRow / kUnitChunks;
   constexpr int kXItems = BlockM * kXItemsPerRow;
+  constexpr int kWChunksPerRow = BlockN / 4;
+  constexpr int kWChunks = G::kWeightRows * kWChunksPerRow;
+  // Copy slots. In every step a thread copies the same x rows and chunks and
+  // the same weight rows and columns, moved along K: their addresses are
+  // worked out once here, so a step's copies cost a 64-bit add each. (The
+  // per-copy index arithmetic they replace was a third of the loop's
+  // instructions at M = 256.)
+  constexpr int kXSlots = (kXItems + Threads - 1) / Threads;
+  constexpr int kWSlots = (kWChunks + Threads - 1) / Threads;
+  // Whether K ends inside a step: only then do copies test it.
+  const bool partialLastStep = inFeatures % BlockK != 0;
+  const T *xSlot[kXSlots];
+  uint32_t xSlotDst[kXSlots];
+  int xSlotChunk[kXSlots];
+  bool xSlotLive[kXSlots];
+#pragma unroll
+  for (int j = 0; j < kXSlots; ++j) {
+    const int i = tid + j * Threads;
+    const int r = i / kXItemsPerRow;
+    const int c0 = (i % kXItemsPerRow) * kUnitChunks;
+    // Rows past the end read row `rows - 1` (a valid address) with a zero
+    // source size, which fills the chunk with zeros.
+    xSlotLive[j] = (kXItems % Threads == 0 || i < kXItems) && row0 + r < rows;
+    const int row = min(row0 + r, rows - 1);
+    xSlot[j] = x + (int64_t)row * inFeatures + 8 * c0;
+    xSlotDst[j] = r * kXChunksPerRow * 16; // the row's first chunk
+    // ldmatrix reads one chunk of 8 consecutive rows: XOR-ing with r & 7
+    // puts them in distinct banks; the per-lane 16-byte reads of the
+    // permuting path need only rows g and g + 1 apart (r & 1).
+    xSlotChunk[j] = c0 | (kNatural ? r & 7 : r & 1) << 16;
+  }
+  const uint32_t *wSlot[kWSlots];
+  uint32_t wSlotDst[kWSlots];
+  int wSlotRow[kWSlots];
+#pragma unroll
+  for (int j = 0; j < kWSlots; ++j) {
+    const int i = tid + j * Threads;
+    const int r = i < kWChunks ? i / kWChunksPerRow : 0;
+    const int c = i % kWChunksPerRow;
+    wSlotRow[j] = (kWChunks % Threads == 0 || i < kWChunks) ? r : -1;
+    wSlot[j] = qweight + (int64_t)r * outFeatures + col0 + 4 * c;
+    // Permuting path: XOR-ing the chunk with 2t spreads the four t of one
+    // 8-lane phase of the compute side's reads over distinct banks (lane t
+    // reads rows t * kLaneWords ..). The natural path's lanes all read one
+    // row, 8 consecutive chunks.
+    const int swizzle = kNatural ? 0 : 2 * ((r / G::kLaneWords) & 3);
+    wSlotDst[j] = G::kWeightOffset + (r * kWChunksPerRow + (c ^ swizzle)) * 16;
+  }
 
-  // Starts the copies of step `step` into stage buffer `stage` (nothing
-  // past the last step; the commit still makes a group so the waits below
-  // count uniformly).
-  auto issue = [&](int stage, int step) {
+  // Starts the copies of step `step` into the stage buffer at `base`
+  // (nothing past the last step; the commit still makes a group so the
+  // waits below count uniformly).
+  auto issue = [&](unsigned char *base, int step) {
     if (step >= stepEnd)
       return;
-    unsigned char *base = smem + stage * G::kStageBytes;
     const int k0 = step * BlockK;
-    // x: BlockM rows of BlockK halves. 16-byte chunk c of row r lands at
-    // chunk c ^ (r & 1), so that the lanes of rows g and g + 1 (one 8-lane
-    // phase of a 16-byte read) hit distinct banks.
+    // x: BlockM rows of BlockK halves, 16-byte chunks swizzled per row
+    // (xSlotChunk).
 #pragma unroll
-    for (int i = tid; i < kXItems; i += Threads) {
-      const int r = i / kXItemsPerRow;
-      const int c0 = (i % kXItemsPerRow) * kUnitChunks;
+    for (int j = 0; j < kXSlots; ++j) {
+      if (kXItems % Threads != 0 && tid + j * Threads >= kXItems)
+        continue;
+      const int c0 = xSlotChunk[j] & 0xffff;
+      const int swizzle = xSlotChunk[j] >> 16;
 #pragma unroll
       for (int q = 0; q < kUnitChunks; ++q) {
         const int c = c0 + q;
-        const bool valid = row0 + r < rows && k0 + 8 * c < inFeatures;
-        const T *src =
-            valid ? x + (int64_t)(row0 + r) * inFeatures + k0 + 8 * c : x;
-        pipelined::copy16(base + (r * kXChunksPerRow + (c ^ (r & 1))) * 16, src,
-                          valid);
+        // The slot's row is a valid one; only a chunk past K needs
+        // another address.
+        const bool inK = !partialLastStep || k0 + 8 * c < inFeatures;
+        pipelined::copy16(base + xSlotDst[j] + (c ^ swizzle) * 16,
+                          inK ? xSlot[j] + k0 + 8 * q : x, xSlotLive[j] && inK);
       }
     }
-    // Weights: kWeightRows word rows of BlockN columns. Lane t reads rows
-    // t * kLaneWords ..; XOR-ing the chunk with 2t spreads the four t of
-    // one 8-lane phase over distinct banks.
-    constexpr int kWChunksPerRow = BlockN / 4;
-    constexpr int kWChunks = G::kWeightRows * kWChunksPerRow;
+    // Weights: kWeightRows word rows of BlockN columns.
     const int wordRow0 = k0 * Bits / 32;
+    const int64_t wordStep = (int64_t)wordRow0 * outFeatures;
 #pragma unroll
-    for (int i = tid; i < kWChunks; i += Threads) {
-      const int r = i / kWChunksPerRow;
-      const int c = i % kWChunksPerRow;
-      const bool valid = wordRow0 + r < weightRowsTotal;
-      const uint32_t *src =
-          valid ? qweight + (int64_t)(wordRow0 + r) * outFeatures + col0 + 4 * c
-                : qweight;
-      const int swizzle = 2 * ((r / G::kLaneWords) & 3);
-      pipelined::copy16(base + G::kWeightOffset +
-                            (r * kWChunksPerRow + (c ^ swizzle)) * 16,
-                        src, valid);
+    for (int j = 0; j < kWSlots; ++j) {
+      if (kWChunks % Threads != 0 && wSlotRow[j] < 0)
+        continue;
+      const bool valid =
+          !partialLastStep || wordRow0 + wSlotRow[j] < weightRowsTotal;
+      pipelined::copy16(base + wSlotDst[j],
+                        valid ? wSlot[j] + wordStep : qweight, valid);
     }
     // Scales and zero points, only where a group starts or the CTA's run
     // does (the compute side reads them only then).
@@ -234,7 +348,10 @@ __device__ __forceinline__ void pipelined_matmul(
       const int group0 = k0 / groupSize;
       constexpr int kSChunksPerRow = BlockN / 8;
 #pragma unroll
-      for (int i = tid; i < G::kScaleRows * kSChunksPerRow; i += Threads) {
+      for (int i0 = 0; i0 < G::kScaleRows * kSChunksPerRow; i0 += Threads) {
+        const int i = i0 + tid;
+        if (i >= G::kScaleRows * kSChunksPerRow)
+          break;
         const int r = i / kSChunksPerRow;
         const int c = i % kSChunksPerRow;
         const bool valid = group0 + r < numGroups;
@@ -245,7 +362,10 @@ __device__ __forceinline__ void pipelined_matmul(
             base + G::kScaleOffset + (r * kSChunksPerRow + c) * 16, src, valid);
       }
 #pragma unroll
-      for (int i = tid; i < G::kScaleRows * G::kZeroWords; i += Threads) {
+      for (int i0 = 0; i0 < G::kScaleRows * G::kZeroWords; i0 += Threads) {
+        const int i = i0 + tid;
+        if (i >= G::kScaleRows * G::kZeroWords)
+          break;
         const int r = i / G::kZeroWords;
         const int w = i % G::kZeroWords;
         const bool valid = group0 + r < numGroups;
@@ -276,34 +396,90 @@ __device__ __forceinline__ void pipelined_matmul(
   // The lane's row scale group within a step.
   const int laneScaleRow = G::kGroupSize >= BlockK ? 0 : laneK / G::kGroupSize;
 
-  auto compute = [&](int stage, int step) {
-    const unsigned char *base = smem + stage * G::kStageBytes;
+  // The scales and zero points of the lane's 4 columns in scale row
+  // `scaleRow` of the stage buffer at `base`, as the decode wants them.
+  auto decodeFactors = [&](const unsigned char *base, int scaleRow) {
+    const int col = warpN * 32 + 4 * g; // within the tile
+    const uint2 scale4 = *reinterpret_cast<const uint2 *>(
+        base + G::kScaleOffset + (scaleRow * BlockN + col) * 2);
+    const uint32_t *zeroRow =
+        reinterpret_cast<const uint32_t *>(base + G::kZeroOffset) +
+        scaleRow * G::kZeroWords;
+    const int bit = col * Bits;
+    const int shift = bit & 31;
+    uint32_t fields = zeroRow[bit >> 5] >> shift;
+    if (shift + 4 * Bits > 32)
+      fields |= zeroRow[(bit >> 5) + 1] << (32 - shift);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      const uint32_t zero =
+          ((fields >> (Bits * c)) & Layout::kMask) + Layout::kZeroOffset;
+      const uint32_t scaleBits =
+          ((c < 2 ? scale4.x : scale4.y) >> (16 * (c % 2))) & 0xffffu;
+      s2[c] = scaleBits * 0x00010001u;
+      if constexpr (kNatural)
+        z2[c] = pipelined::NaturalDecode<T>::offsets(zero);
+      else
+        z2[c] = (stream::Magic<T>::kBits + zero) * 0x00010001u;
+      const unsigned short raw = (unsigned short)scaleBits;
+      sf[c] = to_float(*reinterpret_cast<const T *>(&raw));
+      zf[c] = float(zero);
+    }
+  };
+
+  // Natural-order path: this lane's ldmatrix row address within a stage's
+  // x tile (row lane % 16 of the warp's row tile 0; chunk half lane / 16)
+  // and its byte of each weight word.
+  const uint32_t xLaneRow = (warpM * G::kWarpRows + (lane & 15)) * BlockK * 2;
+  const int xLaneHalf = lane >> 4;
+  const int xLaneSwizzle = lane & 7;
+  const uint32_t byteSelector = pipelined::NaturalDecode<T>::selector(t);
+
+  auto computeNatural = [&](const unsigned char *base, int step) {
     const int k0 = step * BlockK;
-    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
-      const int col = warpN * 32 + 4 * g; // within the tile
-      const uint2 scale4 = *reinterpret_cast<const uint2 *>(
-          base + G::kScaleOffset + (laneScaleRow * BlockN + col) * 2);
-      const uint32_t *zeroRow =
-          reinterpret_cast<const uint32_t *>(base + G::kZeroOffset) +
-          laneScaleRow * G::kZeroWords;
-      const int bit = col * Bits;
-      const int shift = bit & 31;
-      uint32_t fields = zeroRow[bit >> 5] >> shift;
-      if (shift + 4 * Bits > 32)
-        fields |= zeroRow[(bit >> 5) + 1] << (32 - shift);
+    if constexpr (G::kGroupSize >= BlockK) {
+      if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin))
+        decodeFactors(base, 0);
+    }
+    const uint32_t xTile = pipelined::shared_address(base) + xLaneRow;
+    const unsigned char *wTile = base + G::kWeightOffset;
+#pragma unroll
+    for (int j = 0; j < G::kSliceK / 16; ++j) {
+      // Channels kc .. kc + 15 of the step: word rows kc / 8 and kc / 8 + 1.
+      const int kc = slice * G::kSliceK + 16 * j;
+      if constexpr (G::kGroupSize < BlockK) {
+        if (j == 0 || kc % G::kGroupSize == 0)
+          decodeFactors(base, kc / G::kGroupSize);
+      }
+      const int chunk = ((kc / 8 + xLaneHalf) ^ xLaneSwizzle);
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+        pipelined::ldmatrix_x4(a[mt],
+                               xTile + mt * 16 * BlockK * 2 + chunk * 16);
+      const uint4 w0 = *reinterpret_cast<const uint4 *>(
+          wTile + ((kc / 8) * (BlockN / 4) + warpN * 8 + g) * 16);
+      const uint4 w1 = *reinterpret_cast<const uint4 *>(
+          wTile + ((kc / 8 + 1) * (BlockN / 4) + warpN * 8 + g) * 16);
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
-        const uint32_t zero =
-            ((fields >> (Bits * c)) & Layout::kMask) + Layout::kZeroOffset;
-        const uint32_t scaleBits =
-            ((c < 2 ? scale4.x : scale4.y) >> (16 * (c % 2))) & 0xffffu;
-        z2[c] = (stream::Magic<T>::kBits + zero) * 0x00010001u;
-        s2[c] = scaleBits * 0x00010001u;
-        const unsigned short raw = (unsigned short)scaleBits;
-        sf[c] = to_float(*reinterpret_cast<const T *>(&raw));
-        zf[c] = float(zero);
+        const uint32_t b0 = pipelined::NaturalDecode<T>::pair(
+            stream::component(w0, c), byteSelector, z2[c], s2[c]);
+        const uint32_t b1 = pipelined::NaturalDecode<T>::pair(
+            stream::component(w1, c), byteSelector, z2[c], s2[c]);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+          mma_m16n8k16<T>(acc[mt][c], a[mt], b0, b1);
       }
     }
+  };
+
+  // Permuting path (2, 3 and 8 bits): each lane takes whole unit words and
+  // permutes x to the unit's pair order (see the header comment).
+  auto computePermuting = [&](const unsigned char *base, int step) {
+    const int k0 = step * BlockK;
+    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin))
+      decodeFactors(base, laneScaleRow);
 
     const unsigned char *xTile = base;
     const unsigned char *wTile = base + G::kWeightOffset;
@@ -384,23 +560,39 @@ __device__ __forceinline__ void pipelined_matmul(
     }
   };
 
+  auto compute = [&](const unsigned char *base, int step) {
+    if constexpr (kNatural)
+      computeNatural(base, step);
+    else
+      computePermuting(base, step);
+  };
+
   // x may come from the kernel before this one (types.cuh); its copies
   // start with the weights'.
   wait_for_prior_grids();
   // Step i of the CTA's run uses stage buffer i % Stages.
 #pragma unroll
   for (int s = 0; s < Stages - 1; ++s) {
-    issue(s, stepBegin + s);
+    issue(smem + s * G::kStageBytes, stepBegin + s);
     pipelined::commit();
   }
-  for (int i = 0; stepBegin + i < stepEnd; ++i) {
+  // Byte offsets of the buffer computed and the one refilled, rotated by
+  // an add and a compare rather than a division per step.
+  constexpr uint32_t kRingBytes = Stages * G::kStageBytes;
+  uint32_t computeAt = 0, fillAt = (Stages - 1) * G::kStageBytes;
+  for (int step = stepBegin; step < stepEnd; ++step) {
     pipelined::wait<Stages - 2>();
     __syncthreads();
-    // The buffer refilled here was computed at i - 1, which every thread
-    // has finished (barrier above).
-    issue((i + Stages - 1) % Stages, stepBegin + i + Stages - 1);
+    // The buffer refilled here was computed in the previous step, which
+    // every thread has finished (barrier above).
+    issue(smem + fillAt, step + Stages - 1);
     pipelined::commit();
-    compute(i % Stages, stepBegin + i);
+    compute(smem + computeAt, step);
+    computeAt = computeAt + G::kStageBytes == kRingBytes
+                    ? 0
+                    : computeAt + G::kStageBytes;
+    fillAt =
+        fillAt + G::kStageBytes == kRingBytes ? 0 : fillAt + G::kStageBytes;
   }
   pipelined::wait<0>();
 

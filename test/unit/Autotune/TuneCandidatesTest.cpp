@@ -118,10 +118,20 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   auto config = defaultTileConfig("sm_90a", shape);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->strategy, Strategy::Pipelined);
-  // Narrow layers (N = 4096) at M = 64 stay on the stream kernel; wide
-  // ones do not.
+  // Narrow layers (N = 4096) at M = 64 take the pipelined kernel split 4
+  // ways with clusters and 4 bits; otherwise they stay on the stream
+  // kernel. Wide ones take it everywhere.
   shape.rows = 64;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
+  // Up to 32 rows (one 32-row block of the stream kernel) they stay.
+  shape.rows = 32;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.rows = 64;
+  shape.bits = 2;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.bits = 4;
   shape.outFeatures = 22016;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
   // Act-order batches keep the mma kernel.
