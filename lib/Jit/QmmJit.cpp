@@ -192,7 +192,8 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
                                  const MatmulTensors &tensors, CUstream stream,
                                  bool &taken, ErrorKind *kind) {
   taken = false;
-  if (desc.M < rt::kDenseMinRows || tensors.workspace == 0 ||
+  if (!rt::densePreferred(desc.M, desc.N, desc.layout.actOrder) ||
+      tensors.workspace == 0 ||
       tensors.workspaceBytes < rt::denseWorkspaceBytes(desc.K, desc.N))
     return Status::success();
   auto cublas = rt::cublasApi();
@@ -528,8 +529,9 @@ size_t QmmJit::workspaceBytes(const MatmulDesc &desc) {
     return 0;
   const size_t gather =
       desc.layout.regrouped ? size_t(desc.M) * size_t(desc.K) * 2 : 0;
-  const size_t dense =
-      desc.M >= rt::kDenseMinRows ? rt::denseWorkspaceBytes(desc.K, desc.N) : 0;
+  const size_t dense = rt::densePreferred(desc.M, desc.N, desc.layout.actOrder)
+                           ? rt::denseWorkspaceBytes(desc.K, desc.N)
+                           : 0;
   return std::max(gather, dense);
 }
 

@@ -75,7 +75,7 @@ struct MatmulTensors {
   /// Scratch memory the caller owns (16-byte aligned), so that a call
   /// allocates nothing and concurrent calls share none: size it with
   /// QmmJit::workspaceBytes(desc). It serves two paths:
-  ///  - M >= rt::kDenseMinRows, workspaceBytes at least
+  ///  - rt::densePreferred(M, N, act-order), workspaceBytes at least
   ///    rt::denseWorkspaceBytes(K, N) and cuBLAS present: the dense path
   ///    (rt/DenseMatmul.h: the weight dequantized in column chunks, then
   ///    cuBLAS), for any layout, act-order included;
@@ -180,7 +180,7 @@ public:
              int64_t sms = autotune::kReferenceSms);
 
   /// The workspace (MatmulTensors::workspace) that gives `desc` its fastest
-  /// path: the dense path's chunk from rt::kDenseMinRows rows, M * K
+  /// path: the dense path's chunk where rt::densePreferred, M * K
   /// elements for a regrouped layout, the larger of the two where both
   /// apply (the dense path falls back to the gather without cuBLAS); 0
   /// when none is used.

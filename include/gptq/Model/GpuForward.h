@@ -35,8 +35,9 @@ struct GpuOptions {
   /// otherwise loading fails naming the layer.
   bool allowDequantizedFallback = true;
   /// Quantized linears of a forward of at least rt::kDenseMinRows (256)
-  /// rows run as dequantize + cuBLAS (rt/DenseMatmul.h), 2.3-3x faster than
-  /// the generated tiles at 1024+ rows on the H100; costs a workspace of
+  /// rows run as dequantize + cuBLAS (rt/DenseMatmul.h) where
+  /// rt::densePreferred says so (1.4-2x faster than the generated tiles at
+  /// 1024+ rows on the H100); costs a workspace of
   /// one chunk of the largest linear (at most 96 MiB), allocated only when
   /// maxBatch x maxSequence reaches 256 rows.
   bool denseLargeBatches = true;

@@ -127,7 +127,8 @@ public:
                              "below {} rows",
                              gathers, rt::kDenseMinRows);
     if (denseWorkspace_)
-      summary += fmt::format("; from {} rows quantized linears run as "
+      summary += fmt::format("; from {} rows (512 for N >= 8192 without "
+                             "act-order) quantized linears run as "
                              "dequantize + cuBLAS ({:.1f} MiB workspace)",
                              rt::kDenseMinRows,
                              double(denseWorkspaceBytes_) / (1 << 20));
@@ -533,7 +534,8 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
     operands.scales = CUdeviceptr(l.scales);
     operands.y = CUdeviceptr(y);
     const CUstream stream = reinterpret_cast<CUstream>(stream_);
-    if (denseWorkspace_ && rows >= rt::kDenseMinRows) {
+    if (denseWorkspace_ &&
+        rt::densePreferred(rows, l.out, l.gatherPerm != nullptr)) {
       // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
       // back to the input's order, so x is used ungathered.
       GPTQ_RETURN_IF_ERROR(

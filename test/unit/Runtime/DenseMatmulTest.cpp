@@ -39,6 +39,19 @@ TEST(DenseMatmul, WorkspaceIsOneChunk) {
   EXPECT_EQ(denseWorkspaceBytes(hugeK, 4096), size_t(hugeK) * 32 * 2);
 }
 
+TEST(DenseMatmul, PreferredFromMeasuredCrossovers) {
+  // Below kDenseMinRows never.
+  EXPECT_FALSE(densePreferred(255, 4096, false));
+  EXPECT_FALSE(densePreferred(255, 4096, true));
+  // Narrow layers and act-order weights from 256 rows.
+  EXPECT_TRUE(densePreferred(256, 4096, false));
+  EXPECT_TRUE(densePreferred(256, 57344, true));
+  // Wide layers keep the tiles until 512 rows.
+  EXPECT_FALSE(densePreferred(256, 8192, false));
+  EXPECT_FALSE(densePreferred(511, 57344, false));
+  EXPECT_TRUE(densePreferred(512, 8192, false));
+}
+
 TEST(DenseMatmul, KernelNames) {
   EXPECT_EQ(dequantizeKernelName(4, false, false), "qmm_dequantize_b4_z1_f16");
   EXPECT_EQ(dequantizeKernelName(3, true, true), "qmm_dequantize_b3_z0_bf16");

@@ -55,11 +55,24 @@ struct CublasApi {
 /// Loads cuBLAS once per process; fails with the loader's reason.
 Expected<const CublasApi *> cublasApi();
 
-/// Rows from which the dense path is the faster one: measured on the H100
-/// (qmm-bench, 2026-11-26) it wins at M = 256 on all eight PEERS.md shapes
-/// (0.38-0.61x of cuBLAS fp16 against the tiles' 0.33-0.44x) and loses at
-/// M = 64 (0.39-0.65x against 0.73-1.24x).
+/// Rows from which the dense path may be the faster one (densePreferred);
+/// below, the generated tiles always win (M = 64 on the H100: 0.39-0.65x
+/// of cuBLAS fp16 against 0.88-1.53x).
 constexpr int64_t kDenseMinRows = 256;
+
+/// Whether an M-row matmul with N output columns runs faster as dequantize
+/// + cuBLAS than on the generated tiles. Measured on the H100 (qmm-bench,
+/// 2026-11-26 15:20 UTC, after the pipelined kernel's natural-order loop):
+/// at M = 1024 the dense path wins on all eight PEERS.md shapes (1.4-1.7x);
+/// at M = 256 it wins on N = 4096 (7B.o 40.5 against 49.3 us, 7B.down 96.5
+/// against 113.1) and loses on N >= 8192 (7B.qkv 97.1 against 85.2 us,
+/// 70B.gate-up 945 against 715: 1.08-1.32x). Between 256 and 1024 rows only
+/// those two points were measured: N >= 8192 switches at 512. Act-order
+/// weights take it from kDenseMinRows rows whatever N (it needs no x
+/// gather, and the model's linears that share one gather then agree).
+constexpr bool densePreferred(int64_t M, int64_t N, bool actOrder) {
+  return M >= kDenseMinRows && (M >= 512 || N < 8192 || actOrder);
+}
 
 /// The workspace a chunk may take by default: 96 MiB (the whole weight of
 /// every 7B linear; 96 MiB chunks measured 5-25% faster than 24 MiB ones
