@@ -167,6 +167,17 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // the narrow layers switch only above 32 rows (between 33 and 63 not
   // measured).
   const bool clusters = archVersion(arch) >= 90;
+  // Up to 16 rows (M known, 2-16) the 4-bit natural-order loop on 16-row
+  // tiles with four stages beats the stream kernel on wide layers
+  // (gptq-tune, H100, 2026-11-26, M = 16: 7B.qkv 21.8 against 23.6 us,
+  // 7B.gate-up 30.5 against 40.7, 70B.qkv 29.9 against 35.8, 70B.gate-up
+  // 116.6 against 152.1) and ties or loses up to N = 8192 (70B.o 28.9
+  // against 29.2, 7B.o 14.9 against 14.3, 7B.down 28.3 against 22.7,
+  // 70B.down 81.2 against 69.8); at M = 1 the stream kernel's 8-row tiles
+  // stay ahead (70B.qkv 28.9 against 24.1). Measured with clusters only.
+  if (bucket == 16 && (!clusters || shape.bits != 4 || shape.actOrder ||
+                       shape.rows < 2 || shape.outFeatures < 10240))
+    return std::nullopt;
   const int64_t minColumnsAt64 = !clusters                            ? 12288
                                  : shape.bits == 4 && shape.rows > 32 ? 4096
                                                                       : 8192;
@@ -174,7 +185,7 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
     return std::nullopt;
   TileConfig config;
   config.strategy = Strategy::Pipelined;
-  config.blockM = shape.bits == 3 ? 32 : 64;
+  config.blockM = bucket == 16 ? 16 : shape.bits == 3 ? 32 : 64;
   config.blockN = 128;
   config.blockK = shape.bits == 3 ? 128 : 64;
   config.warps = 4;
@@ -189,7 +200,10 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   config.splitK = clusterSplit(
       arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK,
       shape.sms);
-  for (config.stages = 3; config.stages >= 2; --config.stages)
+  // 16-row tiles are small: a fourth stage keeps more weight bytes in
+  // flight (7B.qkv M = 16 26.6 against 30.5 us unsplit).
+  for (config.stages = bucket == 16 ? 4 : 3; config.stages >= 2;
+       --config.stages)
     if (checkTile(config, problem).ok())
       return config;
   return std::nullopt;
@@ -212,7 +226,7 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
     return Status::error(
         fmt::format("bits = {} must be 2, 3, 4 or 8", shape.bits));
   const int64_t bucket = rowBucket(shape.rows);
-  if (bucket >= 64)
+  if (bucket >= 16)
     if (std::optional<TileConfig> pipelined =
             pipelinedTileConfig(arch, shape, bucket))
       return *pipelined;

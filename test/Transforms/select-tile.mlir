@@ -139,6 +139,31 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 // -----
 
+// Up to 16 rows on wide layers (N >= 10240), 4 bits and sm_90a: 16-row
+// pipelined tiles with four stages, K split to reach two waves (96 column
+// blocks: 3 ways); 3 bits, sm_80 and narrower layers keep the stream kernel.
+// CHECK-LABEL: func.func @m16_wide
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 4, stages = 4, split_k = 3>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16
+// CHECK-LABEL: func.func @m16_wide_w3
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
+// CHECK-LABEL: func.func @m16_8192
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
+func.func @m16_wide(%x: tensor<16x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<16x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<16x12288xf16>
+  return %y : tensor<16x12288xf16>
+}
+func.func @m16_wide_w3(%x: tensor<16x4096xf16>, %qw: tensor<384x12288xi32>, %qz: tensor<32x1152xi32>, %s: tensor<32x12288xf16>) -> tensor<16x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 3, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x4096xf16>, tensor<384x12288xi32>, tensor<32x1152xi32>, tensor<32x12288xf16>) -> tensor<16x12288xf16>
+  return %y : tensor<16x12288xf16>
+}
+func.func @m16_8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<16x8192xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<16x8192xf16>
+  return %y : tensor<16x8192xf16>
+}
+
+// -----
+
 // M = 64 takes the pipelined strategy on wider layers (N >= 8192 on
 // sm_90a, where K splits across a cluster: 96 column blocks, 3 CTAs each;
 // N >= 12288 on sm_80) and, on sm_90a with 4 bits, from N = 4096 (32

@@ -118,6 +118,27 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   auto config = defaultTileConfig("sm_90a", shape);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->strategy, Strategy::Pipelined);
+  // Up to 16 known rows: 16-row pipelined tiles on wide 4-bit layers with
+  // clusters; the stream kernel at one row, unknown M, narrower layers.
+  shape.outFeatures = 12288;
+  shape.rows = 16;
+  auto m16 = defaultTileConfig("sm_90a", shape);
+  ASSERT_TRUE(m16.ok());
+  EXPECT_EQ(m16->strategy, Strategy::Pipelined);
+  EXPECT_EQ(m16->blockM, 16);
+  EXPECT_EQ(m16->stages, 4);
+  shape.rows = 2;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  for (int64_t rows : {1, -1})
+    for (const char *arch : {"sm_90a", "sm_80"}) {
+      shape.rows = rows;
+      EXPECT_EQ(defaultTileConfig(arch, shape)->strategy, Strategy::Stream);
+    }
+  shape.rows = 16;
+  EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
+  shape.outFeatures = 8192;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.outFeatures = 4096;
   // Narrow layers (N = 4096) at M = 64 take the pipelined kernel split 4
   // ways with clusters and 4 bits; otherwise they stay on the stream
   // kernel. Wide ones take it everywhere.
