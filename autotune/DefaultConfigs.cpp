@@ -21,15 +21,15 @@ int64_t rowBucket(int64_t rows) {
 
 /// Split-K across a cluster (sm_90+) for pipelined grids that leave SMs
 /// idle: the smallest split that gives about two waves of the 12-warp
-/// (three CTAs per SM) target, at most 4 CTAs per tile, each keeping at
-/// least 8 of the `steps` K steps.
+/// (three CTAs per SM) target, at most `maxSplit` CTAs per tile, each
+/// keeping at least 8 of the `steps` K steps.
 static int64_t clusterSplit(const std::string &arch, int64_t ctas,
-                            int64_t steps, int64_t sms) {
+                            int64_t steps, int64_t sms, int64_t maxSplit) {
   const int64_t targetCtas = 2 * sms, kMinSteps = 8;
   if (archVersion(arch) < 90 || ctas <= 0)
     return 1;
   int64_t split = 1;
-  while (split < 4 && ctas * split < targetCtas &&
+  while (split < maxSplit && ctas * split < targetCtas &&
          steps / (split + 1) >= kMinSteps)
     ++split;
   return split;
@@ -197,9 +197,12 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   problem.arch = arch;
   const int64_t ctas = shape.outFeatures / config.blockN *
                        ((bucket + config.blockM - 1) / config.blockM);
+  // From 256 rows at most 2: the 128 CTAs of 7B.o and 7B.down at M = 256
+  // measured 1.33x faster split 2 ways than 3 (gptq-tune, H100,
+  // 2026-11-26: 37.0 against 49.5 us, 84.0 against 111.5).
   config.splitK = clusterSplit(
       arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK,
-      shape.sms);
+      shape.sms, bucket >= 256 ? 2 : 4);
   // 16-row tiles are small: a fourth stage keeps more weight bytes in
   // flight (7B.qkv M = 16 26.6 against 30.5 us unsplit).
   for (config.stages = bucket == 16 ? 4 : 3; config.stages >= 2;

@@ -111,19 +111,19 @@ func.func @decode_wide_act(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %
 // building block call, no g_idx parameter; v2 zero points, bf16 and bias
 // pass through as for the stream strategy. Pipelined kernels ask for 12
 // resident warps (3 CTAs of 4 warps). N = 4096 has only 32 column blocks
-// of 128, so on sm_90a K is split across clusters of 3 CTAs along z:
+// of 128, so on sm_90a K is split across clusters of 2 CTAs along z:
 // split_k is the building block's last template argument and the kernel
 // declares its cluster shape.
-// CHECK-LABEL: // qmm_bf16_w4g128_asym_v2_k4096_n4096_pipe_m64n128k64w4s3c3_bias
+// CHECK-LABEL: // qmm_bf16_w4g128_asym_v2_k4096_n4096_pipe_m64n128k64w4s3c2_bias
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v2>
-// CHECK-NEXT: //   tile #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(128, 3) __cluster_dims__(1, 1, 3)
-// CHECK-NEXT: qmm_bf16_w4g128_asym_v2_k4096_n4096_pipe_m64n128k64w4s3c3_bias(const __nv_bfloat16 *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __nv_bfloat16 *__restrict__ scales, const __nv_bfloat16 *__restrict__ bias, __nv_bfloat16 *__restrict__ y, int m) {
+// CHECK-NEXT: //   tile #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(128, 3) __cluster_dims__(1, 1, 2)
+// CHECK-NEXT: qmm_bf16_w4g128_asym_v2_k4096_n4096_pipe_m64n128k64w4s3c2_bias(const __nv_bfloat16 *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __nv_bfloat16 *__restrict__ scales, const __nv_bfloat16 *__restrict__ bias, __nv_bfloat16 *__restrict__ y, int m) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
 // CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 64;
 // CHECK-NEXT:   const int [[COL:v[0-9]+]] = [[TN]] * 128;
-// CHECK-NEXT:   qmm::pipelined_matmul<128, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::AsIs>, 64, 128, 64, 3, 3>(x, qweight, qzeros, scales, bias, y, m, 4096, 4096, [[ROW]], [[COL]]);
+// CHECK-NEXT:   qmm::pipelined_matmul<128, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::AsIs>, 64, 128, 64, 3, 2>(x, qweight, qzeros, scales, bias, y, m, 4096, 4096, [[ROW]], [[COL]]);
 // CHECK-NEXT: }
 func.func @pipelined_prefill(%x: tensor<256x4096xbf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xbf16>, %b: tensor<4096xbf16>) -> tensor<256x4096xbf16> {
   %y = qmm.matmul %x, %qw, %qz, %s bias(%b) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v2>}

@@ -127,10 +127,10 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 
 // Large M: the pipelined strategy, 64 x 128 tiles of 4 warps, block_k 64,
 // three stages (37 KB of static shared memory). N = 4096 gives 128 such
-// tiles at M = 256: on sm_90a each splits K over a cluster of 3 CTAs
-// (about two waves); sm_80 has no clusters.
+// tiles at M = 256: on sm_90a each splits K over a cluster of 2 CTAs (from
+// 256 rows at most 2); sm_80 has no clusters.
 // CHECK-LABEL: func.func @prefill
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
@@ -183,7 +183,7 @@ func.func @m16_8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: te
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 32, block_n = 128, block_k = 128, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @w8_prefill
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2, split_k = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @act_order_prefill
 // CHECK: tile = #qmm.tile<strategy = mma, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 1>

@@ -319,7 +319,14 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   shape.inFeatures = 1024;
   shape.outFeatures = 8192;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
-  // Decode and M = 16 tiles never split (measured slower).
+  // From 256 rows at most 2 CTAs per tile: N = 4096 (128 tiles of 64 x
+  // 128) splits 2 ways, not 3.
+  shape.inFeatures = 4096;
+  shape.outFeatures = 4096;
+  shape.rows = 256;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  // Stream tiles (decode, M = 16 on narrow layers) never split (measured
+  // slower).
   for (int64_t rows : {1, 16}) {
     shape.rows = rows;
     EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1) << rows;
