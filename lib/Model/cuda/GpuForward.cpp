@@ -127,8 +127,8 @@ public:
                              "below {} rows",
                              gathers, rt::kDenseMinRows);
     if (denseWorkspace_)
-      summary += fmt::format("; from {} rows (512 for N >= 8192 without "
-                             "act-order) quantized linears run as "
+      summary += fmt::format("; from 512 rows ({} with act-order) "
+                             "quantized linears run as "
                              "dequantize + cuBLAS ({:.1f} MiB workspace)",
                              rt::kDenseMinRows,
                              double(denseWorkspaceBytes_) / (1 << 20));

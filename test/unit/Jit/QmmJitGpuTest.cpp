@@ -519,7 +519,8 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
   qmm_destroy(ctx);
 }
 
-// From 256 rows, with the workspace qmm_workspace_bytes asks for, a matmul
+// Where rt::densePreferred says so (from 512 rows; from 256 for act-order
+// weights), with the workspace qmm_workspace_bytes asks for, a matmul
 // takes the dense path (dequantize + cuBLAS) for every layout: act-order
 // by g_idx, regrouped (rows scattered back, x not gathered), bias, bf16,
 // group -1. Without a workspace the same calls run the generated kernels.
@@ -537,8 +538,10 @@ TEST_F(QmmJitGpuTest, DensePathMatchesCpuReference) {
   };
   int checks = 0;
   for (MatmulDesc desc : layouts)
-    for (int64_t M : {256, 300}) {
+    for (int64_t M : {256, 300, 512, 600}) {
       desc.M = M;
+      if (!rt::densePreferred(M, desc.N, desc.layout.actOrder))
+        continue;
       SCOPED_TRACE(describe(desc));
       auto problem = makeProblem(desc, rng);
       ASSERT_TRUE(problem.ok()) << problem.message();

@@ -43,13 +43,13 @@ TEST(DenseMatmul, PreferredFromMeasuredCrossovers) {
   // Below kDenseMinRows never.
   EXPECT_FALSE(densePreferred(255, 4096, false));
   EXPECT_FALSE(densePreferred(255, 4096, true));
-  // Narrow layers and act-order weights from 256 rows.
-  EXPECT_TRUE(densePreferred(256, 4096, false));
+  // Act-order weights from 256 rows.
+  EXPECT_TRUE(densePreferred(256, 4096, true));
   EXPECT_TRUE(densePreferred(256, 57344, true));
-  // Wide layers keep the tiles until 512 rows.
-  EXPECT_FALSE(densePreferred(256, 8192, false));
+  // The others keep the tiles until 512 rows.
+  EXPECT_FALSE(densePreferred(256, 4096, false));
   EXPECT_FALSE(densePreferred(511, 57344, false));
-  EXPECT_TRUE(densePreferred(512, 8192, false));
+  EXPECT_TRUE(densePreferred(512, 4096, false));
 }
 
 TEST(DenseMatmul, KernelNames) {

@@ -60,18 +60,18 @@ Expected<const CublasApi *> cublasApi();
 /// of cuBLAS fp16 against 0.88-1.53x).
 constexpr int64_t kDenseMinRows = 256;
 
-/// Whether an M-row matmul with N output columns runs faster as dequantize
-/// + cuBLAS than on the generated tiles. Measured on the H100 (qmm-bench,
-/// 2026-11-26 15:20 UTC, after the pipelined kernel's natural-order loop):
-/// at M = 1024 the dense path wins on all eight PEERS.md shapes (1.4-1.7x);
-/// at M = 256 it wins on N = 4096 (7B.o 40.5 against 49.3 us, 7B.down 96.5
-/// against 113.1) and loses on N >= 8192 (7B.qkv 97.1 against 85.2 us,
-/// 70B.gate-up 945 against 715: 1.08-1.32x). Between 256 and 1024 rows only
-/// those two points were measured: N >= 8192 switches at 512. Act-order
-/// weights take it from kDenseMinRows rows whatever N (it needs no x
-/// gather, and the model's linears that share one gather then agree).
+/// Whether an M-row matmul runs faster as dequantize + cuBLAS than on the
+/// generated tiles. Measured on the H100 (qmm-bench and gptq-tune,
+/// 2026-11-26 afternoon, after the pipelined kernel's natural-order loop
+/// and 2-way split at 256 rows): at M = 1024 the dense path wins on all
+/// eight PEERS.md shapes (1.4-1.7x); at M = 256 the tiles win on all eight
+/// (docs/PERF.md). Between 256 and 1024 rows nothing was measured: the
+/// switch is at 512. Act-order weights take it from kDenseMinRows rows (it
+/// needs no x gather, and the model's linears that share one gather then
+/// agree). `N` is kept for rules that depend on the layer's width.
 constexpr bool densePreferred(int64_t M, int64_t N, bool actOrder) {
-  return M >= kDenseMinRows && (M >= 512 || N < 8192 || actOrder);
+  (void)N;
+  return M >= kDenseMinRows && (M >= 512 || actOrder);
 }
 
 /// The workspace a chunk may take by default: 96 MiB (the whole weight of
