@@ -462,11 +462,13 @@ Status QmmJit::matmul(const MatmulDesc &desc, const MatmulTensors &tensors,
       return prepared.status();
     slot = *prepared;
   }
-  // After the gather the kernel starts early on sm_90+ (programmatic
+  // After the gather a stream kernel starts early on sm_90+ (programmatic
   // dependent launch): its weight loads overlap the gather's tail, and it
-  // reads x only once the gather has completed (qmm::wait_for_prior_grids).
+  // reads x only once the gather has completed (qmm::wait_for_prior_grids;
+  // LaunchGeometry::earlyStart).
   return impl_->launch(*slot, *run, *operands, stream, kind,
-                       desc.layout.regrouped && impl_->overlapAfterGather);
+                       desc.layout.regrouped && impl_->overlapAfterGather &&
+                           slot->geometry.earlyStart);
 }
 
 Status QmmJit::regroupActOrder(const MatmulDesc &desc,

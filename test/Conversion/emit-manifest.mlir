@@ -29,6 +29,7 @@
 // CHECK-NEXT: "reordered": false,
 // CHECK-NEXT: "split_k": 1,
 // CHECK-NEXT: "stages": 2,
+// CHECK-NEXT: "strategy": "stream",
 // CHECK-NEXT: "sym": true,
 // CHECK-NEXT: "threads": 256,
 // CHECK-NEXT: "warps": 8

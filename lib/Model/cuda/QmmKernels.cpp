@@ -61,6 +61,7 @@ QmmKernels::create(const std::string &arch) {
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
         spec.splitK = k.value("split_k", int64_t(1));
+        spec.earlyStart = k.value("strategy", std::string()) == "stream";
         Expected<rt::QmmParamList> params = rt::QmmParamList::fromRoles(
             k.at("params").get<std::vector<std::string>>(), spec.name);
         if (!params)
@@ -148,7 +149,7 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                   unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
   return rt::launch(**function, grid, block, 0, stream, args.data(),
-                    overlapPrevious);
+                    overlapPrevious && spec.earlyStart);
 }
 
 Status QmmKernels::launchDense(const QmmKernelSpec &spec,

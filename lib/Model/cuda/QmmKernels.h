@@ -43,6 +43,9 @@ struct QmmKernelSpec {
   int64_t blockM = 16, blockN = 64, threads = 128;
   /// The grid's z extent: CTAs of one cluster that split K.
   int64_t splitK = 1;
+  /// A stream kernel: worth a programmatic dependent launch after the
+  /// act-order gather (jit::LaunchGeometry::earlyStart says why).
+  bool earlyStart = false;
   /// The kernel's parameter roles, read from the manifest.
   rt::QmmParamList params;
   /// Generated for one row (the decode tile); found only through `decode`.
@@ -77,12 +80,13 @@ public:
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
                             bool actOrder, bool v1) const;
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
-  /// is small enough). With `overlapPrevious` (sm_90+) the kernel may start
-  /// before the previous kernel on the stream, which wrote x, completes
-  /// (rt::launchKernel; the kernel waits for it before reading x).
+  /// is small enough). With `overlapPrevious` (sm_90+) a stream kernel
+  /// (QmmKernelSpec::earlyStart) may start before the previous kernel on
+  /// the stream, which wrote x, completes (rt::launchKernel; the kernel
+  /// waits for it before reading x); other kernels start after it.
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
                 int64_t m, CUstream stream, bool overlapPrevious = false);
-  /// The dense path (rt/DenseMatmul.h) for m >= rt::kDenseMinRows: `spec`'s
+  /// The dense path (rt/DenseMatmul.h) where rt::densePreferred: `spec`'s
   /// weight dequantized into `workspace` in column chunks, then cuBLAS on
   /// `handle` (which gets `stream`). `perm`, if set, is a regrouped
   /// weight's permutation: x is then the ungathered input.

@@ -53,6 +53,8 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   EXPECT_EQ(spec->geometry.threads % 32, 0u);
   EXPECT_EQ(desc.N % spec->geometry.blockN, 0);
   EXPECT_EQ(spec->geometry.dynamicSharedBytes, 0u);
+  // A stream kernel may start before the act-order gather completes.
+  EXPECT_TRUE(spec->geometry.earlyStart);
   // The order qmm-tile declares: x, qweight, qzeros, scales, g_idx, bias,
   // y, m.
   const std::vector<KernelParam> expected = {
@@ -72,6 +74,8 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   EXPECT_NE(plain->tile.find("strategy = pipelined"), std::string::npos)
       << plain->tile;
   EXPECT_EQ(plain->params.count, 6u);
+  // A pipelined kernel starts after it (measured slower early).
+  EXPECT_FALSE(plain->geometry.earlyStart);
 }
 
 TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {
