@@ -28,7 +28,7 @@
  *   qmm_tensors_t t = {0};
  *   t.x = x; t.qweight = qweight; t.qzeros = qzeros; t.scales = scales;
  *   t.y = y;
- *   qmm_workspace_bytes(&desc, &t.workspace_bytes);  // 0 below 256 rows
+ *   qmm_workspace_bytes(&desc, &t.workspace_bytes);  // 0 below 512 rows
  *   if (t.workspace_bytes)
  *     cudaMalloc(&t.workspace, t.workspace_bytes);  // or reuse one
  *   if (qmm_matmul(ctx, &desc, &t, stream) != QMM_OK)
@@ -97,12 +97,12 @@ typedef struct qmm_matmul_desc {
  * with act_order (may be set otherwise); bias [n], only with has_bias;
  * y [m][n]; workspace: scratch memory the caller owns, of
  * qmm_workspace_bytes(desc) bytes (workspace_bytes says how many it has).
- * From 256 rows it lets the matmul dequantize the weight in chunks and run
- * cuBLAS (much faster than the generated kernels there, act-order
- * included); with QMM_ACT_ORDER_REGROUPED it is needed below that, to
- * receive x's columns gathered by the permutation (then workspace_bytes 0
- * means m * k elements). x, qweight, qzeros, scales, workspace 16-byte
- * aligned; g_idx, bias, y 4-byte aligned. */
+ * From 512 rows (256 with act-order) it lets the matmul dequantize the
+ * weight in chunks and run cuBLAS (faster than the generated kernels
+ * there, act-order included); with QMM_ACT_ORDER_REGROUPED it is needed
+ * below that, to receive x's columns gathered by the permutation (then
+ * workspace_bytes 0 means m * k elements). x, qweight, qzeros, scales,
+ * workspace 16-byte aligned; g_idx, bias, y 4-byte aligned. */
 typedef struct qmm_tensors {
   const void *x;
   const void *qweight;

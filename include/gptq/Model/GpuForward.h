@@ -34,12 +34,11 @@ struct GpuOptions {
   /// layout are dequantized to fp16 and run through cuBLAS when true;
   /// otherwise loading fails naming the layer.
   bool allowDequantizedFallback = true;
-  /// Quantized linears of a forward of at least rt::kDenseMinRows (256)
-  /// rows run as dequantize + cuBLAS (rt/DenseMatmul.h) where
-  /// rt::densePreferred says so (1.4-2x faster than the generated tiles at
-  /// 1024+ rows on the H100); costs a workspace of
-  /// one chunk of the largest linear (at most 96 MiB), allocated only when
-  /// maxBatch x maxSequence reaches 256 rows.
+  /// Quantized linears run as dequantize + cuBLAS (rt/DenseMatmul.h) where
+  /// rt::densePreferred says so (from 512 rows, 256 with act-order; 1.4-2x
+  /// faster than the generated tiles at 1024+ rows on the H100); costs a
+  /// workspace of one chunk of the largest such linear (at most 96 MiB),
+  /// allocated only when maxBatch x maxSequence rows would take it.
   bool denseLargeBatches = true;
   /// Print which kernels run each quantized linear.
   bool verbose = false;

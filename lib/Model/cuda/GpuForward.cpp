@@ -498,7 +498,7 @@ Status GpuForwardImpl::allocateWorkspaces() {
     for (const DeviceLayer &layer : layers_)
       for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
                                     &layer.gate, &layer.up, &layer.down})
-        if (l->qmm)
+        if (l->qmm && rt::densePreferred(R, l->out, l->gatherPerm != nullptr))
           bytes = std::max(bytes, rt::denseWorkspaceBytes(l->in, l->out));
     if (bytes > 0) {
       ASSIGN_OR_RETURN(denseWorkspace_,
