@@ -140,10 +140,11 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 // -----
 
 // Up to 16 rows on wide layers (N >= 10240), 4 bits and sm_90a: 16-row
-// pipelined tiles with four stages, K split to reach two waves (96 column
-// blocks: 3 ways); 3 bits, sm_80 and narrower layers keep the stream kernel.
+// pipelined tiles of 128 channels per step, K split to reach two waves (96
+// column blocks: 3 ways); 3 bits, sm_80 and narrower layers keep the stream
+// kernel.
 // CHECK-LABEL: func.func @m16_wide
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 4, stages = 4, split_k = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 3>
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_wide_w3
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16

@@ -449,10 +449,10 @@ func.func @mma_w3g32_act_bf16_bias_k512_n256_m300(%x: tensor<300x512xbf16>, %qwe
 // 16 and 8 rows, including the reordered (x gathered), act-order
 // (per-value) and 8-bit paths.
 
-// The M <= 16 default on wide 4-bit layers: 16-row tiles, four stages, K
-// split three ways (M = 64 and 300 run several row blocks of it).
-func.func @pipe_w4g128_asym_m16_s4_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
-  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 64, warps = 4, stages = 4, split_k = 3>}
+// The M <= 16 default on wide 4-bit layers: 16-row tiles, 128 channels per
+// step, K split three ways (M = 64 and 300 run several row blocks of it).
+func.func @pipe_w4g128_asym_m16_k128_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 3>}
       : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
   return %y : tensor<?x256xf16>
 }

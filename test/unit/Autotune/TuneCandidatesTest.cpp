@@ -126,7 +126,8 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   ASSERT_TRUE(m16.ok());
   EXPECT_EQ(m16->strategy, Strategy::Pipelined);
   EXPECT_EQ(m16->blockM, 16);
-  EXPECT_EQ(m16->stages, 4);
+  EXPECT_EQ(m16->blockK, 128);
+  EXPECT_EQ(m16->stages, 3);
   shape.rows = 2;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
   for (int64_t rows : {1, -1})
