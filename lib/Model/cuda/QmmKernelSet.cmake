@@ -23,11 +23,14 @@ function(gptq_model_qmm_bundle name shapes layouts)
       set(args "%x: tensor<?x${K}xf16>, %qw: tensor<${packedK}x${N}xi32>, %qz: tensor<${groups}x${packedN}xi32>, %s: tensor<${groups}x${N}xf16>")
       # One matmul per row count, every kernel taking any m: dynamic M (the
       # runtime's general kernel); one row, which gets the decode tile
-      # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; and
-      # 1024 rows, which gets the prefill tile (the pipelined strategy, no
-      # split-K where the 256-row one would split: see kPrefillRows), used
-      # for m beyond one row block of the dynamic-M kernel.
-      foreach(variant "?:general" "1:_decode" "1024:_prefill")
+      # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; 16
+      # rows, the small-batch tile (16-row pipelined tiles on wide 4-bit
+      # layers, where it differs from the general kernel), used for 2-16
+      # rows; and 1024 rows, which gets the prefill tile (the pipelined
+      # strategy, no split-K where the 256-row one would split: see
+      # kPrefillRows), used for m beyond one row block of the dynamic-M
+      # kernel.
+      foreach(variant "?:general" "1:_decode" "16:_batch16" "1024:_prefill")
         string(REPLACE ":" ";" variantParts "${variant}")
         list(GET variantParts 0 rows)
         list(GET variantParts 1 suffix)

@@ -41,7 +41,8 @@ QmmKernels::create(const std::string &arch) {
         byName[kernel.at("name").get<std::string>()] = &kernel;
       for (const auto &matmul : manifest.at("matmuls")) {
         const int64_t rows = matmul.at("rows").get<int64_t>();
-        if (rows != -1 && rows != 1 && rows != kPrefillRows)
+        if (rows != -1 && rows != 1 && rows != kSmallBatchRows &&
+            rows != kPrefillRows)
           continue;
         if (matmul.at("arch") != family)
           continue;
@@ -70,6 +71,7 @@ QmmKernels::create(const std::string &arch) {
         spec.params = *params;
         spec.decodeOnly = rows == 1;
         spec.prefillOnly = rows == kPrefillRows;
+        spec.smallBatchOnly = rows == kSmallBatchRows;
         kernels->specs_.push_back(std::move(spec));
       }
     } catch (const std::exception &error) {
@@ -80,7 +82,7 @@ QmmKernels::create(const std::string &arch) {
   // Link each dynamic-M kernel to the decode kernel of the same layer shape
   // and layout (pointers are stable now that specs_ is complete).
   for (QmmKernelSpec &spec : kernels->specs_) {
-    if (spec.decodeOnly || spec.prefillOnly)
+    if (spec.decodeOnly || spec.prefillOnly || spec.smallBatchOnly)
       continue;
     for (const QmmKernelSpec &other : kernels->specs_) {
       if (other.K != spec.K || other.N != spec.N || other.bits != spec.bits ||
@@ -91,6 +93,8 @@ QmmKernels::create(const std::string &arch) {
         spec.decode = &other;
       if (other.prefillOnly)
         spec.prefill = &other;
+      if (other.smallBatchOnly && other.name != spec.name)
+        spec.smallBatch = &other;
     }
   }
   kernels->cache_ = std::make_unique<rt::KernelCache>();
@@ -101,9 +105,10 @@ const QmmKernelSpec *QmmKernels::find(int64_t K, int64_t N, int bits,
                                       int64_t groupSize, bool actOrder,
                                       bool v1) const {
   for (const QmmKernelSpec &spec : specs_)
-    if (!spec.decodeOnly && !spec.prefillOnly && spec.K == K && spec.N == N &&
-        spec.bits == bits && spec.groupSize == groupSize &&
-        spec.actOrder == actOrder && spec.v1 == v1)
+    if (!spec.decodeOnly && !spec.prefillOnly && !spec.smallBatchOnly &&
+        spec.K == K && spec.N == N && spec.bits == bits &&
+        spec.groupSize == groupSize && spec.actOrder == actOrder &&
+        spec.v1 == v1)
       return &spec;
   return nullptr;
 }
@@ -137,6 +142,7 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                           CUstream stream, bool overlapPrevious) {
   const QmmKernelSpec &spec =
       general.decode && m <= general.decode->blockM ? *general.decode
+      : general.smallBatch && m <= kSmallBatchRows  ? *general.smallBatch
       : general.prefill && m > general.blockM       ? *general.prefill
                                                     : general;
   Expected<const rt::KernelFunction *> function = this->function(spec);

@@ -53,13 +53,26 @@ struct QmmKernelSpec {
   /// Generated for kPrefillRows rows (the prefill tile); found only through
   /// `prefill`.
   bool prefillOnly = false;
+  /// Generated for kSmallBatchRows rows; found only through `smallBatch`.
+  bool smallBatchOnly = false;
   /// The decode kernel of the same shape and layout, used for m <= its
   /// block_m; null when the bundle has none.
   const QmmKernelSpec *decode = nullptr;
   /// The prefill kernel of the same shape and layout, used for m beyond
   /// this kernel's block_m; null when the bundle has none.
   const QmmKernelSpec *prefill = nullptr;
+  /// The small-batch kernel of the same shape and layout, used for more
+  /// rows than the decode kernel's block_m up to kSmallBatchRows; null when
+  /// the bundle has none or it is this kernel.
+  const QmmKernelSpec *smallBatch = nullptr;
 };
+
+/// Rows the bundles' small-batch variants are generated for: with M known
+/// the defaults put wide 4-bit layers on 16-row pipelined tiles on sm_90a
+/// (1.2-1.4x faster than the stream kernel at 16 rows on the H100,
+/// docs/PERF.md), which the dynamic-M general kernel, whose M is unknown,
+/// does not.
+constexpr int64_t kSmallBatchRows = 16;
 
 /// Rows the bundles' prefill variants are generated for (QmmKernelSet.cmake):
 /// the 1024-row bucket's tile, which prompts of hundreds of tokens run
