@@ -69,8 +69,8 @@ int main(int argc, char **argv) {
   benchCmd->add_option("--repeats", bench.repeats, "timed runs (median)")
       ->capture_default_str();
   benchCmd->add_flag("--no-dense", bench.noDense,
-                     "prefill of 256+ rows on the generated kernels instead "
-                     "of dequantize + cuBLAS");
+                     "prefill of 512+ rows (256+ with act-order) on the "
+                     "generated kernels instead of dequantize + cuBLAS");
 
   try {
     app.parse(argc, argv);
