@@ -168,7 +168,9 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // measured).
   const bool clusters = archVersion(arch) >= 90;
   // Up to 16 rows (M known, 2-16) the 4-bit natural-order loop on 16-row
-  // tiles with four stages beats the stream kernel on wide layers
+  // tiles (measured first with 64 channels and four stages per step; the
+  // 128-channel steps below are faster still) beats the stream kernel on
+  // wide layers
   // (gptq-tune, H100, 2026-11-26, M = 16: 7B.qkv 21.8 against 23.6 us,
   // 7B.gate-up 30.5 against 40.7, 70B.qkv 29.9 against 35.8, 70B.gate-up
   // 116.6 against 152.1) and ties or loses up to N = 8192 (70B.o 28.9

@@ -192,7 +192,7 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
                                  const MatmulTensors &tensors, CUstream stream,
                                  bool &taken, ErrorKind *kind) {
   taken = false;
-  if (!rt::densePreferred(desc.M, desc.N, desc.layout.actOrder) ||
+  if (!rt::densePreferred(desc.M, desc.layout.actOrder) ||
       tensors.workspace == 0 ||
       tensors.workspaceBytes < rt::denseWorkspaceBytes(desc.K, desc.N))
     return Status::success();
@@ -531,7 +531,7 @@ size_t QmmJit::workspaceBytes(const MatmulDesc &desc) {
     return 0;
   const size_t gather =
       desc.layout.regrouped ? size_t(desc.M) * size_t(desc.K) * 2 : 0;
-  const size_t dense = rt::densePreferred(desc.M, desc.N, desc.layout.actOrder)
+  const size_t dense = rt::densePreferred(desc.M, desc.layout.actOrder)
                            ? rt::denseWorkspaceBytes(desc.K, desc.N)
                            : 0;
   return std::max(gather, dense);

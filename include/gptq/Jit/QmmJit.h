@@ -75,7 +75,7 @@ struct MatmulTensors {
   /// Scratch memory the caller owns (16-byte aligned), so that a call
   /// allocates nothing and concurrent calls share none: size it with
   /// QmmJit::workspaceBytes(desc). It serves two paths:
-  ///  - rt::densePreferred(M, N, act-order), workspaceBytes at least
+  ///  - rt::densePreferred(M, act-order), workspaceBytes at least
   ///    rt::denseWorkspaceBytes(K, N) and cuBLAS present: the dense path
   ///    (rt/DenseMatmul.h: the weight dequantized in column chunks, then
   ///    cuBLAS), for any layout, act-order included;

@@ -127,10 +127,10 @@ public:
                              "below {} rows",
                              gathers, rt::kDenseMinRows);
     if (denseWorkspace_)
-      summary += fmt::format("; from 512 rows ({} with act-order) "
+      summary += fmt::format("; from {} rows ({} with act-order) "
                              "quantized linears run as "
                              "dequantize + cuBLAS ({:.1f} MiB workspace)",
-                             rt::kDenseMinRows,
+                             rt::kDenseRows, rt::kDenseMinRows,
                              double(denseWorkspaceBytes_) / (1 << 20));
     return summary;
   }
@@ -498,7 +498,7 @@ Status GpuForwardImpl::allocateWorkspaces() {
     for (const DeviceLayer &layer : layers_)
       for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
                                     &layer.gate, &layer.up, &layer.down})
-        if (l->qmm && rt::densePreferred(R, l->out, l->gatherPerm != nullptr))
+        if (l->qmm && rt::densePreferred(R, l->gatherPerm != nullptr))
           bytes = std::max(bytes, rt::denseWorkspaceBytes(l->in, l->out));
     if (bytes > 0) {
       ASSIGN_OR_RETURN(denseWorkspace_,
@@ -534,8 +534,7 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
     operands.scales = CUdeviceptr(l.scales);
     operands.y = CUdeviceptr(y);
     const CUstream stream = reinterpret_cast<CUstream>(stream_);
-    if (denseWorkspace_ &&
-        rt::densePreferred(rows, l.out, l.gatherPerm != nullptr)) {
+    if (denseWorkspace_ && rt::densePreferred(rows, l.gatherPerm != nullptr)) {
       // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
       // back to the input's order, so x is used ungathered.
       GPTQ_RETURN_IF_ERROR(

@@ -223,7 +223,7 @@ __device__ __forceinline__ void pipelined_matmul(
                 "the split-K partial sums fit in the pipeline's buffers");
   constexpr bool kMagicPath =
       !(Bits == 8 && stream::Magic<T>::kBits == 0x4300u);
-  // 4-bit weights take the natural-order path (pipelined::natural_pair):
+  // 4-bit weights take the natural-order path (pipelined::NaturalDecode):
   // x fragments straight from ldmatrix, no x permutes.
   constexpr bool kNatural = Bits == 4;
 

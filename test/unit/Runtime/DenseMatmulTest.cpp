@@ -41,15 +41,14 @@ TEST(DenseMatmul, WorkspaceIsOneChunk) {
 
 TEST(DenseMatmul, PreferredFromMeasuredCrossovers) {
   // Below kDenseMinRows never.
-  EXPECT_FALSE(densePreferred(255, 4096, false));
-  EXPECT_FALSE(densePreferred(255, 4096, true));
+  EXPECT_FALSE(densePreferred(255, false));
+  EXPECT_FALSE(densePreferred(255, true));
   // Act-order weights from 256 rows.
-  EXPECT_TRUE(densePreferred(256, 4096, true));
-  EXPECT_TRUE(densePreferred(256, 57344, true));
+  EXPECT_TRUE(densePreferred(256, true));
   // The others keep the tiles until 512 rows.
-  EXPECT_FALSE(densePreferred(256, 4096, false));
-  EXPECT_FALSE(densePreferred(511, 57344, false));
-  EXPECT_TRUE(densePreferred(512, 4096, false));
+  EXPECT_FALSE(densePreferred(256, false));
+  EXPECT_FALSE(densePreferred(511, false));
+  EXPECT_TRUE(densePreferred(512, false));
 }
 
 TEST(DenseMatmul, KernelNames) {

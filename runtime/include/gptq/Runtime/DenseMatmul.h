@@ -55,10 +55,12 @@ struct CublasApi {
 /// Loads cuBLAS once per process; fails with the loader's reason.
 Expected<const CublasApi *> cublasApi();
 
-/// Rows from which the dense path may be the faster one (densePreferred);
-/// below, the generated tiles always win (M = 64 on the H100: 0.39-0.65x
-/// of cuBLAS fp16 against 0.88-1.53x).
+/// Rows from which the dense path may be the faster one (densePreferred):
+/// act-order weights take it from kDenseMinRows, the others from
+/// kDenseRows; below, the generated tiles always win (M = 64 on the H100:
+/// 0.39-0.65x of cuBLAS fp16 against 0.88-1.53x).
 constexpr int64_t kDenseMinRows = 256;
+constexpr int64_t kDenseRows = 512;
 
 /// Whether an M-row matmul runs faster as dequantize + cuBLAS than on the
 /// generated tiles. Measured on the H100 (qmm-bench and gptq-tune,
@@ -66,12 +68,11 @@ constexpr int64_t kDenseMinRows = 256;
 /// and 2-way split at 256 rows): at M = 1024 the dense path wins on all
 /// eight PEERS.md shapes (1.4-1.7x); at M = 256 the tiles win on all eight
 /// (docs/PERF.md). Between 256 and 1024 rows nothing was measured: the
-/// switch is at 512. Act-order weights take it from kDenseMinRows rows (it
-/// needs no x gather, and the model's linears that share one gather then
-/// agree). `N` is kept for rules that depend on the layer's width.
-constexpr bool densePreferred(int64_t M, int64_t N, bool actOrder) {
-  (void)N;
-  return M >= kDenseMinRows && (M >= 512 || actOrder);
+/// switch is at kDenseRows. Act-order weights take it from kDenseMinRows
+/// rows (it needs no x gather, and the model's linears that share one
+/// gather then agree).
+constexpr bool densePreferred(int64_t M, bool actOrder) {
+  return M >= (actOrder ? kDenseMinRows : kDenseRows);
 }
 
 /// The workspace a chunk may take by default: 96 MiB (the whole weight of
