@@ -35,6 +35,28 @@ static int64_t clusterSplit(const std::string &arch, int64_t ctas,
   return split;
 }
 
+/// Split-K of 4-bit pipelined tiles at 33-64 rows (sm_90+), from gptq-tune
+/// on the H100 (2026-11-26 17:50 UTC, M = 64, splits 1-4 of the 64 x 128
+/// tile on the eight qmm-bench shapes). clusterSplit's two-wave target
+/// split these grids 3-4 ways, and 2 was faster wherever the 2-way grid
+/// covers the SMs evenly or fills more than one wave well: 70B.o 44.6
+/// against 52.3 us (split 4), 70B.down 138.0 against 155.9, 70B.gate-up
+/// 203.2 against 221.2 (no split), 7B.qkv 36.6 against 38.6 (split 3),
+/// 7B.gate-up 50.4 (already 2). Two exceptions: a 2-way grid just over one
+/// CTA per SM (70B.qkv, 160 CTAs on 132 SMs, some SMs doing two tiles'
+/// work) lost to 4 (64.3 against 52.5; 3: 63.9), and grids of at most 32
+/// column blocks (N <= 4096: 7B.o, 7B.down) ran best split 3 (20.4 and
+/// 41.4 us against 25.3 and 56.9 at 2, 23.5 and 47.7 at 4). Each CTA keeps
+/// at least 8 of the `steps` K steps.
+static int64_t splitAt64Rows(int64_t ctas, int64_t steps, int64_t sms) {
+  int64_t split = ctas <= 32                                  ? 3
+                  : ctas * 2 > sms && ctas * 2 * 4 <= sms * 5 ? 4
+                                                              : 2;
+  while (split > 1 && steps / split < 8)
+    --split;
+  return split;
+}
+
 /// The largest of `candidates` that divides `extent`, or 0.
 static int64_t largestDivisor(int64_t extent,
                               std::initializer_list<int64_t> candidates) {
@@ -177,8 +199,17 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // against 29.2, 7B.o 14.9 against 14.3, 7B.down 28.3 against 22.7,
   // 70B.down 81.2 against 69.8); at M = 1 the stream kernel's 8-row tiles
   // stay ahead (70B.qkv 28.9 against 24.1). Measured with clusters only.
-  if (bucket == 16 && (!clusters || shape.bits != 4 || shape.actOrder ||
-                       shape.rows < 2 || shape.outFeatures < 10240))
+  // Narrow layers (N <= 4096) win too on 64-column tiles of 2 warps with K
+  // split 6 ways (gptq-tune, H100, 2026-11-26 17:50 UTC, M = 16: 7B.o 13.1
+  // against the stream kernel's 14.3 us, 7B.down 21.2 against 22.9; split
+  // 8: 13.0 and 21.9, split 4: 14.2 and 27.5; 128-column tiles 14.8 and
+  // 27.7). N = 8192 stays on the stream kernel (70B.o 28.8 against 29.6:
+  // noise; 70B.down 75.5 against 69.7).
+  const bool narrow16 =
+      bucket == 16 && shape.outFeatures <= 4096 && shape.outFeatures % 64 == 0;
+  if (bucket == 16 &&
+      (!clusters || shape.bits != 4 || shape.actOrder || shape.rows < 2 ||
+       (shape.outFeatures < 10240 && !narrow16)))
     return std::nullopt;
   const int64_t minColumnsAt64 = !clusters                            ? 12288
                                  : shape.bits == 4 && shape.rows > 32 ? 4096
@@ -188,13 +219,13 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   TileConfig config;
   config.strategy = Strategy::Pipelined;
   config.blockM = bucket == 16 ? 16 : shape.bits == 3 ? 32 : 64;
-  config.blockN = 128;
+  config.blockN = narrow16 ? 64 : 128;
   // 16-row tiles take 128 channels per step, half the barriers per weight
   // (gptq-tune, H100, 2026-11-26, M = 16, against k64 with four stages:
   // 70B.gate-up 113.1 against 116.6-119.6 us, 7B.gate-up split 2 29.3
   // against 30.5, 70B.qkv split 4 29.5 against 30.3; 7B.qkv equal).
   config.blockK = shape.bits == 3 || bucket == 16 ? 128 : 64;
-  config.warps = 4;
+  config.warps = narrow16 ? 2 : 4;
   TileProblem problem;
   problem.bits = shape.bits;
   problem.inFeatures = shape.inFeatures;
@@ -206,9 +237,12 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // From 256 rows at most 2: the 128 CTAs of 7B.o and 7B.down at M = 256
   // measured 1.33x faster split 2 ways than 3 (gptq-tune, H100,
   // 2026-11-26: 37.0 against 49.5 us, 84.0 against 111.5).
-  config.splitK = clusterSplit(
-      arch, ctas, (shape.inFeatures + config.blockK - 1) / config.blockK,
-      shape.sms, bucket >= 256 ? 2 : 4);
+  const int64_t steps = (shape.inFeatures + config.blockK - 1) / config.blockK;
+  config.splitK =
+      narrow16 ? std::min<int64_t>(6, std::max<int64_t>(1, steps / 4))
+      : bucket == 64 && shape.bits == 4 && clusters
+          ? splitAt64Rows(ctas, steps, shape.sms)
+          : clusterSplit(arch, ctas, steps, shape.sms, bucket >= 256 ? 2 : 4);
   for (config.stages = 3; config.stages >= 2; --config.stages)
     if (checkTile(config, problem).ok())
       return config;

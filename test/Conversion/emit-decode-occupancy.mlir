@@ -23,12 +23,13 @@ func.func @sixteen_warps(%x: tensor<1x11008xf16>, %qw: tensor<1376x4096xi32>, %q
   return %y : tensor<1x4096xf16>
 }
 
-// The same layer at M = 16: 16 warps of 16 values per lane.
+// The same layer at up to 16 rows, M unknown (M known takes 16-row
+// pipelined tiles): 16 warps of 16 values per lane.
 // CHECK-LABEL: // qmm_f16_w4g128_asym_k11008_n4096_stream_m16n32k64w16s2
 // CHECK: extern "C" __global__ void __launch_bounds__(512, 1)
-func.func @sixteen_warps_m16(%x: tensor<16x11008xf16>, %qw: tensor<1376x4096xi32>, %qz: tensor<86x512xi32>, %s: tensor<86x4096xf16>) -> tensor<16x4096xf16> {
-  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<16x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>) -> tensor<16x4096xf16>
-  return %y : tensor<16x4096xf16>
+func.func @sixteen_warps_m16(%x: tensor<?x11008xf16>, %qw: tensor<1376x4096xi32>, %qz: tensor<86x512xi32>, %s: tensor<86x4096xf16>) -> tensor<?x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<?x11008xf16>, tensor<1376x4096xi32>, tensor<86x512xi32>, tensor<86x4096xf16>) -> tensor<?x4096xf16>
+  return %y : tensor<?x4096xf16>
 }
 
 // K = 4096: 8 warps, two CTAs per SM.

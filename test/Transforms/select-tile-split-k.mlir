@@ -3,11 +3,11 @@
 // RUN: not gptq-opt %s -split-input-file -qmm-select-tile="arch=sm_80" 2>&1 >/dev/null | FileCheck %s --check-prefix=SM80ERR
 
 // Split-K across a thread-block cluster (sm_90 and newer). At M = 64 a
-// layer of N = 8192 has 64 column blocks of 128: on sm_90a the pipelined
-// tile splits K over 4 CTAs (256 CTAs, about two waves of the 12-warp
-// target); sm_80 has no clusters and keeps the stream kernel.
+// layer of N = 8192 has 64 column blocks of 128: on sm_90a the 4-bit
+// pipelined tile splits K over 2 CTAs (128 CTAs, one per SM of the
+// reference 132); sm_80 has no clusters and keeps the stream kernel.
 // SM90-LABEL: func.func @m64_n8192
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 4>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
 // SM80-LABEL: func.func @m64_n8192
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 32,
 // SM80-NOT: split_k

@@ -18,13 +18,16 @@ func.func @decode(%x: tensor<?x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// M = 1 gets 8-row blocks (one mma n8 tile); M = 16 is the 16-row bucket;
-// M = 17 falls in the 64 bucket: still a stream, with 32-row blocks and 16
-// codes per lane and step (x registers), 4 warps whatever the grid.
+// M = 1 gets 8-row blocks (one mma n8 tile); M = 16 is the 16-row bucket
+// (sm_90a: 16-row pipelined tiles of 64 columns, K split 6 ways, on this
+// narrow 4-bit layer); M = 17 falls in the 64 bucket: still a stream, with
+// 32-row blocks and 16 codes per lane and step (x registers), 4 warps
+// whatever the grid.
 // CHECK-LABEL: func.func @m1
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @m16
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 64, block_k = 128, warps = 2, stages = 3, split_k = 6>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 128, warps = 8, stages = 2>
 // CHECK-LABEL: func.func @m17
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 32, block_k = 64, warps = 4, stages = 2>
 func.func @m1(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<1x4096xf16> {
@@ -166,17 +169,17 @@ func.func @m16_8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: te
 // -----
 
 // M = 64 takes the pipelined strategy on wider layers (N >= 8192 on
-// sm_90a, where K splits across a cluster: 96 column blocks, 3 CTAs each;
+// sm_90a, where K splits across a cluster: 96 column blocks, 2 CTAs each;
 // N >= 12288 on sm_80) and, on sm_90a with 4 bits, from N = 4096 (32
-// column blocks split 4 ways); 2 bits keep the stream kernel there;
+// column blocks split 3 ways); 2 bits keep the stream kernel there;
 // 3 bits: 32-row tiles with block_k 128 (one 32-value unit per lane); 8
 // bits: two stages (the weight tile is twice the 4-bit one). Act-order
 // batches keep the mma strategy.
 // CHECK-LABEL: func.func @m64_wide
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 4>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
 // SM80: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @m64_narrow_w2
 // CHECK: tile = #qmm.tile<strategy = stream

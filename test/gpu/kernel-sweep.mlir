@@ -457,6 +457,14 @@ func.func @pipe_w4g128_asym_m16_k128_split3_k1024_n256(%x: tensor<?x1024xf16>, %
   return %y : tensor<?x256xf16>
 }
 
+// The M <= 16 default on narrow 4-bit layers (N <= 4096): 64-column tiles
+// of 2 warps, K split six ways (8 steps here: CTAs of one and two steps).
+func.func @pipe_w4g128_asym_m16_n64_w2_split6_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 64, block_k = 128, warps = 2, stages = 3, split_k = 6>}
+      : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
 func.func @pipe_w4g256_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<4x32xi32>, %scales: tensor<4x256xf16>) -> tensor<?x256xf16> {
   %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 256, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>}
       : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<4x32xi32>, tensor<4x256xf16>) -> tensor<?x256xf16>

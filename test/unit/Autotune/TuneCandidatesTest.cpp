@@ -139,13 +139,21 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
   shape.outFeatures = 8192;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  // N <= 4096: 64-column tiles of 2 warps, K split 6 ways.
   shape.outFeatures = 4096;
-  // Narrow layers (N = 4096) at M = 64 take the pipelined kernel split 4
+  auto narrow16 = defaultTileConfig("sm_90a", shape);
+  ASSERT_TRUE(narrow16.ok());
+  EXPECT_EQ(narrow16->strategy, Strategy::Pipelined);
+  EXPECT_EQ(narrow16->blockN, 64);
+  EXPECT_EQ(narrow16->warps, 2);
+  EXPECT_EQ(narrow16->splitK, 6);
+  EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
+  // Narrow layers (N = 4096) at M = 64 take the pipelined kernel split 3
   // ways with clusters and 4 bits; otherwise they stay on the stream
   // kernel. Wide ones take it everywhere.
   shape.rows = 64;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 3);
   EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
   // Up to 32 rows (one 32-row block of the stream kernel) they stay.
   shape.rows = 32;
@@ -255,9 +263,10 @@ TEST(DefaultConfigs, DecodeWarpsFollowTheGrid) {
   shape.actOrder = false;
   shape.inFeatures = 4096;
   EXPECT_EQ(warps(4, 4096), 8);
-  // At M = 16, 4-bit only, with 16 values per lane (block_k 64).
+  // At M = 16 (unknown M: known M takes the pipelined kernel), 4-bit
+  // only, with 16 values per lane (block_k 64).
   shape.inFeatures = 11008;
-  shape.rows = 16;
+  shape.rows = -1;
   EXPECT_EQ(warps(4, 4096), 16);
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->blockK, 64);
   EXPECT_EQ(warps(3, 4096), 8);
@@ -281,12 +290,20 @@ TEST(DefaultConfigs, GridRulesFollowTheSmCount) {
   // 256: two per SM of 132, not of 114 (H100 PCIe).
   EXPECT_EQ(warps(8192, 8192, 132), 8);
   EXPECT_EQ(warps(8192, 8192, 114), 4);
-  // Split-K clusters aim at two waves of the SMs there are.
+  // At 64 rows a 2-way split grid just over one CTA per SM splits 4 ways
+  // instead: 80 column blocks on 132 SMs, not on 160.
   shape.rows = 64;
   shape.inFeatures = 8192;
-  shape.outFeatures = 8192;
+  shape.outFeatures = 10240;
   shape.sms = 132;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  shape.sms = 160;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  // From 256 rows clusters aim at two waves of the SMs there are.
+  shape.rows = 256;
+  shape.outFeatures = 8192; // 4 x 64 tiles of 64 x 128
+  shape.sms = 132;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
   shape.sms = 32;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
 }
@@ -300,25 +317,30 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   auto hopper = defaultTileConfig("sm_90a", shape);
   ASSERT_TRUE(hopper.ok());
   EXPECT_EQ(hopper->strategy, Strategy::Pipelined);
-  EXPECT_EQ(hopper->splitK, 4);
+  EXPECT_EQ(hopper->splitK, 2);
   // Without clusters the same layer keeps the stream kernel at M = 64.
   auto ampere = defaultTileConfig("sm_80", shape);
   ASSERT_TRUE(ampere.ok());
   EXPECT_EQ(ampere->strategy, Strategy::Stream);
   EXPECT_EQ(ampere->splitK, 1);
-  // 96 column blocks: 3 CTAs per tile reach two waves; 172: 2; 448: none.
+  // At 64 rows 2 ways on 96, 172 and 448 column blocks alike (measured
+  // faster than 3, 2 and no split).
   shape.inFeatures = 4096;
   shape.outFeatures = 12288;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 3);
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
   shape.outFeatures = 22016;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
   shape.inFeatures = 8192;
   shape.outFeatures = 57344;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  // Other widths keep the two-wave rule: 448 column blocks do not split.
+  shape.bits = 8;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  shape.bits = 4;
   // Every CTA keeps at least 8 steps of block_k = 64: K = 1024 (16 steps)
-  // splits at most 2 ways.
+  // of 80 column blocks splits 2 ways, not 4.
   shape.inFeatures = 1024;
-  shape.outFeatures = 8192;
+  shape.outFeatures = 10240;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
   // From 256 rows at most 2 CTAs per tile: N = 4096 (128 tiles of 64 x
   // 128) splits 2 ways, not 3.
@@ -326,9 +348,9 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   shape.outFeatures = 4096;
   shape.rows = 256;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
-  // Stream tiles (decode, M = 16 on narrow layers) never split (measured
-  // slower).
-  for (int64_t rows : {1, 16}) {
+  // Stream tiles (decode, M = 16 on narrow layers with M unknown) never
+  // split (measured slower).
+  for (int64_t rows : {1, -1}) {
     shape.rows = rows;
     EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1) << rows;
   }
