@@ -465,6 +465,14 @@ func.func @pipe_w4g128_asym_m16_n64_w2_split6_k1024_n256(%x: tensor<?x1024xf16>,
   return %y : tensor<?x256xf16>
 }
 
+// 16-row tiles multiply by the scale after the mma where a step lies in
+// one group: bf16 activations, one group over all of K, bias.
+func.func @pipe_w4gall_bf16_bias_m16_split2_k1024_n256(%x: tensor<?x1024xbf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<1x32xi32>, %scales: tensor<1x256xbf16>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>}
+      : (tensor<?x1024xbf16>, tensor<128x256xi32>, tensor<1x32xi32>, tensor<1x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
 func.func @pipe_w4g256_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<4x32xi32>, %scales: tensor<4x256xf16>) -> tensor<?x256xf16> {
   %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 256, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>}
       : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<4x32xi32>, tensor<4x256xf16>) -> tensor<?x256xf16>
