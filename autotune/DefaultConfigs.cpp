@@ -203,13 +203,17 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // split 6 ways (gptq-tune, H100, 2026-11-26 17:50 UTC, M = 16: 7B.o 13.1
   // against the stream kernel's 14.3 us, 7B.down 21.2 against 22.9; split
   // 8: 13.0 and 21.9, split 4: 14.2 and 27.5; 128-column tiles 14.8 and
-  // 27.7). N = 8192 stays on the stream kernel (70B.o 28.8 against 29.6:
-  // noise; 70B.down 75.5 against 69.7).
+  // 27.7). At N = 8192, once 16-row warps scale after the mma (pipelined.
+  // cuh), a K no longer than N wins as well (18:20 UTC: 70B.o 27.0 split 4
+  // against the stream kernel's 29.3 us; split 3 26.6) and a long K does
+  // not (70B.down, K = 28672: 71.8-75.0 against 69.7).
   const bool narrow16 =
       bucket == 16 && shape.outFeatures <= 4096 && shape.outFeatures % 64 == 0;
-  if (bucket == 16 &&
-      (!clusters || shape.bits != 4 || shape.actOrder || shape.rows < 2 ||
-       (shape.outFeatures < 10240 && !narrow16)))
+  const bool wide16 =
+      shape.outFeatures >= 10240 ||
+      (shape.outFeatures >= 8192 && shape.inFeatures <= shape.outFeatures);
+  if (bucket == 16 && (!clusters || shape.bits != 4 || shape.actOrder ||
+                       shape.rows < 2 || (!wide16 && !narrow16)))
     return std::nullopt;
   const int64_t minColumnsAt64 = !clusters                            ? 12288
                                  : shape.bits == 4 && shape.rows > 32 ? 4096

@@ -142,16 +142,19 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 
 // -----
 
-// Up to 16 rows on wide layers (N >= 10240), 4 bits and sm_90a: 16-row
-// pipelined tiles of 128 channels per step, K split to reach two waves (96
-// column blocks: 3 ways); 3 bits, sm_80 and narrower layers keep the stream
-// kernel.
+// Up to 16 rows on wide layers (N >= 10240, or N = 8192 with K <= N), 4
+// bits and sm_90a: 16-row pipelined tiles of 128 channels per step, K split
+// to reach two waves (96 column blocks: 3 ways; 64: 4 ways); 3 bits, sm_80
+// and N = 8192 with a longer K keep the stream kernel.
 // CHECK-LABEL: func.func @m16_wide
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 3>
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_wide_w3
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_8192
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 4>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16
+// CHECK-LABEL: func.func @m16_8192_long_k
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
 func.func @m16_wide(%x: tensor<16x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<16x12288xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<16x12288xf16>
@@ -163,6 +166,10 @@ func.func @m16_wide_w3(%x: tensor<16x4096xf16>, %qw: tensor<384x12288xi32>, %qz:
 }
 func.func @m16_8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<16x8192xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<16x8192xf16>
+  return %y : tensor<16x8192xf16>
+}
+func.func @m16_8192_long_k(%x: tensor<16x28672xf16>, %qw: tensor<3584x8192xi32>, %qz: tensor<224x1024xi32>, %s: tensor<224x8192xf16>) -> tensor<16x8192xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x28672xf16>, tensor<3584x8192xi32>, tensor<224x1024xi32>, tensor<224x8192xf16>) -> tensor<16x8192xf16>
   return %y : tensor<16x8192xf16>
 }
 

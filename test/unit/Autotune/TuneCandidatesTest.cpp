@@ -118,8 +118,9 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   auto config = defaultTileConfig("sm_90a", shape);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->strategy, Strategy::Pipelined);
-  // Up to 16 known rows: 16-row pipelined tiles on wide 4-bit layers with
-  // clusters; the stream kernel at one row, unknown M, narrower layers.
+  // Up to 16 known rows: 16-row pipelined tiles on 4-bit layers with
+  // clusters; the stream kernel at one row, unknown M, and at N = 8192
+  // with a longer K.
   shape.outFeatures = 12288;
   shape.rows = 16;
   auto m16 = defaultTileConfig("sm_90a", shape);
@@ -138,7 +139,11 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   shape.rows = 16;
   EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
   shape.outFeatures = 8192;
+  shape.inFeatures = 8192;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  shape.inFeatures = 28672;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.inFeatures = 4096;
   // N <= 4096: 64-column tiles of 2 warps, K split 6 ways.
   shape.outFeatures = 4096;
   auto narrow16 = defaultTileConfig("sm_90a", shape);
