@@ -1,0 +1,230 @@
+// weight-read-bench: the time to read the 4-bit packed weights of the
+// PEERS.md shapes with no arithmetic at all, timed like qmm-bench (CUDA
+// events, a 256 MB memset flushing L2 before every repetition, medians),
+// beside the copy ceiling measured in the same run.
+//
+// Two readers: a plain grid-stride sweep over the weight bytes, and the
+// decode kernel's access pattern (runtime/device/qmm/stream.cuh: a CTA per
+// 32 columns, its warps splitting K, each lane loading 16 bytes of 4
+// columns per packed word row straight into registers, `Stages - 1` steps
+// ahead) at the occupancies the decode tiles run at. Neither is a lower
+// bound in theory, but a decode kernel that does its dequantize and mma on
+// top of the same loads will not beat the faster of them: they show how
+// much of the gap between the decode kernels and the copy-ceiling floor is
+// the read itself (kernel start, the dirty lines the L2 flush leaves, the
+// DRAM ramp of a ~20 us kernel) rather than the arithmetic.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#define CHECK_CUDA(call)                                                       \
+  do {                                                                         \
+    cudaError_t error_ = (call);                                               \
+    if (error_ != cudaSuccess) {                                               \
+      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,                  \
+                   cudaGetErrorString(error_));                                \
+      std::exit(1);                                                            \
+    }                                                                          \
+  } while (0)
+
+namespace {
+
+__device__ __forceinline__ uint4 loadStreaming(const uint32_t *p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+/// Fills `words` with a hash of the index: timing never reads zeros.
+__global__ void fill(uint32_t *words, size_t count) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count;
+       i += size_t(gridDim.x) * blockDim.x)
+    words[i] = uint32_t(i) * 2654435761u ^ 0x5bd1e995u;
+}
+
+/// Plain sweep: four 16-byte loads in flight per thread.
+__global__ void sweepRead(const uint4 *data, size_t count, uint32_t *sink) {
+  uint32_t acc = 0;
+  const size_t stride = size_t(gridDim.x) * blockDim.x;
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  for (; i + 3 * stride < count; i += 4 * stride) {
+    const uint4 a = __ldg(data + i), b = __ldg(data + i + stride);
+    const uint4 c = __ldg(data + i + 2 * stride),
+                d = __ldg(data + i + 3 * stride);
+    acc ^= a.x ^ a.w ^ b.y ^ b.z ^ c.x ^ c.w ^ d.y ^ d.z;
+  }
+  for (; i < count; i += stride)
+    acc ^= __ldg(data + i).x;
+  if (acc == 0x12345678u) // never true for the fill pattern; keeps the loads
+    *sink = acc;
+}
+
+/// The decode kernel's pattern for 4-bit words: `Warps` warps split K, lane
+/// (g, t) loads columns 4g..4g+3 of 4 consecutive word rows per step
+/// (block_k 128), `Stages` register buffers.
+template <int Warps, int Stages>
+__global__ void __launch_bounds__(Warps * 32)
+    decodePatternRead(const uint32_t *qweight, int n, int wordRows,
+                      uint32_t *sink) {
+  constexpr int kUnits = 4;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t = lane % 4;
+  const int steps = wordRows / (4 * kUnits);
+  const uint32_t *base =
+      qweight + int64_t(t) * kUnits * n + blockIdx.x * 32 + 4 * g;
+  const int64_t stride = int64_t(4) * kUnits * n;
+  uint4 buffer[Stages][kUnits];
+  uint32_t acc = 0;
+  auto load = [&](uint4(&b)[kUnits], int step) {
+    if (step < steps)
+#pragma unroll
+      for (int u = 0; u < kUnits; ++u)
+        b[u] = loadStreaming(base + step * stride + int64_t(u) * n);
+  };
+#pragma unroll
+  for (int r = 0; r < Stages - 1; ++r)
+    load(buffer[r], warp + r * Warps);
+  for (int step = warp; step < steps; step += Stages * Warps) {
+#pragma unroll
+    for (int r = 0; r < Stages; ++r) {
+      if (r > 0 && step + r * Warps >= steps)
+        break;
+      load(buffer[(r + Stages - 1) % Stages], step + (r + Stages - 1) * Warps);
+#pragma unroll
+      for (int u = 0; u < kUnits; ++u)
+        acc ^=
+            buffer[r][u].x ^ buffer[r][u].y ^ buffer[r][u].z ^ buffer[r][u].w;
+    }
+  }
+  if (acc == 0x12345678u)
+    *sink = acc;
+}
+
+void *flushBuffer;
+const size_t kFlushBytes = size_t(256) << 20;
+
+template <typename Launch> double medianMicroseconds(Launch launch, int reps) {
+  cudaEvent_t start, stop;
+  CHECK_CUDA(cudaEventCreate(&start));
+  CHECK_CUDA(cudaEventCreate(&stop));
+  std::vector<double> times;
+  for (int r = 0; r < reps + 2; ++r) {
+    CHECK_CUDA(cudaMemsetAsync(flushBuffer, r, kFlushBytes));
+    CHECK_CUDA(cudaEventRecord(start));
+    launch();
+    CHECK_CUDA(cudaEventRecord(stop));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    if (r >= 2) // warm-up
+      times.push_back(ms * 1000.0);
+  }
+  CHECK_CUDA(cudaEventDestroy(start));
+  CHECK_CUDA(cudaEventDestroy(stop));
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+/// One decode-pattern configuration at `ctasPerSm` resident CTAs (limited
+/// with dynamic shared memory, as the decode tiles' registers limit them).
+template <int Warps, int Stages>
+double timeDecodePattern(const uint32_t *qweight, int n, int wordRows,
+                         uint32_t *sink, int ctasPerSm, int reps) {
+  const int smem = 200 * 1024 / ctasPerSm;
+  CHECK_CUDA(cudaFuncSetAttribute(decodePatternRead<Warps, Stages>,
+                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  smem));
+  return medianMicroseconds(
+      [&] {
+        decodePatternRead<Warps, Stages>
+            <<<n / 32, Warps * 32, smem>>>(qweight, n, wordRows, sink);
+        CHECK_CUDA(cudaGetLastError());
+      },
+      reps);
+}
+
+} // namespace
+
+int main() {
+  int device = 0;
+  cudaDeviceProp properties;
+  if (cudaGetDeviceCount(&device) != cudaSuccess || device == 0) {
+    std::printf("No CUDA device: weight-read-bench skipped\n");
+    return 0;
+  }
+  CHECK_CUDA(cudaGetDeviceProperties(&properties, 0));
+  CHECK_CUDA(cudaMalloc(&flushBuffer, kFlushBytes));
+  uint32_t *sink;
+  CHECK_CUDA(cudaMalloc(&sink, 4));
+  const int reps = 15;
+
+  // The copy ceiling, as qmm-bench measures it (1 GiB device copy).
+  const size_t copyBytes = size_t(1) << 30;
+  void *copySource, *copyDest;
+  CHECK_CUDA(cudaMalloc(&copySource, copyBytes));
+  CHECK_CUDA(cudaMalloc(&copyDest, copyBytes));
+  fill<<<1024, 256>>>(static_cast<uint32_t *>(copySource), copyBytes / 4);
+  const double copyUs = medianMicroseconds(
+      [&] {
+        CHECK_CUDA(cudaMemcpyAsync(copyDest, copySource, copyBytes,
+                                   cudaMemcpyDeviceToDevice));
+      },
+      10);
+  const double ceiling = 2.0 * copyBytes / copyUs / 1e6; // TB/s, read+write
+  CHECK_CUDA(cudaFree(copySource));
+  CHECK_CUDA(cudaFree(copyDest));
+
+  std::printf("# weight-read-bench: %s (%d SMs); copy ceiling %.2f TB/s (read "
+              "+ write); medians of %d, L2 flushed\n",
+              properties.name, properties.multiProcessorCount, ceiling, reps);
+  std::printf("# 4-bit packed weights only (K/8 x N words); floor = bytes / "
+              "copy ceiling; decode pattern: warps x register buffers @ "
+              "CTAs per SM\n\n");
+  std::printf("| shape (K×N) | MB | floor µs | sweep µs | decode pattern "
+              "4w×2@3 | 4w×3@3 | 8w×2@2 | 8w×3@2 | floor ÷ best |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  struct Shape {
+    const char *name;
+    int k, n;
+  };
+  const Shape shapes[] = {
+      {"7B.qkv", 4096, 12288},     {"7B.o", 4096, 4096},
+      {"7B.gateup", 4096, 22016},  {"7B.down", 11008, 4096},
+      {"70B.qkv", 8192, 10240},    {"70B.o", 8192, 8192},
+      {"70B.gateup", 8192, 57344}, {"70B.down", 28672, 8192}};
+  for (const Shape &shape : shapes) {
+    const int wordRows = shape.k / 8;
+    const size_t words = size_t(wordRows) * shape.n;
+    const double bytes = words * 4.0;
+    uint32_t *qweight;
+    CHECK_CUDA(cudaMalloc(&qweight, words * 4));
+    fill<<<1024, 256>>>(qweight, words);
+    CHECK_CUDA(cudaGetLastError());
+    const double sweep = medianMicroseconds(
+        [&] {
+          sweepRead<<<properties.multiProcessorCount * 8, 256>>>(
+              reinterpret_cast<const uint4 *>(qweight), words / 4, sink);
+          CHECK_CUDA(cudaGetLastError());
+        },
+        reps);
+    const double p[4] = {
+        timeDecodePattern<4, 2>(qweight, shape.n, wordRows, sink, 3, reps),
+        timeDecodePattern<4, 3>(qweight, shape.n, wordRows, sink, 3, reps),
+        timeDecodePattern<8, 2>(qweight, shape.n, wordRows, sink, 2, reps),
+        timeDecodePattern<8, 3>(qweight, shape.n, wordRows, sink, 2, reps)};
+    const double best = std::min({sweep, p[0], p[1], p[2], p[3]});
+    const double floorUs = bytes / (ceiling * 1e6);
+    std::printf("| %s (%d×%d) | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
+                "%.1f | %.0f%% |\n",
+                shape.name, shape.k, shape.n, bytes / 1e6, floorUs, sweep, p[0],
+                p[1], p[2], p[3], 100.0 * floorUs / best);
+    CHECK_CUDA(cudaFree(qweight));
+  }
+  return 0;
+}
