@@ -2,11 +2,11 @@
 //
 // The model's embedded bundles hold, per layer shape, a decode kernel, a
 // dynamic-M general kernel, a small-batch kernel and a prefill kernel
-// (lib/Model/cuda/QmmKernelSet.cmake). On sm_90a the Llama-2-7B gate/up
-// shape (4096 x 11008, 4-bit) gets a 16-row pipelined small-batch kernel
-// that the general kernel is not; its result at 9-16 rows must match the
-// decode (stream) kernel's on the same fresh random inputs. Without a GPU
-// the test skips.
+// (lib/Model/cuda/QmmKernelSet.cmake). On sm_90a the Llama-2-7B shapes
+// (4096 x 4096, 4096 x 11008, 11008 x 4096; 4-bit) get 16-row pipelined
+// small-batch kernels that the general kernels are not; their results at
+// 9-16 rows must match the decode (stream) kernel's on the same fresh
+// random inputs. Without a GPU the test skips.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +19,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
+#include <utility>
 #include <vector>
 
 using namespace gptq;
@@ -27,7 +29,9 @@ using namespace gptq::model;
 
 namespace {
 
-TEST(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
+class QmmKernelsGpu : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
   std::string whyNot;
   if (!gpuAvailable(&whyNot))
     GTEST_SKIP() << "No CUDA device: " << whyNot;
@@ -35,7 +39,7 @@ TEST(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
   ASSERT_TRUE(context.ok()) << context.message();
   auto kernels = cuda::QmmKernels::create((*context)->info().arch());
   ASSERT_TRUE(kernels.ok()) << kernels.message();
-  const int64_t K = 4096, N = 11008, groups = K / 128;
+  const int64_t K = GetParam().first, N = GetParam().second, groups = K / 128;
   const cuda::QmmKernelSpec *spec = (*kernels)->find(K, N, 4, 128, false, true);
   ASSERT_NE(spec, nullptr);
   ASSERT_NE(spec->decode, nullptr);
@@ -106,5 +110,12 @@ TEST(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
     EXPECT_LT(relative, 2e-3);
   }
 }
+
+// q/k/v/o and down (N = 4096: 64-column tiles of 2 warps) and gate/up
+// (N = 11008: 128-column tiles), autotune/DefaultConfigs.cpp.
+INSTANTIATE_TEST_SUITE_P(Llama7B, QmmKernelsGpu,
+                         ::testing::Values(std::make_pair(4096, 4096),
+                                           std::make_pair(4096, 11008),
+                                           std::make_pair(11008, 4096)));
 
 } // namespace

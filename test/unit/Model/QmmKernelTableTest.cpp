@@ -1,0 +1,89 @@
+//===- QmmKernelTableTest.cpp - the model's kernel table, without a GPU --===//
+//
+// QmmKernels::create reads the embedded bundles' manifests (no CUDA call):
+// per layer shape a dynamic-M general kernel linked to its decode, 16-row
+// and prefill variants, and which kernels may start before the act-order
+// gather ends (`strategy` = stream in the manifest: earlyStart). Checked
+// here for both bundle families on CPU, so CI sees it; the GPU test
+// (test/gpu-model/QmmKernelsGpuTest.cpp) runs the kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QmmKernels.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <utility>
+
+using namespace gptq::model;
+
+namespace {
+
+bool contains(const std::string &text, const char *part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// A spec's early start follows its strategy (the kernel name says it).
+void expectEarlyStartFromStrategy(const cuda::QmmKernelSpec &spec) {
+  EXPECT_EQ(spec.earlyStart, contains(spec.name, "_stream_")) << spec.name;
+}
+
+TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
+  for (const char *arch : {"sm_90a", "sm_80"}) {
+    SCOPED_TRACE(arch);
+    auto kernels = cuda::QmmKernels::create(arch);
+    ASSERT_TRUE(kernels.ok()) << kernels.message();
+    for (auto [K, N] : {std::pair<int64_t, int64_t>{4096, 4096},
+                        {4096, 11008},
+                        {11008, 4096}}) {
+      SCOPED_TRACE(std::to_string(K) + "x" + std::to_string(N));
+      const cuda::QmmKernelSpec *spec =
+          (*kernels)->find(K, N, 4, 128, false, true);
+      if (!spec)
+        GTEST_SKIP() << "built without gptq-opt: no qmm bundles";
+      EXPECT_EQ(spec->K, K);
+      EXPECT_EQ(spec->N, N);
+      EXPECT_FALSE(spec->decodeOnly || spec->prefillOnly ||
+                   spec->smallBatchOnly);
+      expectEarlyStartFromStrategy(*spec);
+      // Decode: the stream kernel's 8-row tiles.
+      ASSERT_NE(spec->decode, nullptr);
+      EXPECT_TRUE(spec->decode->decodeOnly);
+      EXPECT_TRUE(contains(spec->decode->name, "_stream_m8"))
+          << spec->decode->name;
+      expectEarlyStartFromStrategy(*spec->decode);
+      EXPECT_TRUE(spec->decode->earlyStart);
+      // Prefill: pipelined tiles.
+      ASSERT_NE(spec->prefill, nullptr);
+      EXPECT_TRUE(contains(spec->prefill->name, "_pipe_"))
+          << spec->prefill->name;
+      EXPECT_FALSE(spec->prefill->earlyStart);
+      // 9-16 rows: on sm_90a 16-row pipelined tiles (their own kernel, no
+      // early start); sm_80's 16-row tile is the general kernel itself.
+      if (std::string(arch) == "sm_90a") {
+        ASSERT_NE(spec->smallBatch, nullptr);
+        EXPECT_TRUE(spec->smallBatch->smallBatchOnly);
+        EXPECT_TRUE(contains(spec->smallBatch->name, "_pipe_m16"))
+            << spec->smallBatch->name;
+        EXPECT_FALSE(spec->smallBatch->earlyStart);
+        // The manifest's split_k is the one the kernel was generated with
+        // (its name ends in s<stages>c<split_k> when split).
+        std::smatch split;
+        const std::string &name = spec->smallBatch->name;
+        const int64_t named =
+            std::regex_search(name, split, std::regex("s[0-9]+c([0-9]+)$"))
+                ? std::stoll(split[1].str())
+                : 1;
+        EXPECT_EQ(spec->smallBatch->splitK, named) << name;
+        EXPECT_GT(spec->smallBatch->splitK, 1) << name;
+      } else {
+        EXPECT_EQ(spec->smallBatch, nullptr);
+        EXPECT_EQ(spec->splitK, 1);
+      }
+    }
+  }
+}
+
+} // namespace
