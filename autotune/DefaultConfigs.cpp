@@ -270,6 +270,34 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
     return Status::error(
         fmt::format("bits = {} must be 2, 3, 4 or 8", shape.bits));
   const int64_t bucket = rowBucket(shape.rows);
+  // Decode-sized row counts, measured with gptq-tune on the H100
+  // (2026-11-26 18:55 UTC, 4 bits, 20-30 repetitions):
+  //  - 2-8 known rows on layers up to N = 12288 take the decode tile (8-row
+  //    stream tiles, one row block) rather than the 16-row tiles of their
+  //    bucket: M = 2 1.11-1.30x faster (70B.o 20.2 against 26.2 us, 7B.qkv
+  //    16.9 against 20.5, 70B.down 53.0 against 60.9), M = 8 1.01-1.24x.
+  //    Wider layers keep the 16-row pipelined tiles, which win at M = 8
+  //    (7B.gate-up 28.4 against 29.3, 70B.gate-up 103.5 against 114.0)
+  //    though not always at M = 2 (7B.gate-up 28.2 against 26.3).
+  //  - One row on 4-bit layers whose 16-row pipelined grid fills two waves
+  //    without a split takes that tile: 70B.gate-up (448 tiles) 102.1-102.8
+  //    against the decode tile's 104.2-104.3 us over three runs; with fewer
+  //    tiles the decode tile wins or ties (N = 28672: 58.5-58.8 against
+  //    58.9-59.2; K = 4096, N = 28672: 34.3 against 35.2; N = 32768, 256
+  //    tiles: 62.2-62.4 against 61.4-61.6 unsplit).
+  if (bucket == 16 && shape.rows >= 2 && shape.rows <= 8 && shape.bits == 4 &&
+      !shape.actOrder && shape.outFeatures <= 12288)
+    return streamTileConfig(shape, 1);
+  if (bucket == 1 && shape.rows == 1 && shape.bits == 4 && !shape.actOrder &&
+      shape.outFeatures % 128 == 0 &&
+      shape.outFeatures / 128 >= 2 * shape.sms) {
+    ProblemShape sixteen = shape;
+    sixteen.rows = 16;
+    if (std::optional<TileConfig> pipelined =
+            pipelinedTileConfig(arch, sixteen, 16);
+        pipelined && pipelined->splitK == 1)
+      return *pipelined;
+  }
   if (bucket >= 16)
     if (std::optional<TileConfig> pipelined =
             pipelinedTileConfig(arch, shape, bucket))

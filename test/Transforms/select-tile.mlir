@@ -98,11 +98,14 @@ func.func @w8_wide(%x: tensor<16x256xf16>, %qw: tensor<64x17408xi32>, %qz: tenso
 
 // M = 1 on wide N: 8-row blocks, 4 warps, two register buffers; 2-bit
 // codes take 64 columns where that still gives two CTAs per SM (measured
-// faster), the others 32.
+// faster), the others 32. On sm_90a a 4-bit layer whose unsplit 16-row
+// pipelined grid fills two waves (N / 128 >= 2 x 132: the fused 70B
+// gate-up) takes that tile instead.
 // CHECK-LABEL: func.func @m1_w4_wide
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w4_gateup
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w8_wide
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w2_wide
@@ -156,6 +159,13 @@ func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_8192_long_k
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
+// 2-8 known rows (4 bits) on layers up to N = 12288 take the decode tile;
+// wider ones keep the 16-row tiles.
+// CHECK-LABEL: func.func @m4_wide
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// CHECK-LABEL: func.func @m8_gateup
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 func.func @m16_wide(%x: tensor<16x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<16x12288xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<16x12288xf16>
   return %y : tensor<16x12288xf16>
@@ -171,6 +181,14 @@ func.func @m16_8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: te
 func.func @m16_8192_long_k(%x: tensor<16x28672xf16>, %qw: tensor<3584x8192xi32>, %qz: tensor<224x1024xi32>, %s: tensor<224x8192xf16>) -> tensor<16x8192xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<16x28672xf16>, tensor<3584x8192xi32>, tensor<224x1024xi32>, tensor<224x8192xf16>) -> tensor<16x8192xf16>
   return %y : tensor<16x8192xf16>
+}
+func.func @m4_wide(%x: tensor<4x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<4x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<4x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<4x12288xf16>
+  return %y : tensor<4x12288xf16>
+}
+func.func @m8_gateup(%x: tensor<8x4096xf16>, %qw: tensor<512x22016xi32>, %qz: tensor<32x2752xi32>, %s: tensor<32x22016xf16>) -> tensor<8x22016xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<8x4096xf16>, tensor<512x22016xi32>, tensor<32x2752xi32>, tensor<32x22016xf16>) -> tensor<8x22016xf16>
+  return %y : tensor<8x22016xf16>
 }
 
 // -----

@@ -129,8 +129,34 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   EXPECT_EQ(m16->blockM, 16);
   EXPECT_EQ(m16->blockK, 128);
   EXPECT_EQ(m16->stages, 3);
-  shape.rows = 2;
+  // 2-8 rows on layers up to N = 12288 take the decode tile (8 rows),
+  // wider ones the 16-row tiles.
+  for (int64_t rows : {2, 8}) {
+    shape.rows = rows;
+    auto few = defaultTileConfig("sm_90a", shape);
+    EXPECT_EQ(few->strategy, Strategy::Stream);
+    EXPECT_EQ(few->blockM, 8);
+    shape.outFeatures = 22016;
+    EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy,
+              Strategy::Pipelined);
+    shape.outFeatures = 12288;
+  }
+  shape.rows = 9;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  // One row: the decode tile, except where the unsplit 16-row grid fills
+  // two waves (N / 128 >= 2 x SMs: 70B gate-up fused).
+  shape.rows = 1;
+  shape.inFeatures = 8192;
+  shape.outFeatures = 57344;
+  auto wideDecode = defaultTileConfig("sm_90a", shape);
+  EXPECT_EQ(wideDecode->strategy, Strategy::Pipelined);
+  EXPECT_EQ(wideDecode->blockM, 16);
+  EXPECT_EQ(wideDecode->splitK, 1);
+  EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
+  shape.outFeatures = 28672;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.inFeatures = 4096;
+  shape.outFeatures = 12288;
   for (int64_t rows : {1, -1})
     for (const char *arch : {"sm_90a", "sm_80"}) {
       shape.rows = rows;
