@@ -335,10 +335,11 @@ int main(int argc, char **argv) {
         std::replace(function.begin(), function.end(), '.', '_');
         const nlohmann::json &kernel =
             kernels.at(kernelOfFunction.at(function));
-        // The runtime overlaps only stream kernels with the gather
-        // (jit::LaunchGeometry::earlyStart): no such row for the others.
+        // The runtime overlaps only kernels the manifest marks early_start
+        // with the gather (jit::LaunchGeometry::earlyStart): no such row
+        // for the others.
         if (actOrder == ActOrder::GatherOverlapped &&
-            kernel.value("strategy", std::string()) != "stream")
+            !kernel.value("early_start", false))
           continue;
         rt::KernelFunction entry =
             check(module.function(kernel.at("name")), "kernel");

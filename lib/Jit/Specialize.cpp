@@ -118,7 +118,7 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
   spec.geometry.blockM = unsigned(tile.getBlockM());
   spec.geometry.blockN = unsigned(tile.getBlockN());
   spec.geometry.splitK = unsigned(tile.getSplitK());
-  spec.geometry.earlyStart = tile.getStrategy() == qmm::KernelStrategy::stream;
+  spec.geometry.earlyStart = qmm::startsBeforeGatherEnds(tile.getStrategy());
   // Every shared buffer of the building blocks is static (the emitter and
   // the stream tile check keep it under 48 KB), so none is passed at launch.
   spec.geometry.dynamicSharedBytes = 0;

@@ -155,6 +155,8 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         {"in_features", inFeatures},
         {"out_features", outFeatures},
         {"strategy", qmm::stringifyKernelStrategy(tile.getStrategy()).str()},
+        // Whether launchers may start it before the act-order gather ends.
+        {"early_start", qmm::startsBeforeGatherEnds(tile.getStrategy())},
         {"block_m", tile.getBlockM()},
         {"block_n", tile.getBlockN()},
         {"block_k", tile.getBlockK()},

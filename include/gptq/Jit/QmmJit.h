@@ -108,10 +108,7 @@ struct LaunchGeometry {
   unsigned blockM = 0, blockN = 0, threads = 0, dynamicSharedBytes = 0;
   unsigned splitK = 1;
   /// Whether a programmatic dependent launch after the act-order gather
-  /// pays off: the stream kernel issues its first weight loads before it
-  /// waits for the gather (1.1-1.9 us saved at M = 1 on the H100); the
-  /// pipelined kernel measured 4.6-17 us slower launched so (M = 16,
-  /// 2026-11-26), so it starts after the gather.
+  /// pays off (mlir::qmm::startsBeforeGatherEnds: stream kernels only).
   bool earlyStart = false;
 };
 

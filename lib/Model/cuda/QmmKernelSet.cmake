@@ -24,9 +24,9 @@ function(gptq_model_qmm_bundle name shapes layouts)
       # One matmul per row count, every kernel taking any m: dynamic M (the
       # runtime's general kernel); one row, which gets the decode tile
       # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; 16
-      # rows, the small-batch tile (16-row pipelined tiles on wide 4-bit
-      # layers, where it differs from the general kernel), used for 2-16
-      # rows; and 1024 rows, which gets the prefill tile (the pipelined
+      # rows, the small-batch tile (16-row pipelined tiles on 4-bit layers
+      # on sm_90a, where it differs from the general kernel), used beyond
+      # the decode tile's block_m up to 16 rows; and 1024 rows, which gets the prefill tile (the pipelined
       # strategy, no split-K where the 256-row one would split: see
       # kPrefillRows), used for m beyond one row block of the dynamic-M
       # kernel.

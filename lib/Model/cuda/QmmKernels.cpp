@@ -62,7 +62,7 @@ QmmKernels::create(const std::string &arch) {
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
         spec.splitK = k.value("split_k", int64_t(1));
-        spec.earlyStart = k.value("strategy", std::string()) == "stream";
+        spec.earlyStart = k.value("early_start", false);
         Expected<rt::QmmParamList> params = rt::QmmParamList::fromRoles(
             k.at("params").get<std::vector<std::string>>(), spec.name);
         if (!params)

@@ -43,8 +43,9 @@ struct QmmKernelSpec {
   int64_t blockM = 16, blockN = 64, threads = 128;
   /// The grid's z extent: CTAs of one cluster that split K.
   int64_t splitK = 1;
-  /// A stream kernel: worth a programmatic dependent launch after the
-  /// act-order gather (jit::LaunchGeometry::earlyStart says why).
+  /// The manifest's `early_start`: worth a programmatic dependent launch
+  /// after the act-order gather (mlir::qmm::startsBeforeGatherEnds says
+  /// which kernels and why).
   bool earlyStart = false;
   /// The kernel's parameter roles, read from the manifest.
   rt::QmmParamList params;
@@ -68,10 +69,10 @@ struct QmmKernelSpec {
 };
 
 /// Rows the bundles' small-batch variants are generated for: with M known
-/// the defaults put wide 4-bit layers on 16-row pipelined tiles on sm_90a
-/// (1.2-1.4x faster than the stream kernel at 16 rows on the H100,
-/// docs/PERF.md), which the dynamic-M general kernel, whose M is unknown,
-/// does not.
+/// the defaults put 4-bit layers on sm_90a on 16-row pipelined tiles (all
+/// three Llama-2-7B shapes; faster than the stream kernel at 16 rows on the
+/// H100, docs/PERF.md), which the dynamic-M general kernel, whose M is
+/// unknown, does not.
 constexpr int64_t kSmallBatchRows = 16;
 
 /// Rows the bundles' prefill variants are generated for (QmmKernelSet.cmake):

@@ -49,6 +49,17 @@ inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
   }
   return KernelStrategy::mma;
 }
+
+/// Whether a kernel of `strategy` pays off launched as a programmatic
+/// dependent of the act-order gather (sm_90+): the stream kernel issues its
+/// first weight loads before it waits for the gather (1.1-1.9 us saved at
+/// M = 1 on the H100); the pipelined kernel measured 4.6-17 us slower
+/// launched so (M = 16, 2026-11-26). The JIT's LaunchGeometry::earlyStart
+/// and the manifest's `early_start` (read by the model and qmm-bench) both
+/// come from here.
+inline bool startsBeforeGatherEnds(KernelStrategy strategy) {
+  return strategy == KernelStrategy::stream;
+}
 } // namespace mlir::qmm
 
 #define GET_ATTRDEF_CLASSES
