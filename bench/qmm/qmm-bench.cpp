@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "common/BenchTiming.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/DenseMatmul.h"
 #include "gptq/Runtime/KernelCache.h"
@@ -84,32 +85,6 @@ std::string readFile(const std::string &path) {
 }
 
 using Random = gptq::XorShift64Star;
-
-/// Median of `reps` event-timed runs of `body`, each after an L2 flush.
-template <typename Body>
-double medianMicroseconds(Body &&body, void *flush, size_t flushBytes,
-                          int reps = 20) {
-  cudaEvent_t start, stop;
-  CHECK_CUDA(cudaEventCreate(&start));
-  CHECK_CUDA(cudaEventCreate(&stop));
-  for (int i = 0; i < 3; ++i)
-    body();
-  std::vector<double> times;
-  for (int i = 0; i < reps; ++i) {
-    CHECK_CUDA(cudaMemsetAsync(flush, i, flushBytes));
-    CHECK_CUDA(cudaEventRecord(start));
-    body();
-    CHECK_CUDA(cudaEventRecord(stop));
-    CHECK_CUDA(cudaEventSynchronize(stop));
-    float ms = 0;
-    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
-    times.push_back(ms * 1000.0);
-  }
-  CHECK_CUDA(cudaEventDestroy(start));
-  CHECK_CUDA(cudaEventDestroy(stop));
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
 
 struct Shape {
   const char *name;
@@ -191,20 +166,7 @@ int main(int argc, char **argv) {
   const size_t flushBytes = size_t(256) << 20;
   void *flush;
   CHECK_CUDA(cudaMalloc(&flush, flushBytes));
-  const size_t copyBytes = size_t(1) << 30;
-  void *copySource, *copyDest;
-  CHECK_CUDA(cudaMalloc(&copySource, copyBytes));
-  CHECK_CUDA(cudaMalloc(&copyDest, copyBytes));
-  CHECK_CUDA(cudaMemset(copySource, 1, copyBytes));
-  double copyUs = medianMicroseconds(
-      [&] {
-        CHECK_CUDA(cudaMemcpyAsync(copyDest, copySource, copyBytes,
-                                   cudaMemcpyDeviceToDevice));
-      },
-      flush, flushBytes, 10);
-  const double copyBytesPerUs = 2.0 * copyBytes / copyUs; // read + write
-  CHECK_CUDA(cudaFree(copySource));
-  CHECK_CUDA(cudaFree(copyDest));
+  const double copyBytesPerUs = bench::copyCeilingBytesPerUs(flush, flushBytes);
 
   std::printf("# qmm-bench: %s (%s, %d SMs), driver %d\n", info.name.c_str(),
               info.arch().c_str(), info.multiprocessors, info.driverVersion);
@@ -463,8 +425,9 @@ int main(int argc, char **argv) {
               int(K), &beta32, dYReference, CUDA_R_16F, int(N),
               CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         };
-        double oursUs = medianMicroseconds(runOurs, flush, flushBytes);
-        double cublasUs = medianMicroseconds(runCublas, flush, flushBytes);
+        double oursUs = bench::medianMicroseconds(runOurs, flush, flushBytes);
+        double cublasUs =
+            bench::medianMicroseconds(runCublas, flush, flushBytes);
 
         std::vector<uint16_t> y(M * N), reference(M * N);
         CHECK_CUDA(

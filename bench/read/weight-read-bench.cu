@@ -13,13 +13,14 @@
 // much of the gap between the decode kernels and the copy-ceiling floor is
 // the read itself (kernel start, the dirty lines the L2 flush leaves, the
 // DRAM ramp of a ~20 us kernel) rather than the arithmetic.
+#include "common/BenchTiming.h"
+
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 
 #define CHECK_CUDA(call)                                                       \
   do {                                                                         \
@@ -109,28 +110,6 @@ __global__ void __launch_bounds__(Warps * 32)
 void *flushBuffer;
 const size_t kFlushBytes = size_t(256) << 20;
 
-template <typename Launch> double medianMicroseconds(Launch launch, int reps) {
-  cudaEvent_t start, stop;
-  CHECK_CUDA(cudaEventCreate(&start));
-  CHECK_CUDA(cudaEventCreate(&stop));
-  std::vector<double> times;
-  for (int r = 0; r < reps + 2; ++r) {
-    CHECK_CUDA(cudaMemsetAsync(flushBuffer, r, kFlushBytes));
-    CHECK_CUDA(cudaEventRecord(start));
-    launch();
-    CHECK_CUDA(cudaEventRecord(stop));
-    CHECK_CUDA(cudaEventSynchronize(stop));
-    float ms = 0;
-    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
-    if (r >= 2) // warm-up
-      times.push_back(ms * 1000.0);
-  }
-  CHECK_CUDA(cudaEventDestroy(start));
-  CHECK_CUDA(cudaEventDestroy(stop));
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
 /// One decode-pattern configuration at `ctasPerSm` resident CTAs (limited
 /// with dynamic shared memory, as the decode tiles' registers limit them).
 template <int Warps, int Stages>
@@ -140,13 +119,13 @@ double timeDecodePattern(const uint32_t *qweight, int n, int wordRows,
   CHECK_CUDA(cudaFuncSetAttribute(decodePatternRead<Warps, Stages>,
                                   cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   smem));
-  return medianMicroseconds(
+  return gptq::bench::medianMicroseconds(
       [&] {
         decodePatternRead<Warps, Stages>
             <<<n / 32, Warps * 32, smem>>>(qweight, n, wordRows, sink);
         CHECK_CUDA(cudaGetLastError());
       },
-      reps);
+      flushBuffer, kFlushBytes, reps);
 }
 
 } // namespace
@@ -164,21 +143,9 @@ int main() {
   CHECK_CUDA(cudaMalloc(&sink, 4));
   const int reps = 15;
 
-  // The copy ceiling, as qmm-bench measures it (1 GiB device copy).
-  const size_t copyBytes = size_t(1) << 30;
-  void *copySource, *copyDest;
-  CHECK_CUDA(cudaMalloc(&copySource, copyBytes));
-  CHECK_CUDA(cudaMalloc(&copyDest, copyBytes));
-  fill<<<1024, 256>>>(static_cast<uint32_t *>(copySource), copyBytes / 4);
-  const double copyUs = medianMicroseconds(
-      [&] {
-        CHECK_CUDA(cudaMemcpyAsync(copyDest, copySource, copyBytes,
-                                   cudaMemcpyDeviceToDevice));
-      },
-      10);
-  const double ceiling = 2.0 * copyBytes / copyUs / 1e6; // TB/s, read+write
-  CHECK_CUDA(cudaFree(copySource));
-  CHECK_CUDA(cudaFree(copyDest));
+  // The copy ceiling, as qmm-bench measures it.
+  const double ceiling = // TB/s, read + write
+      gptq::bench::copyCeilingBytesPerUs(flushBuffer, kFlushBytes) / 1e6;
 
   std::printf("# weight-read-bench: %s (%d SMs); copy ceiling %.2f TB/s (read "
               "+ write); medians of %d, L2 flushed\n",
@@ -206,13 +173,13 @@ int main() {
     CHECK_CUDA(cudaMalloc(&qweight, words * 4));
     fill<<<1024, 256>>>(qweight, words);
     CHECK_CUDA(cudaGetLastError());
-    const double sweep = medianMicroseconds(
+    const double sweep = gptq::bench::medianMicroseconds(
         [&] {
           sweepRead<<<properties.multiProcessorCount * 8, 256>>>(
               reinterpret_cast<const uint4 *>(qweight), words / 4, sink);
           CHECK_CUDA(cudaGetLastError());
         },
-        reps);
+        flushBuffer, kFlushBytes, reps);
     const double p[4] = {
         timeDecodePattern<4, 2>(qweight, shape.n, wordRows, sink, 3, reps),
         timeDecodePattern<4, 3>(qweight, shape.n, wordRows, sink, 3, reps),
