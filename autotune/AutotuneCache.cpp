@@ -34,6 +34,8 @@ const char *strategyName(Strategy strategy) {
     return "stream";
   case Strategy::Pipelined:
     return "pipelined";
+  case Strategy::Wgmma:
+    return "wgmma";
   case Strategy::Mma:
     break;
   }
@@ -42,7 +44,7 @@ const char *strategyName(Strategy strategy) {
 
 std::optional<Strategy> parseStrategy(const std::string &name) {
   for (Strategy strategy :
-       {Strategy::Mma, Strategy::Stream, Strategy::Pipelined})
+       {Strategy::Mma, Strategy::Stream, Strategy::Pipelined, Strategy::Wgmma})
     if (name == strategyName(strategy))
       return strategy;
   return std::nullopt;
@@ -66,8 +68,8 @@ Expected<TileConfig> parseTile(const std::string &text) {
   std::optional<Strategy> strategy = parseStrategy(word);
   if (!strategy)
     return Status::error(fmt::format(
-        "tile '{}': strategy must be mma, stream or pipelined, got '{}'", text,
-        word));
+        "tile '{}': strategy must be mma, stream, pipelined or wgmma, got '{}'",
+        text, word));
   config.strategy = *strategy;
   bool seen[256] = {};
   while (in >> word) {
@@ -238,7 +240,8 @@ static Expected<CacheEntry> entryFromJson(const json &object) {
   std::optional<Strategy> parsed = parseStrategy(strategy);
   if (!parsed)
     return Status::error(fmt::format(
-        "tile.strategy must be mma, stream or pipelined, got '{}'", strategy));
+        "tile.strategy must be mma, stream, pipelined or wgmma, got '{}'",
+        strategy));
   entry.config.strategy = *parsed;
   GPTQ_ASSIGN_FIELD(entry.config.blockM, int64_t, tile, "block_m", "tile.");
   GPTQ_ASSIGN_FIELD(entry.config.blockN, int64_t, tile, "block_n", "tile.");

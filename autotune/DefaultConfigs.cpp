@@ -253,6 +253,69 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   return std::nullopt;
 }
 
+/// Batches of more than 32 rows at 4 bits on sm_90a: the wgmma kernel
+/// (runtime/device/qmm/wgmma.cuh). Measured against the pipelined tiles on
+/// the H100 (scratch benchmark, 2026-11-27 00:20 UTC, L2 flushed, medians
+/// of 20; fp16, group 128):
+///  - M = 64: 64 x 64 tiles of one warpgroup, 4 stages (45 KB), K split
+///    until about 2.5 CTAs per SM: 7B.qkv 30.0 against the pipelined
+///    default's 37.2 us, 7B.o 20.1 against 21.6, 7B.gate-up 48.8 against
+///    51.2, 7B.down 38.5 against 44.2, 70B.qkv 45.8 against 53.9, 70B.o
+///    45.5 against 47.3, 70B.gate-up 196 against 208, 70B.down 136 against
+///    144. (128-column tiles won some shapes: 7B.gate-up 42.5 and
+///    70B.gate-up 179 with two tiles per warpgroup split 2 ways, 70B.o 40.2
+///    and 70B.down 120 with two warpgroups; not taken as defaults.)
+///  - M = 256: wide layers (N / 128 >= 0.6 x SMs) 256 x 128 tiles of two
+///    warpgroups, 3 stages (112 KB dynamic): 7B.qkv 65.4 against 87.5 us,
+///    7B.gate-up 125 against 166, 70B.qkv 120 against 148, 70B.gate-up 467
+///    against 737; the others 128 x 128, 4 stages (85 KB), split 2 ways
+///    where the grid has fewer CTAs than half the SMs: 7B.o 30.2 against
+///    37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118, 70B.down 271
+///    against 402.
+/// At 16 rows wgmma tiles (m64n16 instructions) lost to the pipelined
+/// ones (7B.qkv 23.4 against 21.8 us, 70B.down 92 against 74).
+static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
+                                                 const ProblemShape &shape,
+                                                 int64_t bucket) {
+  if (arch != "sm_90a" || shape.bits != 4 || shape.actOrder || bucket < 64 ||
+      shape.rows <= 32)
+    return std::nullopt;
+  TileConfig config;
+  config.strategy = Strategy::Wgmma;
+  config.blockK = 64;
+  const int64_t steps = (shape.inFeatures + 63) / 64;
+  if (shape.rows <= 64) {
+    config.blockM = 64;
+    config.blockN = 64;
+    config.warps = 4;
+    config.stages = 4;
+    const int64_t ctas = shape.outFeatures / 64;
+    const int64_t target = 5 * shape.sms / 2;
+    int64_t split = ctas >= target ? 1 : (target + ctas - 1) / ctas;
+    split = std::min<int64_t>({split, 4, std::max<int64_t>(1, steps / 8)});
+    config.splitK = split;
+  } else {
+    const bool wide = shape.outFeatures / 128 * 5 >= shape.sms * 3;
+    config.blockM = wide && shape.rows > 128 ? 256 : 128;
+    config.blockN = 128;
+    config.warps = 8;
+    config.stages = config.blockM == 256 ? 3 : 4;
+    const int64_t ctas = shape.outFeatures / 128 *
+                         ((shape.rows + config.blockM - 1) / config.blockM);
+    config.splitK = ctas * 2 < shape.sms && steps >= 16 ? 2 : 1;
+  }
+  TileProblem problem;
+  problem.bits = shape.bits;
+  problem.inFeatures = shape.inFeatures;
+  problem.outFeatures = shape.outFeatures;
+  problem.groupSize = shape.groupSize;
+  problem.arch = arch;
+  for (; config.stages >= 2; --config.stages)
+    if (checkTile(config, problem).ok())
+      return config;
+  return std::nullopt;
+}
+
 Expected<TileConfig> defaultTileConfig(const std::string &arch,
                                        const ProblemShape &shape) {
   if (shape.inFeatures <= 0 || shape.inFeatures % 32 != 0)
@@ -298,6 +361,8 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
         pipelined && pipelined->splitK == 1)
       return *pipelined;
   }
+  if (std::optional<TileConfig> wgmma = wgmmaTileConfig(arch, shape, bucket))
+    return *wgmma;
   if (bucket >= 16)
     if (std::optional<TileConfig> pipelined =
             pipelinedTileConfig(arch, shape, bucket))

@@ -23,17 +23,21 @@ Status checkTileFields(const TileConfig &config) {
   // (rows in 8s) and split K, not N, across warps; pipelined warps own
   // 32-column blocks. block_k in 32s so every bit width unpacks whole int32
   // words.
+  // wgmma tiles own 64-column tiles per warpgroup.
   const bool stream = config.strategy == Strategy::Stream;
   const bool pipelined = config.strategy == Strategy::Pipelined;
+  const bool wgmma = config.strategy == Strategy::Wgmma;
   const int64_t rowQuantum = stream ? 8 : 16;
   if (config.blockM <= 0 || config.blockM % rowQuantum != 0)
     return Status::error(fmt::format("block_m must be a positive multiple of "
                                      "{}, got {}",
                                      rowQuantum, config.blockM));
-  const int64_t columnQuantum = stream || pipelined ? 32 : 8 * config.warps;
+  const int64_t columnQuantum = wgmma                 ? 64
+                                : stream || pipelined ? 32
+                                                      : 8 * config.warps;
   if (config.blockN <= 0 || config.blockN % columnQuantum != 0)
     return Status::error(fmt::format(
-        stream || pipelined
+        stream || pipelined || wgmma
             ? "block_n must be a positive multiple of {}, got {}"
             : "block_n must be a positive multiple of 8 * warps = {}, got {}",
         columnQuantum, config.blockN));
@@ -86,7 +90,35 @@ static int64_t pipelinedStageBytes(const TileConfig &config,
   return xBytes + weightBytes + scaleBytes + zeroBytes;
 }
 
+/// Bytes of one stage buffer of a wgmma tile (wgmma::Geometry): the x tile
+/// (block_m rows of 128 bytes), 8 word rows of packed weights, the scale
+/// rows and zero words of a step (two for groups of 32), rounded up to
+/// 1024 bytes so every x tile starts where the 128-byte swizzle needs.
+static int64_t wgmmaStageBytes(const TileConfig &config,
+                               const TileProblem &problem) {
+  const int64_t groupSize =
+      problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
+  const int64_t scaleRows = groupSize >= 64 ? 1 : 2;
+  const int64_t bytes = config.blockM * 128 + 8 * config.blockN * 4 +
+                        scaleRows * config.blockN * 2 +
+                        scaleRows * config.blockN / 8 * 4;
+  return (bytes + 1023) / 1024 * 1024;
+}
+
+int64_t launchDynamicSharedBytes(const TileConfig &config,
+                                 const TileProblem &problem) {
+  if (config.strategy != Strategy::Wgmma)
+    return 0;
+  const int64_t buffers = config.stages * wgmmaStageBytes(config, problem);
+  return buffers > kStaticSharedBytesLimit ? buffers + 1024 : 0;
+}
+
 int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
+  if (config.strategy == Strategy::Wgmma) {
+    const int64_t dynamicBytes = launchDynamicSharedBytes(config, problem);
+    return dynamicBytes > 0 ? dynamicBytes
+                            : config.stages * wgmmaStageBytes(config, problem);
+  }
   if (config.strategy == Strategy::Pipelined)
     return config.stages * pipelinedStageBytes(config, problem);
   if (config.strategy == Strategy::Mma) {
@@ -215,6 +247,58 @@ static Status checkPipelinedTile(const TileConfig &config,
   return Status::success();
 }
 
+/// wgmma.cuh's static_asserts (wgmma::Geometry and wgmma_matmul).
+static Status checkWgmmaTile(const TileConfig &config,
+                             const TileProblem &problem) {
+  if (problem.actOrder || problem.bits != 4)
+    return Status::error(fmt::format(
+        "wgmma tiles need a 4-bit layout without act-order, got {} bits{}",
+        problem.bits, problem.actOrder ? " with act-order" : ""));
+  if (config.blockK != 64)
+    return Status::error(fmt::format(
+        "wgmma tiles need block_k = 64 (one 128-byte swizzled x row per "
+        "step), got {}",
+        config.blockK));
+  const int64_t blockM = config.blockM;
+  if (blockM != 16 && blockM != 32 && blockM != 64 && blockM != 128 &&
+      blockM != 256)
+    return Status::error(fmt::format(
+        "wgmma tiles need block_m = 16, 32, 64, 128 or 256 (wgmma's N), "
+        "got {}",
+        blockM));
+  const int64_t warpGroups = config.warps / 4;
+  if (config.warps % 4 != 0 || warpGroups < 1 ||
+      (config.blockN != 64 * warpGroups && config.blockN != 128 * warpGroups))
+    return Status::error(fmt::format(
+        "wgmma tiles need warps = 4 per warpgroup and block_n = one or two "
+        "64-column tiles per warpgroup, got {} warps and block_n = {}",
+        config.warps, config.blockN));
+  GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
+  const int64_t groupSize =
+      problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
+  if (groupSize != 32 && groupSize % 64 != 0)
+    return Status::error(fmt::format(
+        "wgmma tiles need groups of 32 channels or a multiple of 64, got {}",
+        groupSize));
+  if (config.stages < 2)
+    return Status::error(fmt::format(
+        "wgmma tiles need stages >= 2 (one buffer computed, the others "
+        "loading), got {}",
+        config.stages));
+  const int64_t buffers = config.stages * wgmmaStageBytes(config, problem);
+  if (buffers + 1024 > kMaxSharedBytesPerBlock)
+    return Status::error(fmt::format(
+        "wgmma tile needs {} bytes of shared memory, over the {} a CTA may "
+        "have; use fewer stages or smaller blocks",
+        buffers + 1024, kMaxSharedBytesPerBlock));
+  if (config.splitK > 1 && config.blockM * config.blockN * 4 > buffers)
+    return Status::error(fmt::format(
+        "wgmma tile's split_k = {} reduces {} bytes of partial sums in its "
+        "{} bytes of stage buffers; use more stages or split_k = 1",
+        config.splitK, config.blockM * config.blockN * 4, buffers));
+  return Status::success();
+}
+
 Status checkTileForProblem(const TileConfig &config,
                            const TileProblem &problem) {
   if (!problem.arch.empty())
@@ -223,6 +307,8 @@ Status checkTileForProblem(const TileConfig &config,
     return checkStreamTile(config, problem);
   if (config.strategy == Strategy::Pipelined)
     return checkPipelinedTile(config, problem);
+  if (config.strategy == Strategy::Wgmma)
+    return checkWgmmaTile(config, problem);
   // The mma K loop has no remainder step and its grid no partial column
   // block.
   if (problem.inFeatures % config.blockK != 0 ||
@@ -252,6 +338,9 @@ int archVersion(const std::string &arch) {
 }
 
 Status checkTileForArch(const TileConfig &config, const std::string &arch) {
+  if (config.strategy == Strategy::Wgmma && arch != "sm_90a")
+    return Status::error(fmt::format(
+        "wgmma tiles need sm_90a (Hopper's warpgroup mma), not {}", arch));
   if (config.splitK > 1 && archVersion(arch) < 90)
     return Status::error(fmt::format(
         "split_k = {} needs thread-block clusters (sm_90 or newer), not {}",

@@ -54,6 +54,13 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
             for (int64_t stages = 2; stages <= 4; ++stages)
               consider(
                   {Strategy::Pipelined, blockM, blockN, blockK, warps, stages});
+  // Warpgroup mma tiles where the target is named sm_90a (4-bit batches).
+  if (rowBucket >= 64 && problem.arch == "sm_90a")
+    for (int64_t blockM : {64, 128, 256})
+      for (int64_t blockN : {64, 128, 256})
+        for (int64_t warps : {4, 8})
+          for (int64_t stages : {2, 3, 4, 6})
+            consider({Strategy::Wgmma, blockM, blockN, 64, warps, stages});
   if (rowBucket >= 16)
     for (int64_t blockM : {16, 32, 64})
       for (int64_t blockN : {32, 64, 128})

@@ -370,6 +370,8 @@ int main(int argc, char **argv) {
             N, M, kernel.at("block_n").get<unsigned>(),
             kernel.at("block_m").get<unsigned>(), kernel.value("split_k", 1u));
         rt::Dim3 block{unsigned(kernel.at("threads").get<int>()), 1, 1};
+        // wgmma tiles past 48 KB take their buffers dynamically.
+        const unsigned sharedBytes = kernel.value("dynamic_shared_bytes", 0u);
         // Dense path: the workspace QmmJit::workspaceBytes asks for.
         void *dWorkspace = nullptr;
         rt::DenseMatmulArgs denseArgs;
@@ -408,7 +410,7 @@ int main(int argc, char **argv) {
           // Overlapped: the matmul starts before the gather completes
           // (programmatic dependent launch, as the JIT does on sm_90+).
           Status status =
-              rt::launch(entry, grid, block, 0, nullptr, args.data(),
+              rt::launch(entry, grid, block, sharedBytes, nullptr, args.data(),
                          actOrder == ActOrder::GatherOverlapped);
           if (!status.ok()) {
             std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
@@ -446,12 +448,7 @@ int main(int argc, char **argv) {
                              groups * N * (2.0 + bits / 8.0) + M * K * 2.0 +
                              M * N * 2.0;
         const double floorUs = bytes / copyBytesPerUs;
-        const std::string tile = kernel.at("name").get<std::string>();
-        // Kernel names carry the strategy (lib/Transforms/TileMatmul.cpp).
-        std::string strategy =
-            tile.find("_stream_") != std::string::npos ? "stream"
-            : tile.find("_pipe_") != std::string::npos ? "pipelined"
-                                                       : "mma";
+        std::string strategy = kernel.at("strategy").get<std::string>();
         if (const int splitK = kernel.value("split_k", 1); splitK > 1)
           strategy += " split-K " + std::to_string(splitK);
         if (inKernel)

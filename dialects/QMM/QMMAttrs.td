@@ -20,7 +20,8 @@ def QMM_KernelStrategy : I32EnumAttr<"KernelStrategy",
     "the kernel family a tile configuration belongs to", [
       I32EnumAttrCase<"mma", 0>,
       I32EnumAttrCase<"stream", 1>,
-      I32EnumAttrCase<"pipelined", 2>
+      I32EnumAttrCase<"pipelined", 2>,
+      I32EnumAttrCase<"wgmma", 3>
     ]> {
   let cppNamespace = "::mlir::qmm";
   let genSpecializedAttr = 0;
@@ -132,8 +133,17 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       (`block_n` / 32 of them), row blocks of at most 64 rows (32 at 3 bits)
       and, with the warps left over, slices of each step's `block_k`
       channels, reduced through shared memory at the end.
+    - `wgmma` (batches of 33 rows and more, 4-bit, no act-order, sm_90a):
+      the pipelined kernel's copies, with Hopper's warpgroup mma computing
+      the transposed product: the dequantized weight is wgmma's A operand
+      in registers (64 output channels per instruction), the x tile its B
+      operand straight from shared memory, `block_m` (16 to 256, a power of
+      two) its N (runtime/device/qmm/wgmma.cuh). `block_k` is 64; `warps`
+      is 4 per warpgroup, each warpgroup owning one or two 64-column tiles
+      of `block_n`. Past 48 KB the `stages` buffers are dynamic shared
+      memory (the manifest's `dynamic_shared_bytes`).
 
-    `split_k` (stream and pipelined, sm_90 and newer; default 1, then not
+    `split_k` (stream, pipelined and wgmma, sm_90 and newer; default 1, then not
     printed) runs each tile as that many CTAs of one thread-block cluster
     that split the input channels and sum their fp32 partial tiles through
     distributed shared memory (runtime/device/qmm/cluster.cuh): the grid

@@ -287,4 +287,32 @@ def QMM_TilePipelinedMatmulOp
   }];
 }
 
+def QMM_TileWgmmaMatmulOp
+    : QMM_Op<"tile.wgmma_matmul"> {
+  let summary = "one CTA's output tile of the wgmma strategy (sm_90a)";
+  let description = [{
+    Computes `dest[row : row + block_m, col : col + block_n] = source[row :,
+    :] · W[:, col :] (+ bias)` for rows below `rows`, as
+    `qmm.tile.pipelined_matmul` does, with warpgroup mma (wgmma): the
+    weights, dequantized in registers, are its A operand and the x tile in
+    shared memory its B operand (see runtime/device/qmm/wgmma.cuh). One op
+    is the whole kernel body. 4-bit layouts without act-order only.
+  }];
+  let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
+                       MemRefRankOf<[I32], [2]>:$qweight,
+                       MemRefRankOf<[I32], [2]>:$qzeros,
+                       MemRefRankOf<[F16, BF16], [2]>:$scales,
+                       Optional<MemRefRankOf<[F16, BF16], [1]>>:$bias,
+                       MemRefRankOf<[F16, BF16], [2]>:$dest,
+                       Index:$row, Index:$col, Index:$rows,
+                       QMM_LayoutAttr:$layout, QMM_TileAttr:$tile);
+  let assemblyFormat = [{
+    $source `,` $qweight `,` $qzeros `,` $scales
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `into` $dest `[` $row `,` $col `]` `rows` $rows attr-dict `:`
+    type($source) `,` type($qweight) `,` type($qzeros) `,` type($scales) `,`
+    type($dest)
+  }];
+}
+
 #endif // QMM_OPS

@@ -310,6 +310,14 @@ Expected<const KernelSlot *> QmmJit::Impl::prepare(const KernelKey &key,
         setKind(kind, ErrorKind::Launch);
         return kernel.status();
       }
+      // The warm path launches with no attribute calls: opt in to the
+      // tile's dynamic shared memory (wgmma tiles past 48 KB) now.
+      if (Status allowed = rt::allowDynamicShared(
+              *kernel, spec->geometry.dynamicSharedBytes);
+          !allowed.ok()) {
+        setKind(kind, ErrorKind::Launch);
+        return allowed;
+      }
       loaded = kernels
                    .emplace(spec->kernelName,
                             LoadedKernel{module.take(), kernel.take()})

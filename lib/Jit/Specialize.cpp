@@ -14,6 +14,7 @@
 #include "KernelKey.h"
 
 #include "gptq/Autotune/DefaultConfigs.h"
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -119,9 +120,19 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
   spec.geometry.blockN = unsigned(tile.getBlockN());
   spec.geometry.splitK = unsigned(tile.getSplitK());
   spec.geometry.earlyStart = qmm::startsBeforeGatherEnds(tile.getStrategy());
-  // Every shared buffer of the building blocks is static (the emitter and
-  // the stream tile check keep it under 48 KB), so none is passed at launch.
-  spec.geometry.dynamicSharedBytes = 0;
+  // Every shared buffer of the building blocks is static (under 48 KB)
+  // except those of wgmma tiles past it, which the launch passes.
+  {
+    gptq::autotune::TileProblem problem;
+    problem.bits = desc.layout.bits;
+    problem.actOrder = desc.layout.actOrder;
+    problem.inFeatures = desc.K;
+    problem.outFeatures = desc.N;
+    problem.groupSize = desc.layout.groupSize;
+    spec.geometry.dynamicSharedBytes =
+        unsigned(gptq::autotune::launchDynamicSharedBytes(
+            qmm::toTileConfig(tile), problem));
+  }
   if (spec.geometry.blockN == 0 || desc.N % spec.geometry.blockN != 0 ||
       spec.geometry.blockM == 0)
     return Status::error(fmt::format(

@@ -65,6 +65,8 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
     name += "_stream";
   else if (tile.getStrategy() == KernelStrategy::pipelined)
     name += "_pipe";
+  else if (tile.getStrategy() == KernelStrategy::wgmma)
+    name += "_wg";
   name += "_m" + std::to_string(tile.getBlockM()) + "n" +
           std::to_string(tile.getBlockN()) + "k" +
           std::to_string(tile.getBlockK()) + "w" +
@@ -162,6 +164,14 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
         builder, loc, argument("x"), argument("qweight"), argument("qzeros"),
         argument("scales"), argument("bias"), argument("y"), row0, col0,
         argument("m"), op.getLayout(), tile);
+    gpu::ReturnOp::create(builder, loc);
+    return;
+  }
+  if (tile.getStrategy() == KernelStrategy::wgmma) {
+    TileWgmmaMatmulOp::create(builder, loc, argument("x"), argument("qweight"),
+                              argument("qzeros"), argument("scales"),
+                              argument("bias"), argument("y"), row0, col0,
+                              argument("m"), op.getLayout(), tile);
     gpu::ReturnOp::create(builder, loc);
     return;
   }

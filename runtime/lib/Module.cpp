@@ -181,6 +181,22 @@ Expected<KernelFunction> LoadedModule::function(const std::string &name) const {
   return function;
 }
 
+Status allowDynamicShared(const KernelFunction &function,
+                          unsigned sharedBytes) {
+  if (sharedBytes <= 48 * 1024)
+    return Status::success();
+  auto loaded = api();
+  if (!loaded.ok())
+    return loaded.status();
+  return checkCu((*loaded)->cuFuncSetAttribute(
+                     function.handle,
+                     CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                     int(sharedBytes)),
+                 "cuFuncSetAttribute")
+      .withContext(fmt::format("{}: {} bytes of dynamic shared memory",
+                               function.name, sharedBytes));
+}
+
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
               unsigned sharedBytes, CUstream stream, void **args,
               bool overlapPrevious) {
@@ -188,12 +204,7 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
   if (!loaded.ok())
     return loaded.status();
   const DriverApi &cu = **loaded;
-  if (sharedBytes > 48 * 1024)
-    GPTQ_RETURN_IF_ERROR(checkCu(
-        cu.cuFuncSetAttribute(function.handle,
-                              CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                              int(sharedBytes)),
-        "cuFuncSetAttribute"));
+  GPTQ_RETURN_IF_ERROR(allowDynamicShared(function, sharedBytes));
   if (block.y != 1 || block.z != 1)
     return Status::error(
         fmt::format("launching {}: blocks are one-dimensional, not ({},{},{})",

@@ -8,6 +8,7 @@
 // CHECK-NEXT: #include "qmm/tile_ops.cuh"
 // CHECK-NEXT: #include "qmm/stream.cuh"
 // CHECK-NEXT: #include "qmm/pipelined.cuh"
+// CHECK-NEXT: #include "qmm/wgmma.cuh"
 
 // Decode (M = 1) gets the stream strategy: the whole body is one building
 // block call with the layout and tile as template arguments. 8-row tiles ask
@@ -107,13 +108,12 @@ func.func @decode_wide_act(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %
   return %y : tensor<1x17408xf16>
 }
 
-// Batches without act-order get the pipelined strategy (M = 256 here): one
-// building block call, no g_idx parameter; v2 zero points, bf16 and bias
-// pass through as for the stream strategy. Pipelined kernels ask for 12
-// resident warps (3 CTAs of 4 warps). N = 4096 has only 32 column blocks
-// of 128, so on sm_90a K is split across clusters of 2 CTAs along z:
-// split_k is the building block's last template argument and the kernel
-// declares its cluster shape.
+// A pipelined tile (the batch tile of sm_80 and of other widths; given here):
+// one building block call, no g_idx parameter; v2 zero points, bf16 and
+// bias pass through as for the stream strategy. Pipelined kernels ask for
+// 12 resident warps (3 CTAs of 4 warps). K split across clusters of 2 CTAs
+// along z: split_k is the building block's last template argument and the
+// kernel declares its cluster shape.
 // CHECK-LABEL: // qmm_bf16_w4g128_asym_v2_k4096_n4096_pipe_m64n128k64w4s3c2_bias
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v2>
 // CHECK-NEXT: //   tile #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
@@ -126,7 +126,29 @@ func.func @decode_wide_act(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %
 // CHECK-NEXT:   qmm::pipelined_matmul<128, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::AsIs>, 64, 128, 64, 3, 2>(x, qweight, qzeros, scales, bias, y, m, 4096, 4096, [[ROW]], [[COL]]);
 // CHECK-NEXT: }
 func.func @pipelined_prefill(%x: tensor<256x4096xbf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xbf16>, %b: tensor<4096xbf16>) -> tensor<256x4096xbf16> {
-  %y = qmm.matmul %x, %qw, %qz, %s bias(%b) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v2>}
+  %y = qmm.matmul %x, %qw, %qz, %s bias(%b) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>}
       : (tensor<256x4096xbf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xbf16>, tensor<4096xbf16>) -> tensor<256x4096xbf16>
   return %y : tensor<256x4096xbf16>
+}
+
+// 4-bit batches on sm_90a get the wgmma strategy by default (M = 256, N =
+// 4096: 128 x 128 tiles of two warpgroups, K split 2 ways): one building
+// block call like the pipelined one; the module then includes wgmma.cuh.
+// wgmma kernels state one CTA per SM (their buffers past 48 KB are
+// dynamic shared memory, which the manifest names).
+// CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_wg_m128n128k64w8s4c2
+// CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+// CHECK-NEXT: //   tile #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4, split_k = 2>
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256, 1) __cluster_dims__(1, 1, 2)
+// CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_wg_m128n128k64w8s4c2(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
+// CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
+// CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
+// CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 128;
+// CHECK-NEXT:   const int [[COL:v[0-9]+]] = [[TN]] * 128;
+// CHECK-NEXT:   qmm::wgmma_matmul<256, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 128, 128, 64, 4, 2>(x, qweight, qzeros, scales, nullptr, y, m, 4096, 4096, [[ROW]], [[COL]]);
+// CHECK-NEXT: }
+func.func @wgmma_prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4}
+      : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
+  return %y : tensor<256x4096xf16>
 }

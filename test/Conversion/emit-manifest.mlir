@@ -10,6 +10,7 @@
 // CHECK-NEXT: "block_k": 64,
 // CHECK-NEXT: "block_m": 16,
 // CHECK-NEXT: "block_n": 32,
+// CHECK-NEXT: "dynamic_shared_bytes": 0,
 // CHECK-NEXT: "early_start": true,
 // CHECK-NEXT: "element_type": "f16",
 // CHECK-NEXT: "format": "gptq_v2",

@@ -131,16 +131,32 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Large M: the pipelined strategy, 64 x 128 tiles of 4 warps, block_k 64,
-// three stages (37 KB of static shared memory). N = 4096 gives 128 such
-// tiles at M = 256: on sm_90a each splits K over a cluster of 2 CTAs (from
-// 256 rows at most 2); sm_80 has no clusters.
+// Large M, 4 bits: on sm_90a the wgmma strategy. N = 4096 (32 column
+// blocks of 128, under 0.6 x 132 SMs): 128 x 128 tiles of two warpgroups,
+// four stages (85 KB, dynamic), and the grid of 64 CTAs, under half the
+// SMs, splits K 2 ways; on the wide layer (96 column blocks) 256-row tiles
+// of three stages; up to 128 rows 128-row tiles. sm_80 takes the pipelined
+// strategy, 64 x 128 tiles of 4 warps, block_k 64, three stages (37 KB of
+// static shared memory), no clusters.
 // CHECK-LABEL: func.func @prefill
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
+// CHECK-LABEL: func.func @prefill_wide
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 256, block_n = 128, block_k = 64, warps = 8, stages = 3>
+// SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
+// CHECK-LABEL: func.func @m100_wide
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>
+}
+func.func @prefill_wide(%x: tensor<256x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<256x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<256x12288xf16>
+  return %y : tensor<256x12288xf16>
+}
+func.func @m100_wide(%x: tensor<100x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<100x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<100x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<100x12288xf16>
+  return %y : tensor<100x12288xf16>
 }
 
 // -----
@@ -193,18 +209,19 @@ func.func @m8_gateup(%x: tensor<8x4096xf16>, %qw: tensor<512x22016xi32>, %qz: te
 
 // -----
 
-// M = 64 takes the pipelined strategy on wider layers (N >= 8192 on
-// sm_90a, where K splits across a cluster: 96 column blocks, 2 CTAs each;
-// N >= 12288 on sm_80) and, on sm_90a with 4 bits, from N = 4096 (32
-// column blocks split 3 ways); 2 bits keep the stream kernel there;
-// 3 bits: 32-row tiles with block_k 128 (one 32-value unit per lane); 8
-// bits: two stages (the weight tile is twice the 4-bit one). Act-order
-// batches keep the mma strategy.
+// M = 64 at 4 bits on sm_90a: 64 x 64 wgmma tiles of one warpgroup, four
+// stages, K split until about 2.5 CTAs per SM (192 column blocks: 2 ways;
+// 64: 4 ways, the most). Elsewhere the pipelined strategy on wider layers
+// (N >= 8192 on sm_90a, where K splits across a cluster; N >= 12288 on
+// sm_80); 2 bits keep the stream kernel on N = 4096; 3 bits: 32-row tiles
+// with block_k 128 (one 32-value unit per lane); 8 bits: two stages (the
+// weight tile is twice the 4-bit one). Act-order batches keep the mma
+// strategy.
 // CHECK-LABEL: func.func @m64_wide
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 64, block_n = 64, block_k = 64, warps = 4, stages = 4, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 64, block_n = 64, block_k = 64, warps = 4, stages = 4, split_k = 4>
 // SM80: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @m64_narrow_w2
 // CHECK: tile = #qmm.tile<strategy = stream

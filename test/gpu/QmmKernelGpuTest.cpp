@@ -49,7 +49,8 @@ struct KernelSpec {
   bool actOrder = false, sym = true, v1 = true, bf16 = false;
   bool reordered = false; // act-order regrouped at load time (see top)
   int64_t blockM = 16, blockN = 64, threads = 128;
-  int64_t splitK = 1; // the grid's z extent (one cluster per tile)
+  int64_t splitK = 1;             // the grid's z extent (one cluster per tile)
+  int64_t dynamicSharedBytes = 0; // wgmma tiles past 48 KB
   std::vector<std::string> params;
 };
 
@@ -79,6 +80,7 @@ std::vector<KernelSpec> readManifest(const std::string &path) {
     spec.blockN = kernel.at("block_n");
     spec.threads = kernel.at("threads");
     spec.splitK = kernel.at("split_k");
+    spec.dynamicSharedBytes = kernel.at("dynamic_shared_bytes");
     spec.params = kernel.at("params").get<std::vector<std::string>>();
     specs.push_back(spec);
   }
@@ -284,8 +286,10 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
           rt::qmmGrid(N, M, unsigned(spec.blockN), unsigned(spec.blockM),
                       unsigned(spec.splitK));
       rt::Dim3 block{unsigned(spec.threads), 1, 1};
-      ASSERT_TRUE(
-          rt::launch(*function, grid, block, 0, nullptr, args.data()).ok());
+      ASSERT_TRUE(rt::launch(*function, grid, block,
+                             unsigned(spec.dynamicSharedBytes), nullptr,
+                             args.data())
+                      .ok());
       ASSERT_TRUE(rt::synchronize().ok());
 
       std::vector<uint16_t> yBits(M * N);

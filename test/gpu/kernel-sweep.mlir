@@ -425,6 +425,50 @@ func.func @pipe_w4g64_asym_v2_bias_rows2_k512_n256(%x: tensor<?x512xf16>, %qweig
   return %y : tensor<?x256xf16>
 }
 
+// ----- wgmma strategy (sm_90a only: the sm_80 run of test/Conversion/
+// emit-ptx-sweep.mlir drops these tiles for the defaults): 4-bit batches,
+// hand-written tiles at every M of the sweep; group sizes -1/32/64/128,
+// sym/asym, v1/v2, bf16, bias, a partial last step (K = 352), one and two
+// 64-column tiles per warpgroup, one and two warpgroups, 64-row tiles
+// (one step's wgmmas retired before the next) and 128/256-row tiles (two
+// A buffers), static and dynamic shared memory (past 48 KB), split-K.
+
+func.func @wg_w4g128_k1024_n512(%x: tensor<?x1024xf16>, %qweight: tensor<128x512xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma, block_m = 64, block_n = 64, block_k = 64, warps = 4, stages = 4>}
+      : (tensor<?x1024xf16>, tensor<128x512xi32>, tensor<8x64xi32>, tensor<8x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @wg_w4g32_asym_bf16_bias_k352_n256(%x: tensor<?x352xbf16>, %qweight: tensor<44x256xi32>, %qzeros: tensor<11x32xi32>, %scales: tensor<11x256xbf16>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma, block_m = 64, block_n = 128, block_k = 64, warps = 8, stages = 3>}
+      : (tensor<?x352xbf16>, tensor<44x256xi32>, tensor<11x32xi32>, tensor<11x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @wg_w4g64_asym_v2_split2_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4, split_k = 2>}
+      : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<16x32xi32>, tensor<16x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @wg_w4gall_k512_n256(%x: tensor<?x512xf16>, %qweight: tensor<64x256xi32>, %qzeros: tensor<1x32xi32>, %scales: tensor<1x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma, block_m = 256, block_n = 128, block_k = 64, warps = 8, stages = 3>}
+      : (tensor<?x512xf16>, tensor<64x256xi32>, tensor<1x32xi32>, tensor<1x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @wg_w4g128_asym_two_tiles_split3_k1024_n256(%x: tensor<?x1024xf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 3>}
+      : (tensor<?x1024xf16>, tensor<128x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @wg_w4g128_bf16_k768_n192(%x: tensor<?x768xbf16>, %qweight: tensor<96x192xi32>, %qzeros: tensor<6x24xi32>, %scales: tensor<6x192xbf16>) -> tensor<?x192xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v2>, tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 64, block_k = 64, warps = 4, stages = 2>}
+      : (tensor<?x768xbf16>, tensor<96x192xi32>, tensor<6x24xi32>, tensor<6x192xbf16>) -> tensor<?x192xbf16>
+  return %y : tensor<?x192xbf16>
+}
+
 // ----- mma strategy: act-order batches (per-channel groups through g_idx),
 // what large M selects for act-order layouts.
 

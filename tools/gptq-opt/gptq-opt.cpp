@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Dialect/QMM/Passes.h"
 #include "gptq/Runtime/Nvrtc.h"
 
@@ -139,6 +140,14 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         outFeatures = memref.getDimSize(1);
     }
     auto gpuModule = func->getParentOfType<gpu::GPUModuleOp>();
+    gptq::autotune::TileProblem problem;
+    problem.bits = layout.getBits();
+    problem.actOrder = layout.getActOrder();
+    problem.inFeatures = inFeatures;
+    problem.outFeatures = outFeatures;
+    problem.groupSize = layout.getGroupSize();
+    const int64_t dynamicSharedBytes = gptq::autotune::launchDynamicSharedBytes(
+        qmm::toTileConfig(tile), problem);
     kernels.push_back(llvm::json::Object{
         {"name", func.getName().str()},
         {"module", gpuModule.getName().str()},
@@ -165,6 +174,8 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         // CTAs of one cluster along z that split K (sm_90+).
         {"split_k", tile.getSplitK()},
         {"threads", 32 * tile.getWarps()},
+        // Shared memory the launch passes (and opts in to past 48 KB).
+        {"dynamic_shared_bytes", dynamicSharedBytes},
         {"grid", "[out_features / block_n, ceil(m / block_m), split_k]"},
         {"params", std::move(params)}});
   });

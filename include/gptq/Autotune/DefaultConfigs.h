@@ -23,7 +23,7 @@ namespace gptq::autotune {
 constexpr int64_t kReferenceSms = 132;
 
 /// The kernel family; mirrors qmm::KernelStrategy.
-enum class Strategy { Mma, Stream, Pipelined };
+enum class Strategy { Mma, Stream, Pipelined, Wgmma };
 
 /// One kernel's tiling; mirrors #qmm.tile (see its description for what the
 /// fields mean under each strategy).
@@ -35,8 +35,8 @@ struct TileConfig {
   int64_t warps = 4;
   int64_t stages = 1;
   /// CTAs of one thread-block cluster that split K and sum their partial
-  /// tiles through distributed shared memory (stream and pipelined, sm_90
-  /// and newer; runtime/device/qmm/cluster.cuh). 1: one CTA per tile.
+  /// tiles through distributed shared memory (stream, pipelined and wgmma,
+  /// sm_90 and newer; runtime/device/qmm/cluster.cuh). 1: one CTA per tile.
   int64_t splitK = 1;
 };
 

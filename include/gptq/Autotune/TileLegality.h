@@ -23,6 +23,8 @@ namespace gptq::autotune {
 /// Shared memory a CTA may use without the dynamic opt-in (the emitted
 /// kernels declare their buffers statically).
 constexpr int64_t kStaticSharedBytesLimit = 48 * 1024;
+/// What an sm_90 CTA may have with the opt-in (wgmma tiles past 48 KB).
+constexpr int64_t kMaxSharedBytesPerBlock = 227 * 1024;
 
 /// What a tile is checked against besides its own fields.
 struct TileProblem {
@@ -51,12 +53,20 @@ PipelinedWarps pipelinedWarps(const TileConfig &config, int bits);
 /// The shape-independent rules of the mma.sync m16n8k16 family that every
 /// #qmm.tile obeys (the attribute verifier): warps 1/2/4/8 (also 16 for
 /// stream tiles), block_m a multiple of 16 (8 for stream), block_n of
-/// 8 * warps (32 for stream and pipelined), block_k of 32, stages >= 1.
+/// 8 * warps (32 for stream and pipelined, 64 for wgmma), block_k of 32,
+/// stages >= 1.
 Status checkTileFields(const TileConfig &config);
 
-/// Static shared memory of one CTA of `config` on `problem` (the strategy's
-/// buffers as runtime/device/qmm declares them).
+/// Shared memory of one CTA of `config` on `problem` (the strategy's
+/// buffers as runtime/device/qmm declares them; static, except for wgmma
+/// tiles past 48 KB).
 int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem);
+
+/// The dynamic shared memory a launch of `config` must pass (and opt in
+/// to): wgmma tiles whose buffers exceed 48 KB take them dynamically, plus
+/// 1024 bytes to align them; every other tile 0.
+int64_t launchDynamicSharedBytes(const TileConfig &config,
+                                 const TileProblem &problem);
 
 /// The rules that depend on the layout and the shape (the qmm-tile pass):
 /// the stream building block's static requirements, K and N divisibility,
@@ -73,7 +83,7 @@ Status checkTile(const TileConfig &config, const TileProblem &problem);
 int archVersion(const std::string &arch);
 
 /// The rules that depend on the target GPU: split_k > 1 needs thread-block
-/// clusters (sm_90 or newer).
+/// clusters (sm_90 or newer), wgmma tiles sm_90a.
 Status checkTileForArch(const TileConfig &config, const std::string &arch);
 
 } // namespace gptq::autotune

@@ -119,6 +119,7 @@ LogicalResult KernelEmitter::emitSignature() {
   func.walk([&](TilePipelinedMatmulOp pipelined) {
     written.insert(pipelined.getDest());
   });
+  func.walk([&](TileWgmmaMatmulOp wgmma) { written.insert(wgmma.getDest()); });
 
   // Decode stream kernels are weight streams: how many bytes are in flight
   // per SM is what counts, so 8-row tiles on the fast dequantization paths
@@ -380,6 +381,15 @@ LogicalResult KernelEmitter::emitOp(Operation *op) {
         return emitMatmulCall(pipelined, "pipelined_matmul",
                               /*withGIdx=*/false, Value());
       })
+      .Case([&](TileWgmmaMatmulOp wgmma) -> LogicalResult {
+        LayoutAttr layout = wgmma.getLayout();
+        if (layout.getActOrder() || layout.getBits() != 4)
+          return wgmma.emitOpError()
+                 << "needs a 4-bit layout without act-order: the wgmma "
+                    "kernel decodes 4-bit codes in their natural order";
+        return emitMatmulCall(wgmma, "wgmma_matmul", /*withGIdx=*/false,
+                              Value());
+      })
       .Default([&](Operation *op) {
         return op->emitOpError() << "cannot be emitted as CUDA C++";
       });
@@ -441,6 +451,11 @@ LogicalResult mlir::qmm::translateKernelModuleToCuda(gpu::GPUModuleOp module,
      << "#include \"qmm/tile_ops.cuh\"\n"
      << "#include \"qmm/stream.cuh\"\n"
      << "#include \"qmm/pipelined.cuh\"\n";
+  // Only sm_90a kernels use it; others need not parse it.
+  bool anyWgmma = false;
+  module.walk([&](TileWgmmaMatmulOp) { anyWgmma = true; });
+  if (anyWgmma)
+    os << "#include \"qmm/wgmma.cuh\"\n";
   for (auto func : module.getOps<gpu::GPUFuncOp>()) {
     if (!func.isKernel())
       continue;

@@ -62,6 +62,7 @@ QmmKernels::create(const std::string &arch) {
         spec.blockN = k.at("block_n");
         spec.threads = k.at("threads");
         spec.splitK = k.value("split_k", int64_t(1));
+        spec.dynamicSharedBytes = k.value("dynamic_shared_bytes", int64_t(0));
         spec.earlyStart = k.value("early_start", false);
         Expected<rt::QmmParamList> params = rt::QmmParamList::fromRoles(
             k.at("params").get<std::vector<std::string>>(), spec.name);
@@ -154,8 +155,8 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
       rt::qmmGrid(spec.N, m, unsigned(spec.blockN), unsigned(spec.blockM),
                   unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
-  return rt::launch(**function, grid, block, 0, stream, args.data(),
-                    overlapPrevious && spec.earlyStart);
+  return rt::launch(**function, grid, block, unsigned(spec.dynamicSharedBytes),
+                    stream, args.data(), overlapPrevious && spec.earlyStart);
 }
 
 Status QmmKernels::launchDense(const QmmKernelSpec &spec,

@@ -43,6 +43,8 @@ struct QmmKernelSpec {
   int64_t blockM = 16, blockN = 64, threads = 128;
   /// The grid's z extent: CTAs of one cluster that split K.
   int64_t splitK = 1;
+  /// Shared memory passed at launch (wgmma tiles past 48 KB).
+  int64_t dynamicSharedBytes = 0;
   /// The manifest's `early_start`: worth a programmatic dependent launch
   /// after the act-order gather (mlir::qmm::startsBeforeGatherEnds says
   /// which kernels and why).

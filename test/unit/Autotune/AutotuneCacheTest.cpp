@@ -121,10 +121,10 @@ TEST_F(AutotuneCacheTest, SplitKRoundTripsAndDefaultsToOne) {
 }
 
 TEST(ParseTile, InvertsDescribeTile) {
-  for (TileConfig tile :
-       {TileConfig{Strategy::Stream, 8, 32, 128, 4, 2},
-        TileConfig{Strategy::Mma, 64, 128, 64, 4, 1},
-        TileConfig{Strategy::Pipelined, 64, 128, 64, 4, 3, 4}}) {
+  for (TileConfig tile : {TileConfig{Strategy::Stream, 8, 32, 128, 4, 2},
+                          TileConfig{Strategy::Mma, 64, 128, 64, 4, 1},
+                          TileConfig{Strategy::Pipelined, 64, 128, 64, 4, 3, 4},
+                          TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 2}}) {
     auto parsed = parseTile(describeTile(tile));
     ASSERT_TRUE(parsed.ok()) << parsed.message();
     EXPECT_TRUE(sameTile(*parsed, tile)) << describeTile(tile);

@@ -109,13 +109,73 @@ TEST(TileLegality, PipelinedTiles) {
   EXPECT_TRUE(checkTile(tile, problem).ok());
 }
 
+// More than 32 rows at 4 bits on sm_90a: the wgmma kernel, with the tiles
+// DefaultConfigs.cpp documents (measured on the H100).
+TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
+  ProblemShape shape;
+  shape.inFeatures = 4096;
+  shape.outFeatures = 12288;
+  shape.groupSize = 128;
+  // M = 64: 64 x 64 tiles of one warpgroup, four stages, K split until
+  // about 2.5 CTAs per SM (192 column blocks: 2 ways).
+  shape.rows = 64;
+  auto m64 = defaultTileConfig("sm_90a", shape);
+  ASSERT_TRUE(m64.ok());
+  EXPECT_EQ(*m64, (TileConfig{Strategy::Wgmma, 64, 64, 64, 4, 4, 2}));
+  // 64 column blocks: 4 ways at most; 344: none.
+  shape.outFeatures = 4096;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  shape.outFeatures = 22016;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  // Each CTA keeps at least 8 steps: K = 1024 (16 steps) splits 2 ways.
+  shape.outFeatures = 4096;
+  shape.inFeatures = 1024;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  shape.inFeatures = 4096;
+  // Up to 32 rows, and the other widths, keep their kernels.
+  shape.rows = 32;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
+  shape.rows = 64;
+  shape.bits = 3;
+  EXPECT_NE(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.bits = 4;
+  shape.actOrder = true;
+  EXPECT_NE(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.actOrder = false;
+  // M = 256: wide layers (N / 128 >= 0.6 x SMs) 256 x 128 tiles of three
+  // stages; narrower ones 128 x 128 of four, split 2 ways under half the
+  // SMs' worth of CTAs; 128-row tiles up to 128 rows.
+  shape.rows = 256;
+  shape.outFeatures = 12288;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::Wgmma, 256, 128, 64, 8, 3, 1}));
+  shape.outFeatures = 4096;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 2}));
+  shape.outFeatures = 8192;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 1}));
+  shape.rows = 100;
+  shape.outFeatures = 12288;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->blockM, 128);
+  // Every default is a legal tile for its problem.
+  TileProblem problem;
+  problem.inFeatures = shape.inFeatures;
+  problem.outFeatures = shape.outFeatures;
+  problem.groupSize = 128;
+  problem.arch = "sm_90a";
+  EXPECT_TRUE(checkTile(*defaultTileConfig("sm_90a", shape), problem).ok());
+}
+
 TEST(DefaultConfigs, PipelinedForBatches) {
   ProblemShape shape;
   shape.inFeatures = 4096;
   shape.outFeatures = 4096;
   shape.groupSize = 128;
   shape.rows = 256;
-  auto config = defaultTileConfig("sm_90a", shape);
+  // sm_90a has its own batch kernel (WgmmaForBatchesOnSm90a below); plain
+  // sm_90 and sm_80 take the pipelined one.
+  auto config = defaultTileConfig("sm_90", shape);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->strategy, Strategy::Pipelined);
   // Up to 16 known rows: 16-row pipelined tiles on 4-bit layers with
@@ -183,8 +243,8 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   // ways with clusters and 4 bits; otherwise they stay on the stream
   // kernel. Wide ones take it everywhere.
   shape.rows = 64;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 3);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->strategy, Strategy::Pipelined);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 3);
   EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
   // Up to 32 rows (one 32-row block of the stream kernel) they stay.
   shape.rows = 32;
@@ -194,7 +254,7 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
   shape.bits = 4;
   shape.outFeatures = 22016;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->strategy, Strategy::Pipelined);
   // Act-order batches keep the mma kernel.
   shape.rows = 256;
   shape.actOrder = true;
@@ -327,16 +387,22 @@ TEST(DefaultConfigs, GridRulesFollowTheSmCount) {
   shape.inFeatures = 8192;
   shape.outFeatures = 10240;
   shape.sms = 132;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 4);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 4);
   shape.sms = 160;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   // From 256 rows clusters aim at two waves of the SMs there are.
   shape.rows = 256;
   shape.outFeatures = 8192; // 4 x 64 tiles of 64 x 128
   shape.sms = 132;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   shape.sms = 32;
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 1);
+  // sm_90a's wgmma tiles: 64 tiles of 128 x 128 (twice 64 column blocks)
+  // split 2 ways where they are under half the SMs.
+  shape.sms = 132;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  shape.sms = 300;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
 }
 
 TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
@@ -345,7 +411,7 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   shape.inFeatures = 8192;
   shape.outFeatures = 8192; // 64 column blocks of 128
   shape.rows = 64;
-  auto hopper = defaultTileConfig("sm_90a", shape);
+  auto hopper = defaultTileConfig("sm_90", shape);
   ASSERT_TRUE(hopper.ok());
   EXPECT_EQ(hopper->strategy, Strategy::Pipelined);
   EXPECT_EQ(hopper->splitK, 2);
@@ -358,36 +424,35 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
   // faster than 3, 2 and no split).
   shape.inFeatures = 4096;
   shape.outFeatures = 12288;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   shape.outFeatures = 22016;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   shape.inFeatures = 8192;
   shape.outFeatures = 57344;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   // Other widths keep the two-wave rule: 448 column blocks do not split.
   shape.bits = 8;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 1);
   shape.bits = 4;
   // Every CTA keeps at least 8 steps of block_k = 64: K = 1024 (16 steps)
   // of 80 column blocks splits 2 ways, not 4.
   shape.inFeatures = 1024;
   shape.outFeatures = 10240;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   // From 256 rows at most 2 CTAs per tile: N = 4096 (128 tiles of 64 x
   // 128) splits 2 ways, not 3.
   shape.inFeatures = 4096;
   shape.outFeatures = 4096;
   shape.rows = 256;
-  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 2);
+  EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 2);
   // Stream tiles (decode, M = 16 on narrow layers with M unknown) never
   // split (measured slower).
   for (int64_t rows : {1, -1}) {
     shape.rows = rows;
-    EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1) << rows;
+    EXPECT_EQ(defaultTileConfig("sm_90", shape)->splitK, 1) << rows;
   }
-  // Every sm_90a default at these shapes is legal for sm_90a, every sm_80
-  // one for sm_80.
-  for (const char *arch : {"sm_80", "sm_90a"})
+  // Every default at these shapes is legal for its architecture.
+  for (const char *arch : {"sm_80", "sm_90", "sm_90a"})
     for (int64_t n : {256, 4096, 8192, 12288})
       for (int64_t rows : {1, 16, 64, 256, 4096}) {
         ProblemShape s;
@@ -403,6 +468,88 @@ TEST(DefaultConfigs, SplitKOnlyWithClustersAndFewColumnBlocks) {
             << arch << " " << n << " " << rows << ": "
             << checkTile(*c, p).message();
       }
+}
+
+// wgmma.cuh's static rules, and its shared memory (dynamic past 48 KB).
+TEST(TileLegality, WgmmaTiles) {
+  TileProblem problem{4, false, 4096, 4096, 128};
+  problem.arch = "sm_90a";
+  // 64 x 64, one warpgroup, 4 stages of (8 KB x + 2 KB weights + 128 B
+  // scales + 32 B zeros, rounded up to 1024): 45056 bytes, static.
+  TileConfig tile{Strategy::Wgmma, 64, 64, 64, 4, 4};
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+  EXPECT_EQ(tileSharedBytes(tile, problem), 4 * 11264);
+  EXPECT_EQ(launchDynamicSharedBytes(tile, problem), 0);
+  // 128 x 128, two warpgroups, 4 stages of 21504: dynamic, + 1024 to align.
+  tile = TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 2};
+  EXPECT_TRUE(checkTile(tile, problem).ok());
+  EXPECT_EQ(launchDynamicSharedBytes(tile, problem), 4 * 21504 + 1024);
+  EXPECT_EQ(tileSharedBytes(tile, problem), 4 * 21504 + 1024);
+  // Groups of 32: two scale rows per step.
+  problem.groupSize = 32;
+  EXPECT_EQ(launchDynamicSharedBytes(tile, problem), 4 * 21504 + 1024);
+  problem.groupSize = 128;
+  // Only sm_90a has wgmma; only 4 bits without act-order decode for it.
+  problem.arch = "sm_90";
+  EXPECT_EQ(checkTile(tile, problem).message(),
+            "wgmma tiles need sm_90a (Hopper's warpgroup mma), not sm_90");
+  problem.arch = "sm_90a";
+  problem.bits = 3;
+  EXPECT_EQ(checkTile(tile, problem).message(),
+            "wgmma tiles need a 4-bit layout without act-order, got 3 bits");
+  problem.bits = 4;
+  problem.actOrder = true;
+  EXPECT_FALSE(checkTile(tile, problem).ok());
+  problem.actOrder = false;
+  // block_k 64, block_m a power of two 16-256, block_n 64 or 128 per
+  // warpgroup, groups of 32 or multiples of 64, at most 227 KB.
+  TileConfig bad = tile;
+  bad.blockK = 128;
+  EXPECT_NE(checkTile(bad, problem).message().find("block_k = 64"),
+            std::string::npos);
+  bad = tile;
+  bad.blockM = 96;
+  EXPECT_NE(checkTile(bad, problem).message().find("block_m = 16, 32"),
+            std::string::npos);
+  bad = tile;
+  bad.blockN = 96;
+  EXPECT_FALSE(checkTileFields(bad).ok()); // not a multiple of 64
+  bad.blockN = 384;
+  EXPECT_NE(checkTile(bad, problem).message().find("one or two"),
+            std::string::npos);
+  problem.groupSize = 96;
+  problem.inFeatures = 4032;
+  EXPECT_NE(checkTile(tile, problem).message().find("groups of 32"),
+            std::string::npos);
+  problem.groupSize = 128;
+  problem.inFeatures = 4096;
+  bad = tile;
+  bad.blockM = 256;
+  bad.stages = 7;
+  EXPECT_NE(checkTile(bad, problem).message().find("over the 232448"),
+            std::string::npos);
+}
+
+// wgmma candidates where the target is sm_90a, from 64 rows.
+TEST(TuneCandidates, WgmmaCandidatesOnlyOnSm90a) {
+  TileProblem problem{4, false, 4096, 4096, 128};
+  const TileConfig pipelined{Strategy::Pipelined, 64, 128, 64, 4, 3};
+  auto wgmmaCount = [&](const std::string &arch, int64_t bucket) {
+    problem.arch = arch;
+    int count = 0;
+    for (const TileConfig &c : tuneCandidates(problem, bucket, pipelined)) {
+      if (c.strategy != Strategy::Wgmma)
+        continue;
+      EXPECT_TRUE(checkTile(c, problem).ok()) << describeTile(c);
+      ++count;
+    }
+    return count;
+  };
+  EXPECT_GT(wgmmaCount("sm_90a", 64), 0);
+  EXPECT_GT(wgmmaCount("sm_90a", 256), 0);
+  EXPECT_EQ(wgmmaCount("sm_90a", 16), 0);
+  EXPECT_EQ(wgmmaCount("sm_90", 256), 0);
+  EXPECT_EQ(wgmmaCount("sm_80", 256), 0);
 }
 
 TEST(TuneCandidates, SplitKCandidatesNeedClusters) {

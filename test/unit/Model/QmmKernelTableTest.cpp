@@ -55,9 +55,10 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
           << spec->decode->name;
       expectEarlyStartFromStrategy(*spec->decode);
       EXPECT_TRUE(spec->decode->earlyStart);
-      // Prefill: pipelined tiles.
+      // Prefill: wgmma tiles on sm_90a, pipelined ones on sm_80.
       ASSERT_NE(spec->prefill, nullptr);
-      EXPECT_TRUE(contains(spec->prefill->name, "_pipe_"))
+      EXPECT_TRUE(contains(spec->prefill->name,
+                           std::string(arch) == "sm_90a" ? "_wg_" : "_pipe_"))
           << spec->prefill->name;
       EXPECT_FALSE(spec->prefill->earlyStart);
       // 9-16 rows: on sm_90a 16-row pipelined tiles (their own kernel, no

@@ -26,13 +26,15 @@ namespace mlir::qmm {
 FailureOr<bool> parseBoolKeyword(AsmParser &parser);
 
 /// The dialect's kernel strategies and the autotune library's (plain C++,
-/// shared with the runtime) name the same three families.
+/// shared with the runtime) name the same four families.
 inline gptq::autotune::Strategy toAutotuneStrategy(KernelStrategy strategy) {
   switch (strategy) {
   case KernelStrategy::stream:
     return gptq::autotune::Strategy::Stream;
   case KernelStrategy::pipelined:
     return gptq::autotune::Strategy::Pipelined;
+  case KernelStrategy::wgmma:
+    return gptq::autotune::Strategy::Wgmma;
   case KernelStrategy::mma:
     break;
   }
@@ -44,6 +46,8 @@ inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
     return KernelStrategy::stream;
   case gptq::autotune::Strategy::Pipelined:
     return KernelStrategy::pipelined;
+  case gptq::autotune::Strategy::Wgmma:
+    return KernelStrategy::wgmma;
   case gptq::autotune::Strategy::Mma:
     break;
   }

@@ -89,6 +89,12 @@ struct Dim3 {
   unsigned x = 1, y = 1, z = 1;
 };
 
+/// Opts `function` in to `sharedBytes` of dynamic shared memory where that
+/// is above the 48 KiB every kernel may have; nothing otherwise. Launchers
+/// that call launchKernel directly (the JIT's warm path) do this once when
+/// they load the function.
+Status allowDynamicShared(const KernelFunction &function, unsigned sharedBytes);
+
 /// Launches `function`; `args` points to one pointer per kernel parameter.
 /// Dynamic shared memory above 48 KiB is opted into first. With
 /// `overlapPrevious` the kernel may start before the previous one on
