@@ -260,18 +260,19 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
 ///  - M = 64: 64 x 64 tiles of one warpgroup, 4 stages (45 KB), K split
 ///    until about 2.5 CTAs per SM: 7B.qkv 30.0 against the pipelined
 ///    default's 37.2 us, 7B.o 20.1 against 21.6, 7B.gate-up 48.8 against
-///    51.2, 7B.down 38.5 against 44.2, 70B.qkv 45.8 against 53.9, 70B.o
-///    45.5 against 47.3, 70B.gate-up 196 against 208, 70B.down 136 against
-///    144. (128-column tiles won some shapes: 7B.gate-up 42.5 and
-///    70B.gate-up 179 with two tiles per warpgroup split 2 ways, 70B.o 40.2
-///    and 70B.down 120 with two warpgroups; not taken as defaults.)
-///  - M = 256: wide layers (N / 128 >= 0.6 x SMs) 256 x 128 tiles of two
-///    warpgroups, 3 stages (112 KB dynamic): 7B.qkv 65.4 against 87.5 us,
-///    7B.gate-up 125 against 166, 70B.qkv 120 against 148, 70B.gate-up 467
-///    against 737; the others 128 x 128, 4 stages (85 KB), split 2 ways
-///    where the grid has fewer CTAs than half the SMs: 7B.o 30.2 against
-///    37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118, 70B.down 271
-///    against 402.
+///    51.2, 7B.down 38.5 against 44.2, 70B.qkv 45.8 against 53.9, 70B.gate-up
+///    196 against 208. Where 2-way split 128-column blocks come to one CTA
+///    per SM (N = 8192 on 132 SMs), 64 x 128 tiles of two warpgroups split
+///    2 ways instead (gptq-tune, 00:40 UTC: 70B.o 37.2 against 42.6 us,
+///    70B.down 109.9 against 127.6; 1.03-1.06x from other tiles elsewhere,
+///    not taken).
+///  - M = 256: 128 x 128 tiles of two warpgroups; 4 stages (85 KB dynamic),
+///    split 2 ways where the grid has fewer CTAs than half the SMs: 7B.o
+///    30.2 against 37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118,
+///    70B.down 271 against 402; 3 stages on wide layers (N / 128 >= 0.6 x
+///    SMs; gptq-tune, 00:40 UTC): 7B.qkv 61.3 against 87.5, 7B.gate-up 108.5
+///    against 166, 70B.qkv 115.1 against 148, 70B.gate-up 448.5 against 737
+///    (256 x 128 tiles of 3 stages: 64.3, 124.2, 120.2, 466.2).
 /// At 16 rows wgmma tiles (m64n16 instructions) lost to the pipelined
 /// ones (7B.qkv 23.4 against 21.8 us, 70B.down 92 against 74).
 static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
@@ -284,24 +285,31 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
   config.strategy = Strategy::Wgmma;
   config.blockK = 64;
   const int64_t steps = (shape.inFeatures + 63) / 64;
+  const int64_t blocks128 = shape.outFeatures / 128;
   if (shape.rows <= 64) {
     config.blockM = 64;
-    config.blockN = 64;
-    config.warps = 4;
     config.stages = 4;
-    const int64_t ctas = shape.outFeatures / 64;
-    const int64_t target = 5 * shape.sms / 2;
-    int64_t split = ctas >= target ? 1 : (target + ctas - 1) / ctas;
-    split = std::min<int64_t>({split, 4, std::max<int64_t>(1, steps / 8)});
-    config.splitK = split;
+    if (shape.outFeatures % 128 == 0 && 2 * blocks128 <= shape.sms &&
+        8 * blocks128 > 3 * shape.sms && steps >= 16) {
+      config.blockN = 128;
+      config.warps = 8;
+      config.splitK = 2;
+    } else {
+      config.blockN = 64;
+      config.warps = 4;
+      const int64_t ctas = shape.outFeatures / 64;
+      const int64_t target = 5 * shape.sms / 2;
+      int64_t split = ctas >= target ? 1 : (target + ctas - 1) / ctas;
+      config.splitK =
+          std::min<int64_t>({split, 4, std::max<int64_t>(1, steps / 8)});
+    }
   } else {
-    const bool wide = shape.outFeatures / 128 * 5 >= shape.sms * 3;
-    config.blockM = wide && shape.rows > 128 ? 256 : 128;
+    const bool wide = blocks128 * 5 >= shape.sms * 3;
+    config.blockM = 128;
     config.blockN = 128;
     config.warps = 8;
-    config.stages = config.blockM == 256 ? 3 : 4;
-    const int64_t ctas = shape.outFeatures / 128 *
-                         ((shape.rows + config.blockM - 1) / config.blockM);
+    config.stages = wide ? 3 : 4;
+    const int64_t ctas = blocks128 * ((shape.rows + 127) / 128);
     config.splitK = ctas * 2 < shape.sms && steps >= 16 ? 2 : 1;
   }
   TileProblem problem;

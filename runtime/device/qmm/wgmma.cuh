@@ -320,15 +320,20 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   static_assert(BlockK == G::kBlockK, "wgmma tiles step 64 channels");
   constexpr int kTiles = G::kTiles;
   constexpr int kAcc = BlockM / 2; // accumulators per lane and tile
-  // Tiles of 128 and 256 rows decode step s + 1 while step s's wgmmas run
-  // (two A buffers; a buffer is refilled once the step that used it has
-  // retired, so Stages - 2 steps of copies are in flight). Measured on the
-  // H100 (2026-11-27) against retiring every step before the next decodes:
+  // Tiles of 128 and 256 rows, and 64-row tiles of one warpgroup and one
+  // 64-column tile, decode step s + 1 while step s's wgmmas run (two A
+  // buffers; a buffer is refilled once the step that used it has retired,
+  // so Stages - 2 steps of copies are in flight). Measured on the H100
+  // (2026-11-27) against retiring every step before the next decodes:
   // 1.04-1.14x faster at M = 256 (70B.gate-up m128 n128 s4 546 against
-  // 605 us, 70B.o 80.7 against 88.8), but 0-40% slower on 64-row tiles
-  // (7B.qkv m64 n128 w4 s4 split 3 49.4 against 35.4 us), whose
+  // 605 us, 70B.o 80.7 against 88.8), 0.98-1.06x on m64 n64 w4 s4 tiles
+  // (70B.gate-up 187.7 against 196.3 us, 7B.gate-up 45.8 against 48.8,
+  // 70B.o 42.4 against 42.0), but 1-3% slower on 64-row tiles of two
+  // warpgroups and up to 40% on those of two 64-column tiles per
+  // warpgroup (7B.qkv m64 n128 w4 s4 split 3 49.4 against 35.4 us), whose
   // accumulators leave fewer registers for the second buffer.
-  constexpr bool kOverlap = Stages >= 3 && BlockM >= 128;
+  constexpr bool kOverlap =
+      Stages >= 3 && (BlockM >= 128 || (kTiles == 1 && G::kWarpGroups == 1));
 
   unsigned char *smem;
   if constexpr (G::kDynamic) {

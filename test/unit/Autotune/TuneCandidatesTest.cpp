@@ -142,20 +142,25 @@ TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
   shape.actOrder = true;
   EXPECT_NE(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
   shape.actOrder = false;
-  // M = 256: wide layers (N / 128 >= 0.6 x SMs) 256 x 128 tiles of three
-  // stages; narrower ones 128 x 128 of four, split 2 ways under half the
-  // SMs' worth of CTAs; 128-row tiles up to 128 rows.
+  // 64 column blocks of 128 split 2 ways are one CTA per SM of 132: 64 x
+  // 128 tiles of two warpgroups there.
+  shape.outFeatures = 8192;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::Wgmma, 64, 128, 64, 8, 4, 2}));
+  // M = 256: 128 x 128 tiles; wide layers (N / 128 >= 0.6 x SMs) three
+  // stages, narrower ones four, split 2 ways under half the SMs' worth of
+  // CTAs.
   shape.rows = 256;
   shape.outFeatures = 12288;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::Wgmma, 256, 128, 64, 8, 3, 1}));
+            (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 3, 1}));
   shape.outFeatures = 4096;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 2}));
   shape.outFeatures = 8192;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 1}));
-  shape.rows = 100;
+  shape.rows = 1000;
   shape.outFeatures = 12288;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->blockM, 128);
   // Every default is a legal tile for its problem.

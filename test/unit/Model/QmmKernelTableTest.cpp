@@ -61,6 +61,13 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
                            std::string(arch) == "sm_90a" ? "_wg_" : "_pipe_"))
           << spec->prefill->name;
       EXPECT_FALSE(spec->prefill->earlyStart);
+      // The 128 x 128 wgmma tiles' stage buffers (3-4 x 21504 bytes) are
+      // dynamic shared memory, which the launch passes from the manifest;
+      // pipelined tiles have only static buffers.
+      if (std::string(arch) == "sm_90a")
+        EXPECT_GT(spec->prefill->dynamicSharedBytes, 48 * 1024);
+      else
+        EXPECT_EQ(spec->prefill->dynamicSharedBytes, 0);
       // 9-16 rows: on sm_90a 16-row pipelined tiles (their own kernel, no
       // early start); sm_80's 16-row tile is the general kernel itself.
       if (std::string(arch) == "sm_90a") {
