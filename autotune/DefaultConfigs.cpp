@@ -266,13 +266,15 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
 ///    2 ways instead (gptq-tune, 00:40 UTC: 70B.o 37.2 against 42.6 us,
 ///    70B.down 109.9 against 127.6; 1.03-1.06x from other tiles elsewhere,
 ///    not taken).
-///  - M = 256: 128 x 128 tiles of two warpgroups; 4 stages (85 KB dynamic),
-///    split 2 ways where the grid has fewer CTAs than half the SMs: 7B.o
-///    30.2 against 37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118,
-///    70B.down 271 against 402; 3 stages on wide layers (N / 128 >= 0.6 x
-///    SMs; gptq-tune, 00:40 UTC): 7B.qkv 61.3 against 87.5, 7B.gate-up 108.5
-///    against 166, 70B.qkv 115.1 against 148, 70B.gate-up 448.5 against 737
-///    (256 x 128 tiles of 3 stages: 64.3, 124.2, 120.2, 466.2).
+///  - M = 256: 128 x 128 tiles of two warpgroups, 4 stages (85 KB dynamic:
+///    two CTAs per SM, as many as their 128 registers allow), split 2 ways
+///    where the grid has fewer CTAs than half the SMs: 7B.o 30.2 against
+///    37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118, 70B.down 271
+///    against 402; gptq-tune (00:40 and 01:05 UTC) on the wide layers:
+///    7B.qkv 60.8 against 87.5, 7B.gate-up 97.9 against 166, 70B.qkv 116.6
+///    against 148, 70B.gate-up 427.6 against 737 (3 stages: 61.1, 108.0,
+///    114.7, 451.6; 5-8 stages, one CTA per SM, up to 1.2x slower; 256 x
+///    128 tiles of 3 stages: 64.3, 124.2, 120.2, 466.2).
 /// At 16 rows wgmma tiles (m64n16 instructions) lost to the pipelined
 /// ones (7B.qkv 23.4 against 21.8 us, 70B.down 92 against 74).
 static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
@@ -304,11 +306,10 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
           std::min<int64_t>({split, 4, std::max<int64_t>(1, steps / 8)});
     }
   } else {
-    const bool wide = blocks128 * 5 >= shape.sms * 3;
     config.blockM = 128;
     config.blockN = 128;
     config.warps = 8;
-    config.stages = wide ? 3 : 4;
+    config.stages = 4;
     const int64_t ctas = blocks128 * ((shape.rows + 127) / 128);
     config.splitK = ctas * 2 < shape.sms && steps >= 16 ? 2 : 1;
   }

@@ -134,7 +134,7 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 // Large M, 4 bits: on sm_90a the wgmma strategy. N = 4096 (32 column
 // blocks of 128, under 0.6 x 132 SMs): 128 x 128 tiles of two warpgroups,
 // four stages (85 KB, dynamic), and the grid of 64 CTAs, under half the
-// SMs, splits K 2 ways; on the wide layer (96 column blocks) three stages,
+// SMs, splits K 2 ways; the wide layer (96 column blocks) does not split,
 // at 256 rows and at 100. sm_80 takes the pipelined
 // strategy, 64 x 128 tiles of 4 warps, block_k 64, three stages (37 KB of
 // static shared memory), no clusters.
@@ -142,10 +142,10 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 // SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @prefill_wide
-// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 3>
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m100_wide
-// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 3>
+// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>

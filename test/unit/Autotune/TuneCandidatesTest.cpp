@@ -147,13 +147,12 @@ TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
   shape.outFeatures = 8192;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::Wgmma, 64, 128, 64, 8, 4, 2}));
-  // M = 256: 128 x 128 tiles; wide layers (N / 128 >= 0.6 x SMs) three
-  // stages, narrower ones four, split 2 ways under half the SMs' worth of
-  // CTAs.
+  // M = 256: 128 x 128 tiles of four stages, split 2 ways under half the
+  // SMs' worth of CTAs.
   shape.rows = 256;
   shape.outFeatures = 12288;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 3, 1}));
+            (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 1}));
   shape.outFeatures = 4096;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::Wgmma, 128, 128, 64, 8, 4, 2}));
