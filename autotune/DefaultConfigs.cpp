@@ -157,6 +157,19 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   return config;
 }
 
+/// What checkTile needs of `shape` on `arch` (the callers below ask only for
+/// layouts without act-order).
+static TileProblem tileProblem(const std::string &arch,
+                               const ProblemShape &shape) {
+  TileProblem problem;
+  problem.bits = shape.bits;
+  problem.inFeatures = shape.inFeatures;
+  problem.outFeatures = shape.outFeatures;
+  problem.groupSize = shape.groupSize;
+  problem.arch = arch;
+  return problem;
+}
+
 /// Batches without act-order: the pipelined kernel (runtime/device/qmm/
 /// pipelined.cuh), 64-row x 128-column tiles of 4 warps (one per 32
 /// columns, each computing 64 rows), block_k 64 (128 for 3 bits, whose
@@ -230,12 +243,7 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // against 30.5, 70B.qkv split 4 29.5 against 30.3; 7B.qkv equal).
   config.blockK = shape.bits == 3 || bucket == 16 ? 128 : 64;
   config.warps = narrow16 ? 2 : 4;
-  TileProblem problem;
-  problem.bits = shape.bits;
-  problem.inFeatures = shape.inFeatures;
-  problem.outFeatures = shape.outFeatures;
-  problem.groupSize = shape.groupSize;
-  problem.arch = arch;
+  const TileProblem problem = tileProblem(arch, shape);
   const int64_t ctas = shape.outFeatures / config.blockN *
                        ((bucket + config.blockM - 1) / config.blockM);
   // From 256 rows at most 2: the 128 CTAs of 7B.o and 7B.down at M = 256
@@ -313,12 +321,7 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
     const int64_t ctas = blocks128 * ((shape.rows + 127) / 128);
     config.splitK = ctas * 2 < shape.sms && steps >= 16 ? 2 : 1;
   }
-  TileProblem problem;
-  problem.bits = shape.bits;
-  problem.inFeatures = shape.inFeatures;
-  problem.outFeatures = shape.outFeatures;
-  problem.groupSize = shape.groupSize;
-  problem.arch = arch;
+  const TileProblem problem = tileProblem(arch, shape);
   for (; config.stages >= 2; --config.stages)
     if (checkTile(config, problem).ok())
       return config;

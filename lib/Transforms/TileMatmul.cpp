@@ -212,14 +212,8 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
 /// hand-written tile fails with a message instead of in NVRTC.
 LogicalResult verifyTileForShape(MatmulOp op, TileAttr tile, int64_t K,
                                  int64_t N) {
-  gptq::autotune::TileConfig config = toTileConfig(tile);
-  gptq::autotune::TileProblem problem;
-  problem.bits = op.getLayout().getBits();
-  problem.actOrder = op.getLayout().getActOrder();
-  problem.groupSize = op.getLayout().getGroupSize();
-  problem.inFeatures = K;
-  problem.outFeatures = N;
-  gptq::Status status = gptq::autotune::checkTileForProblem(config, problem);
+  gptq::Status status = gptq::autotune::checkTileForProblem(
+      toTileConfig(tile), toTileProblem(op.getLayout(), K, N));
   if (!status.ok())
     return op.emitOpError() << status.message();
   return success();

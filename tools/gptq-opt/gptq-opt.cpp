@@ -140,14 +140,9 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         outFeatures = memref.getDimSize(1);
     }
     auto gpuModule = func->getParentOfType<gpu::GPUModuleOp>();
-    gptq::autotune::TileProblem problem;
-    problem.bits = layout.getBits();
-    problem.actOrder = layout.getActOrder();
-    problem.inFeatures = inFeatures;
-    problem.outFeatures = outFeatures;
-    problem.groupSize = layout.getGroupSize();
     const int64_t dynamicSharedBytes = gptq::autotune::launchDynamicSharedBytes(
-        qmm::toTileConfig(tile), problem);
+        qmm::toTileConfig(tile),
+        qmm::toTileProblem(layout, inFeatures, outFeatures));
     kernels.push_back(llvm::json::Object{
         {"name", func.getName().str()},
         {"module", gpuModule.getName().str()},

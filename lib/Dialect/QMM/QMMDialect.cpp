@@ -97,6 +97,17 @@ TileAttr mlir::qmm::toTileAttr(MLIRContext *context,
                        config.warps, config.stages, config.splitK);
 }
 
+gptq::autotune::TileProblem mlir::qmm::toTileProblem(LayoutAttr layout,
+                                                     int64_t K, int64_t N) {
+  gptq::autotune::TileProblem problem;
+  problem.bits = layout.getBits();
+  problem.actOrder = layout.getActOrder();
+  problem.groupSize = layout.getGroupSize();
+  problem.inFeatures = K;
+  problem.outFeatures = N;
+  return problem;
+}
+
 //===----------------------------------------------------------------------===//
 // Types: `<RxCxT>`
 //===----------------------------------------------------------------------===//

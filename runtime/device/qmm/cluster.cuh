@@ -123,5 +123,33 @@ __device__ __forceinline__ void reduce_partials(const float *partial, int count,
 #endif
 }
 
+/// The split-K epilogue of the pipelined and wgmma tiles: once every CTA of
+/// the cluster has written its fp32 BlockM x BlockN partial tile (row-major)
+/// at `partial`, sums the tiles over the cluster and stores the rows below
+/// `rows` of y[row0 :, col0 :] (+ bias), four columns at a time.
+template <int SplitK, int Threads, int BlockM, int BlockN, typename T,
+          typename BiasT>
+__device__ __forceinline__ void
+store_cluster_sum(const float *partial, const BiasT *__restrict__ bias,
+                  T *__restrict__ y, int rows, int outFeatures, int row0,
+                  int col0) {
+  sync();
+  const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
+  reduce_partials<SplitK, Threads>(
+      partial, liveRows * BlockN, [&](int i, const float4 &sum) {
+        // Four consecutive columns of one row (reduce_partials' unit).
+        const int row = i / BlockN, col = i % BlockN;
+        const float b0 = bias ? to_float(bias[col0 + col]) : 0.0f;
+        const float b1 = bias ? to_float(bias[col0 + col + 1]) : 0.0f;
+        const float b2 = bias ? to_float(bias[col0 + col + 2]) : 0.0f;
+        const float b3 = bias ? to_float(bias[col0 + col + 3]) : 0.0f;
+        uint2 packed;
+        packed.x = pack2<T>(sum.x + b0, sum.y + b1);
+        packed.y = pack2<T>(sum.z + b2, sum.w + b3);
+        *reinterpret_cast<uint2 *>(y + (int64_t)(row0 + row) * outFeatures +
+                                   col0 + col) = packed;
+      });
+}
+
 } // namespace cluster
 } // namespace qmm

@@ -735,22 +735,8 @@ __device__ __forceinline__ void pipelined_matmul(
       }
     }
     if constexpr (SplitK > 1) {
-      cluster::sync();
-      const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
-      cluster::reduce_partials<SplitK, Threads>(
-          partial, liveRows * BlockN, [&](int i, const float4 &sum) {
-            // Four consecutive columns of one row (reduce_partials' unit).
-            const int row = i / BlockN, col = i % BlockN;
-            const float b0 = bias ? to_float(bias[col0 + col]) : 0.0f;
-            const float b1 = bias ? to_float(bias[col0 + col + 1]) : 0.0f;
-            const float b2 = bias ? to_float(bias[col0 + col + 2]) : 0.0f;
-            const float b3 = bias ? to_float(bias[col0 + col + 3]) : 0.0f;
-            uint2 packed;
-            packed.x = pack2<T>(sum.x + b0, sum.y + b1);
-            packed.y = pack2<T>(sum.z + b2, sum.w + b3);
-            *reinterpret_cast<uint2 *>(y + (int64_t)(row0 + row) * outFeatures +
-                                       col0 + col) = packed;
-          });
+      cluster::store_cluster_sum<SplitK, Threads, BlockM, BlockN>(
+          partial, bias, y, rows, outFeatures, row0, col0);
       return;
     }
     for (int i = tid; i < BlockM * BlockN / 8; i += Threads) {

@@ -17,6 +17,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "gptq/Autotune/DefaultConfigs.h"
+#include "gptq/Autotune/TileLegality.h"
 
 #include "QMM/QMMDialect.h.inc"
 #include "QMM/QMMEnums.h.inc"
@@ -80,6 +81,10 @@ gptq::autotune::TileConfig toTileConfig(TileAttr tile);
 /// A #qmm.tile for `config`.
 TileAttr toTileAttr(MLIRContext *context,
                     const gptq::autotune::TileConfig &config);
+/// The legality rules' view of a matmul of `layout` with K input and N
+/// output features (no target architecture).
+gptq::autotune::TileProblem toTileProblem(LayoutAttr layout, int64_t K,
+                                          int64_t N);
 } // namespace mlir::qmm
 
 #endif // GPTQ_DIALECT_QMM_QMMDIALECT_H
