@@ -91,7 +91,8 @@ int64_t streamUnitValues(int bits) { return bits == 3 ? 32 : 32 / bits; }
 /// CTA of 8 warps at ~144 registers leaves no room for a second one on its
 /// SM, and 4-warp clusters of 2-4 CTAs ran 0.9-1.4x slower than the
 /// defaults below, except 70B.down at M = 1 (65.2 against 65.9 us, noise).
-static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
+static TileConfig streamTileConfig(const std::string &arch,
+                                   const ProblemShape &shape, int64_t bucket) {
   TileConfig config;
   config.strategy = Strategy::Stream;
   config.blockM = bucket == 1 ? 8 : bucket <= 16 ? 16 : 32;
@@ -137,7 +138,8 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   config.warps = sixteenWarps ? 16 : eightWarps ? 8 : 4;
   // Units per lane per step: at most 32 values (16 for M > 1 on grids that
   // fill the GPU, which leaves registers for a third buffer), at most four
-  // 16-byte loads, and where it can, a step inside one quantization group,
+  // 16-byte loads (eight on wide 16-row tiles, below), and where it can, a
+  // step inside one quantization group,
   // so that scales apply after the mma.
   const int64_t unitValues = streamUnitValues(shape.bits);
   const int64_t unitWords = shape.bits == 3 ? 3 : 1;
@@ -146,9 +148,16 @@ static TileConfig streamTileConfig(const ProblemShape &shape, int64_t bucket) {
   // 1.5x slower (7B.down 35.2 against 22.7 us; 128 registers per thread).
   const int64_t maxLaneValues =
       bucket == 1 || (smallGrid && !(sixteenWarps && bucket > 1)) ? 32 : 16;
+  // On sm_90+, 64-column 16-row tiles take 8 loads (32 values of each of
+  // the lane's two column vectors): gptq-tune over all 1,180 M = 16
+  // candidates (H100, 2026-11-27 03:20 UTC) put `stream m16 n64 k128 w8 s2`
+  // first on 70B.down, 62.7 against 69.8 us for the 4-load k64 tile (K = N
+  // = 8192: 28.6 against 29.0). 255 registers: ptxas for sm_80 spills 4
+  // bytes there, and it was not measured on an sm_80 GPU.
+  const int64_t maxLoads = wideBatch && archVersion(arch) >= 90 ? 8 : 4;
   int64_t units = 4;
   while (units > 1 && (units * unitValues > maxLaneValues ||
-                       units * vectors * unitWords > 4 ||
+                       units * vectors * unitWords > maxLoads ||
                        (shape.groupSize > 0 &&
                         shape.groupSize % (4 * units * unitValues) != 0)))
     units /= 2;
@@ -274,9 +283,10 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
 ///    2 ways instead (gptq-tune, 00:40 UTC: 70B.o 37.2 against 42.6 us,
 ///    70B.down 109.9 against 127.6; 1.03-1.06x from other tiles elsewhere,
 ///    not taken).
-///  - M = 256: 128 x 128 tiles of two warpgroups, 4 stages (85 KB dynamic:
-///    two CTAs per SM, as many as their 128 registers allow), split 2 ways
-///    where the grid has fewer CTAs than half the SMs: 7B.o 30.2 against
+///  - M = 256: 128 x 128 tiles of two warpgroups, 4 stages (85 KB dynamic
+///    and 128 registers: two CTAs per SM; the split ones take 137-142
+///    registers, one CTA per SM), split 2 ways where the grid has fewer
+///    CTAs than half the SMs: 7B.o 30.2 against
 ///    37.1, 7B.down 64.8 against 84.0, 70B.o 80.7 against 118, 70B.down 271
 ///    against 402; gptq-tune (00:40 and 01:05 UTC) on the wide layers:
 ///    7B.qkv 60.8 against 87.5, 7B.gate-up 97.9 against 166, 70B.qkv 116.6
@@ -362,7 +372,7 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
   //    tiles: 62.2-62.4 against 61.4-61.6 unsplit).
   if (bucket == 16 && shape.rows >= 2 && shape.rows <= 8 && shape.bits == 4 &&
       !shape.actOrder && shape.outFeatures <= 12288)
-    return streamTileConfig(shape, 1);
+    return streamTileConfig(arch, shape, 1);
   if (bucket == 1 && shape.rows == 1 && shape.bits == 4 && !shape.actOrder &&
       shape.outFeatures % 128 == 0 &&
       shape.outFeatures / 128 >= 2 * shape.sms) {
@@ -380,7 +390,7 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
             pipelinedTileConfig(arch, shape, bucket))
       return *pipelined;
   if (bucket <= 64)
-    return streamTileConfig(shape, bucket);
+    return streamTileConfig(arch, shape, bucket);
 
   // Act-order batches, and shapes no pipelined tile fits: 64 rows so each
   // dequantized weight tile in shared memory feeds four mma row tiles.

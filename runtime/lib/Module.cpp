@@ -181,10 +181,9 @@ Expected<KernelFunction> LoadedModule::function(const std::string &name) const {
   return function;
 }
 
-Status allowDynamicShared(const KernelFunction &function,
-                          unsigned sharedBytes) {
-  if (sharedBytes <= 48 * 1024)
-    return Status::success();
+/// cuFuncSetAttribute for `sharedBytes` of dynamic shared memory.
+static Status setDynamicShared(const KernelFunction &function,
+                               unsigned sharedBytes) {
   auto loaded = api();
   if (!loaded.ok())
     return loaded.status();
@@ -197,6 +196,18 @@ Status allowDynamicShared(const KernelFunction &function,
                                function.name, sharedBytes));
 }
 
+/// Shared memory every kernel may have without opting in.
+constexpr unsigned kDefaultSharedBytes = 48 * 1024;
+
+Status allowDynamicShared(KernelFunction &function, unsigned sharedBytes) {
+  if (sharedBytes <= kDefaultSharedBytes ||
+      sharedBytes <= function.dynamicSharedAllowed)
+    return Status::success();
+  GPTQ_RETURN_IF_ERROR(setDynamicShared(function, sharedBytes));
+  function.dynamicSharedAllowed = sharedBytes;
+  return Status::success();
+}
+
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
               unsigned sharedBytes, CUstream stream, void **args,
               bool overlapPrevious) {
@@ -204,7 +215,9 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
   if (!loaded.ok())
     return loaded.status();
   const DriverApi &cu = **loaded;
-  GPTQ_RETURN_IF_ERROR(allowDynamicShared(function, sharedBytes));
+  if (sharedBytes > kDefaultSharedBytes &&
+      sharedBytes > function.dynamicSharedAllowed)
+    GPTQ_RETURN_IF_ERROR(setDynamicShared(function, sharedBytes));
   if (block.y != 1 || block.z != 1)
     return Status::error(
         fmt::format("launching {}: blocks are one-dimensional, not ({},{},{})",

@@ -49,12 +49,14 @@ func.func @m17(%x: tensor<17x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<3
 
 // Wide N (more than two CTAs per SM): 4 warps, 16 codes per lane and step
 // and three register buffers at 16 rows. At N = 8192 (4 bits), 64-column
-// blocks (half the x each CTA reads) of 8 warps, two buffers: at most one
+// blocks (half the x each CTA reads) of 8 warps, two buffers, 32 codes of
+// each column vector per lane on sm_90+ (8 loads; sm_80 4): at most one
 // CTA per SM.
 // CHECK-LABEL: func.func @decode_wide
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 32, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @decode_8192
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 8, stages = 2>
+// SM90: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 8, stages = 2>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 64, warps = 8, stages = 2>
 func.func @decode_wide(%x: tensor<?x4096xf16>, %qw: tensor<512x17408xi32>, %qz: tensor<32x2176xi32>, %s: tensor<32x17408xf16>) -> tensor<?x17408xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<?x4096xf16>, tensor<512x17408xi32>, tensor<32x2176xi32>, tensor<32x17408xf16>) -> tensor<?x17408xf16>
   return %y : tensor<?x17408xf16>
@@ -174,7 +176,8 @@ func.func @m100_wide(%x: tensor<100x4096xf16>, %qw: tensor<512x12288xi32>, %qz: 
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 4>
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_8192_long_k
-// CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
+// SM90: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 8, stages = 2>
+// SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // 2-8 known rows (4 bits) on layers up to N = 12288 take the decode tile;
 // wider ones keep the 16-row tiles.
 // CHECK-LABEL: func.func @m4_wide

@@ -55,6 +55,7 @@ struct ShapePlan {
   std::vector<autotune::TileConfig> defaults;        // per rows[i]
   std::vector<std::vector<size_t>> candidatesOfRows; // into tiles
   std::vector<autotune::TileConfig> tiles;
+  autotune::TileProblem problem; // what the tiles' legality rules saw
 };
 
 /// `sms`: the GPU's SM count, which the default tile's grid rules use.
@@ -71,6 +72,7 @@ Expected<ShapePlan> planShape(const TuneRequest &request,
   problem.outFeatures = shape.outFeatures;
   problem.groupSize = request.layout.groupSize;
   problem.arch = arch;
+  plan.problem = problem;
   for (int64_t rows : request.rows) {
     autotune::ProblemShape defaultShape;
     defaultShape.rows = rows;
@@ -171,6 +173,7 @@ struct LoadedKernels {
 
 LoadedKernels compileAndLoad(std::vector<KernelSource> sources,
                              const std::vector<autotune::TileConfig> &tiles,
+                             const autotune::TileProblem &problem,
                              rt::KernelCache &cache, const std::string &arch,
                              unsigned threads) {
   rt::CompileOptions options;
@@ -215,8 +218,17 @@ LoadedKernels compileAndLoad(std::vector<KernelSource> sources,
         warn(params.message());
         continue;
       }
+      // Opted in to its dynamic shared memory once, not per timed launch.
+      const autotune::TileConfig &tile = tiles[kernel.candidate];
+      if (Status allowed = rt::allowDynamicShared(
+              *function,
+              unsigned(autotune::launchDynamicSharedBytes(tile, problem)));
+          !allowed.ok()) {
+        warn(allowed.message());
+        continue;
+      }
       loaded.byCandidate[kernel.candidate] =
-          KernelLaunch{*function, *params, tiles[kernel.candidate]};
+          KernelLaunch{*function, *params, tile};
     }
     loaded.modules.push_back(module.take());
   }
@@ -282,8 +294,8 @@ int runTuning(const TuneRequest &request) {
                            plan->tiles, arch, kKernelsPerSource);
     if (!sources)
       return fail(sources.message());
-    LoadedKernels kernels =
-        compileAndLoad(sources.take(), plan->tiles, kernelCache, arch, threads);
+    LoadedKernels kernels = compileAndLoad(
+        sources.take(), plan->tiles, plan->problem, kernelCache, arch, threads);
     const double compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       compileStart)

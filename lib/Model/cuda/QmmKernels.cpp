@@ -135,6 +135,9 @@ QmmKernels::function(const QmmKernelSpec &spec) {
   auto function = modules_.at(spec.bundle).function(spec.name);
   if (!function)
     return function.status();
+  // Opted in once here, so that launches make no attribute call.
+  GPTQ_RETURN_IF_ERROR(
+      rt::allowDynamicShared(*function, unsigned(spec.dynamicSharedBytes)));
   return &functions_.emplace(spec.name, function.take()).first->second;
 }
 

@@ -65,6 +65,9 @@ private:
 struct KernelFunction {
   CUfunction handle = nullptr;
   std::string name;
+  /// Dynamic shared memory above 48 KiB this function was opted in to
+  /// (allowDynamicShared); launch() needs no attribute call up to it.
+  unsigned dynamicSharedAllowed = 0;
 };
 
 /// A module loaded from a CompileResult (the cubin if there is one, else the
@@ -90,13 +93,16 @@ struct Dim3 {
 };
 
 /// Opts `function` in to `sharedBytes` of dynamic shared memory where that
-/// is above the 48 KiB every kernel may have; nothing otherwise. Launchers
-/// that call launchKernel directly (the JIT's warm path) do this once when
-/// they load the function.
-Status allowDynamicShared(const KernelFunction &function, unsigned sharedBytes);
+/// is above the 48 KiB every kernel may have (nothing otherwise) and records
+/// it in the function. Launchers do this once when they load the function:
+/// those that call launchKernel directly (the JIT's warm path) must, and
+/// launch() then makes no attribute call.
+Status allowDynamicShared(KernelFunction &function, unsigned sharedBytes);
 
 /// Launches `function`; `args` points to one pointer per kernel parameter.
-/// Dynamic shared memory above 48 KiB is opted into first. With
+/// Dynamic shared memory above 48 KiB and above what the function was
+/// opted in to (allowDynamicShared) is opted into first, at the cost of a
+/// driver call on every such launch. With
 /// `overlapPrevious` the kernel may start before the previous one on
 /// `stream` completes (launchKernel in CudaDriver.h; block.y and .z must
 /// be 1).
