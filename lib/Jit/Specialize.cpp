@@ -122,17 +122,10 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
   spec.geometry.earlyStart = qmm::startsBeforeGatherEnds(tile.getStrategy());
   // Every shared buffer of the building blocks is static (under 48 KB)
   // except those of wgmma tiles past it, which the launch passes.
-  {
-    gptq::autotune::TileProblem problem;
-    problem.bits = desc.layout.bits;
-    problem.actOrder = desc.layout.actOrder;
-    problem.inFeatures = desc.K;
-    problem.outFeatures = desc.N;
-    problem.groupSize = desc.layout.groupSize;
-    spec.geometry.dynamicSharedBytes =
-        unsigned(gptq::autotune::launchDynamicSharedBytes(
-            qmm::toTileConfig(tile), problem));
-  }
+  spec.geometry.dynamicSharedBytes =
+      unsigned(gptq::autotune::launchDynamicSharedBytes(
+          qmm::toTileConfig(tile),
+          qmm::toTileProblem(matmul.getLayout(), desc.K, desc.N)));
   if (spec.geometry.blockN == 0 || desc.N % spec.geometry.blockN != 0 ||
       spec.geometry.blockM == 0)
     return Status::error(fmt::format(

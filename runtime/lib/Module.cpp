@@ -196,12 +196,17 @@ static Status setDynamicShared(const KernelFunction &function,
                                function.name, sharedBytes));
 }
 
-/// Shared memory every kernel may have without opting in.
-constexpr unsigned kDefaultSharedBytes = 48 * 1024;
+/// Whether launching `function` with `sharedBytes` of dynamic shared memory
+/// needs no opt-in: at most the 48 KiB every kernel may have, or what the
+/// function was opted in to.
+static bool mayLaunchWith(const KernelFunction &function,
+                          unsigned sharedBytes) {
+  return sharedBytes <= 48 * 1024 ||
+         sharedBytes <= function.dynamicSharedAllowed;
+}
 
 Status allowDynamicShared(KernelFunction &function, unsigned sharedBytes) {
-  if (sharedBytes <= kDefaultSharedBytes ||
-      sharedBytes <= function.dynamicSharedAllowed)
+  if (mayLaunchWith(function, sharedBytes))
     return Status::success();
   GPTQ_RETURN_IF_ERROR(setDynamicShared(function, sharedBytes));
   function.dynamicSharedAllowed = sharedBytes;
@@ -215,8 +220,7 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
   if (!loaded.ok())
     return loaded.status();
   const DriverApi &cu = **loaded;
-  if (sharedBytes > kDefaultSharedBytes &&
-      sharedBytes > function.dynamicSharedAllowed)
+  if (!mayLaunchWith(function, sharedBytes))
     GPTQ_RETURN_IF_ERROR(setDynamicShared(function, sharedBytes));
   if (block.y != 1 || block.z != 1)
     return Status::error(

@@ -75,11 +75,6 @@ Status GpuBench::setWeights(const autotune::LayoutKey &layout,
   bf16_ = layout.dtype == "bf16";
   inFeatures_ = K;
   outFeatures_ = N;
-  problem_.bits = layout.bits;
-  problem_.actOrder = layout.actOrder;
-  problem_.inFeatures = K;
-  problem_.outFeatures = N;
-  problem_.groupSize = layout.groupSize;
   // Every bit pattern is a valid code or zero point, so random words are
   // random weights.
   std::vector<uint32_t> qweight(size_t(K * layout.bits / 32 * N));
@@ -151,10 +146,8 @@ Status GpuBench::launch(const KernelLaunch &kernel) {
       rt::qmmGrid(outFeatures_, rows_, unsigned(tile.blockN),
                   unsigned(tile.blockM), unsigned(tile.splitK));
   rt::Dim3 block{unsigned(32 * tile.warps), 1, 1};
-  const unsigned sharedBytes =
-      unsigned(autotune::launchDynamicSharedBytes(tile, problem_));
-  return rt::launch(kernel.function, grid, block, sharedBytes, nullptr,
-                    args.data());
+  return rt::launch(kernel.function, grid, block, kernel.dynamicSharedBytes,
+                    nullptr, args.data());
 }
 
 Expected<std::vector<uint16_t>> GpuBench::runOnce(const KernelLaunch &kernel) {

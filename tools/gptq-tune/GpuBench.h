@@ -12,7 +12,6 @@
 #define GPTQ_TOOLS_GPTQTUNE_GPUBENCH_H
 
 #include "gptq/Autotune/AutotuneCache.h"
-#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Runtime/QmmLaunch.h"
 #include "gptq/Support/Status.h"
@@ -26,9 +25,10 @@ namespace gptq::tune {
 
 /// A loaded candidate kernel and how to launch it.
 struct KernelLaunch {
-  rt::KernelFunction function;
+  rt::KernelFunction function; // opted in to dynamicSharedBytes
   rt::QmmParamList params;
   autotune::TileConfig tile;
+  unsigned dynamicSharedBytes = 0; // TileLegality's launchDynamicSharedBytes
 };
 
 class GpuBench {
@@ -63,9 +63,6 @@ private:
   size_t flushBytes_ = 0;
   void *start_ = nullptr, *stop_ = nullptr; // cudaEvent_t
   bool bf16_ = false;
-  // The layout's code width, act-order and group size (launches size the
-  // dynamic shared memory of wgmma tiles from them).
-  autotune::TileProblem problem_;
   int64_t inFeatures_ = 0, outFeatures_ = 0, rows_ = 0;
   rt::DeviceBuffer qweight_, qzeros_, scales_, gIdx_, x_, y_;
 };

@@ -220,15 +220,15 @@ LoadedKernels compileAndLoad(std::vector<KernelSource> sources,
       }
       // Opted in to its dynamic shared memory once, not per timed launch.
       const autotune::TileConfig &tile = tiles[kernel.candidate];
-      if (Status allowed = rt::allowDynamicShared(
-              *function,
-              unsigned(autotune::launchDynamicSharedBytes(tile, problem)));
+      const unsigned sharedBytes =
+          unsigned(autotune::launchDynamicSharedBytes(tile, problem));
+      if (Status allowed = rt::allowDynamicShared(*function, sharedBytes);
           !allowed.ok()) {
         warn(allowed.message());
         continue;
       }
       loaded.byCandidate[kernel.candidate] =
-          KernelLaunch{*function, *params, tile};
+          KernelLaunch{*function, *params, tile, sharedBytes};
     }
     loaded.modules.push_back(module.take());
   }

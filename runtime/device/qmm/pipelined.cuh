@@ -86,6 +86,52 @@ template <int Pending> __device__ __forceinline__ void wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
 }
 
+/// A thread's share of one step's packed-weight copies (pipelined and
+/// wgmma tiles): `WordRows` word rows of BlockN columns in 16-byte chunks.
+/// Every step a thread copies the same chunks moved down K, so their
+/// addresses are worked out once and a step's copy costs a 64-bit add.
+template <int Threads, int BlockN, int WordRows> struct WeightCopies {
+  static constexpr int kChunksPerRow = BlockN / 4;
+  static constexpr int kChunks = WordRows * kChunksPerRow;
+  static constexpr int kSlots = (kChunks + Threads - 1) / Threads;
+  const uint32_t *src[kSlots]; // the chunk in the first step
+  uint32_t dst[kSlots];        // byte offset in a stage buffer
+  int row[kSlots];             // word row within the step; -1: idle slot
+
+  /// `offset`: where the weights start in a stage buffer; `swizzle(r)`:
+  /// the XOR applied to the chunk index in word row r.
+  template <typename Swizzle>
+  __device__ __forceinline__ void init(const uint32_t *qweight, int outFeatures,
+                                       int col0, int tid, int offset,
+                                       Swizzle swizzle) {
+#pragma unroll
+    for (int j = 0; j < kSlots; ++j) {
+      const int i = tid + j * Threads;
+      const int r = i < kChunks ? i / kChunksPerRow : 0;
+      const int c = i % kChunksPerRow;
+      row[j] = (kChunks % Threads == 0 || i < kChunks) ? r : -1;
+      src[j] = qweight + (int64_t)r * outFeatures + col0 + 4 * c;
+      dst[j] = offset + (r * kChunksPerRow + (c ^ swizzle(r))) * 16;
+    }
+  }
+
+  /// Starts the copies of the step whose first word row is `wordRow0` into
+  /// the stage buffer at `base`; where K ends inside the step
+  /// (`partialLastStep`), rows at or past `wordRows` are zero-filled.
+  __device__ __forceinline__ void
+  issue(unsigned char *base, const uint32_t *qweight, int outFeatures,
+        int wordRow0, bool partialLastStep, int wordRows) const {
+    const int64_t wordStep = (int64_t)wordRow0 * outFeatures;
+#pragma unroll
+    for (int j = 0; j < kSlots; ++j) {
+      if (kChunks % Threads != 0 && row[j] < 0)
+        continue;
+      const bool valid = !partialLastStep || wordRow0 + row[j] < wordRows;
+      copy16(base + dst[j], valid ? src[j] + wordStep : qweight, valid);
+    }
+  }
+};
+
 /// Four 8x8 b16 matrices from shared memory (ldmatrix .x4): lanes 8i ..
 /// 8i + 7 give the row addresses of matrix i, and lane (g, t) receives
 /// element pair t of row g of each: for a row-major 16x16 A tile with rows
@@ -286,15 +332,12 @@ __device__ __forceinline__ void pipelined_matmul(
   constexpr int kUnitChunks = U::kValues * 2 >= 16 ? U::kValues * 2 / 16 : 1;
   constexpr int kXItemsPerRow = kXChunksPerRow / kUnitChunks;
   constexpr int kXItems = BlockM * kXItemsPerRow;
-  constexpr int kWChunksPerRow = BlockN / 4;
-  constexpr int kWChunks = G::kWeightRows * kWChunksPerRow;
   // Copy slots. In every step a thread copies the same x rows and chunks and
   // the same weight rows and columns, moved along K: their addresses are
   // worked out once here, so a step's copies cost a 64-bit add each. (The
   // per-copy index arithmetic they replace was a third of the loop's
   // instructions at M = 256.)
   constexpr int kXSlots = (kXItems + Threads - 1) / Threads;
-  constexpr int kWSlots = (kWChunks + Threads - 1) / Threads;
   // Whether K ends inside a step: only then do copies test it.
   const bool partialLastStep = inFeatures % BlockK != 0;
   const T *xSlot[kXSlots];
@@ -317,23 +360,14 @@ __device__ __forceinline__ void pipelined_matmul(
     // permuting path need only rows g and g + 1 apart (r & 1).
     xSlotChunk[j] = c0 | (kNatural ? r & 7 : r & 1) << 16;
   }
-  const uint32_t *wSlot[kWSlots];
-  uint32_t wSlotDst[kWSlots];
-  int wSlotRow[kWSlots];
-#pragma unroll
-  for (int j = 0; j < kWSlots; ++j) {
-    const int i = tid + j * Threads;
-    const int r = i < kWChunks ? i / kWChunksPerRow : 0;
-    const int c = i % kWChunksPerRow;
-    wSlotRow[j] = (kWChunks % Threads == 0 || i < kWChunks) ? r : -1;
-    wSlot[j] = qweight + (int64_t)r * outFeatures + col0 + 4 * c;
-    // Permuting path: XOR-ing the chunk with 2t spreads the four t of one
-    // 8-lane phase of the compute side's reads over distinct banks (lane t
-    // reads rows t * kLaneWords ..). The natural path's lanes all read one
-    // row, 8 consecutive chunks.
-    const int swizzle = kNatural ? 0 : 2 * ((r / G::kLaneWords) & 3);
-    wSlotDst[j] = G::kWeightOffset + (r * kWChunksPerRow + (c ^ swizzle)) * 16;
-  }
+  // Permuting path: XOR-ing the chunk with 2t spreads the four t of one
+  // 8-lane phase of the compute side's reads over distinct banks (lane t
+  // reads rows t * kLaneWords ..). The natural path's lanes all read one
+  // row, 8 consecutive chunks.
+  pipelined::WeightCopies<Threads, BlockN, G::kWeightRows> weights;
+  weights.init(qweight, outFeatures, col0, tid, G::kWeightOffset, [](int r) {
+    return kNatural ? 0 : 2 * ((r / G::kLaneWords) & 3);
+  });
 
   // Starts the copies of step `step` into the stage buffer at `base`
   // (nothing past the last step; the commit still makes a group so the
@@ -361,17 +395,8 @@ __device__ __forceinline__ void pipelined_matmul(
       }
     }
     // Weights: kWeightRows word rows of BlockN columns.
-    const int wordRow0 = k0 * Bits / 32;
-    const int64_t wordStep = (int64_t)wordRow0 * outFeatures;
-#pragma unroll
-    for (int j = 0; j < kWSlots; ++j) {
-      if (kWChunks % Threads != 0 && wSlotRow[j] < 0)
-        continue;
-      const bool valid =
-          !partialLastStep || wordRow0 + wSlotRow[j] < weightRowsTotal;
-      pipelined::copy16(base + wSlotDst[j],
-                        valid ? wSlot[j] + wordStep : qweight, valid);
-    }
+    weights.issue(base, qweight, outFeatures, k0 * Bits / 32, partialLastStep,
+                  weightRowsTotal);
     // Scales and zero points, only where a group starts or the CTA's run
     // does (the compute side reads them only then).
     if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {

@@ -386,21 +386,9 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     xSlotDst[j] = r * 128 + ((c ^ (r & 7)) * 16);
     xSlotChunk[j] = c;
   }
-  constexpr int kWChunksPerRow = BlockN / 4;
-  constexpr int kWChunks = 8 * kWChunksPerRow;
-  constexpr int kWSlots = (kWChunks + Threads - 1) / Threads;
-  const uint32_t *wSlot[kWSlots];
-  uint32_t wSlotDst[kWSlots];
-  int wSlotRow[kWSlots];
-#pragma unroll
-  for (int j = 0; j < kWSlots; ++j) {
-    const int i = tid + j * Threads;
-    const int r = i < kWChunks ? i / kWChunksPerRow : 0;
-    const int c = i % kWChunksPerRow;
-    wSlotRow[j] = (kWChunks % Threads == 0 || i < kWChunks) ? r : -1;
-    wSlot[j] = qweight + (int64_t)r * outFeatures + col0 + 4 * c;
-    wSlotDst[j] = G::kWeightOffset + (r * kWChunksPerRow + c) * 16;
-  }
+  pipelined::WeightCopies<Threads, BlockN, 8> weights;
+  weights.init(qweight, outFeatures, col0, tid, G::kWeightOffset,
+               [](int) { return 0; });
 
   auto issue = [&](unsigned char *base, int step) {
     if (step >= stepEnd)
@@ -414,17 +402,8 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
       pipelined::copy16(base + xSlotDst[j], inK ? xSlot[j] + k0 : x,
                         xSlotLive[j] && inK);
     }
-    const int wordRow0 = k0 / 8;
-    const int64_t wordStep = (int64_t)wordRow0 * outFeatures;
-#pragma unroll
-    for (int j = 0; j < kWSlots; ++j) {
-      if (kWChunks % Threads != 0 && wSlotRow[j] < 0)
-        continue;
-      const bool valid =
-          !partialLastStep || wordRow0 + wSlotRow[j] < weightRowsTotal;
-      pipelined::copy16(base + wSlotDst[j],
-                        valid ? wSlot[j] + wordStep : qweight, valid);
-    }
+    weights.issue(base, qweight, outFeatures, k0 / 8, partialLastStep,
+                  weightRowsTotal);
     if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
       const int group0 = k0 / groupSize;
       constexpr int kSChunksPerRow = BlockN / 8;

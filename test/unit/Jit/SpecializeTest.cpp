@@ -78,6 +78,28 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
   EXPECT_FALSE(plain->geometry.earlyStart);
 }
 
+// wgmma tiles past 48 KB of buffers take them dynamically: the launch
+// geometry carries the bytes (TileLegality's launchDynamicSharedBytes, as
+// the manifest's dynamic_shared_bytes in emit-manifest-wgmma.mlir).
+TEST(QmmJitSpecialize, WgmmaTilesPassDynamicSharedMemory) {
+  MatmulDesc desc = baseDesc();
+  desc.K = 4096;
+  desc.N = 4096;
+  desc.M = 256; // 128 x 128 tiles, 4 stages of 21504 bytes, split 2
+  auto spec = QmmJit::specialize(desc, "sm_90a");
+  ASSERT_TRUE(spec.ok()) << spec.message();
+  EXPECT_NE(spec->tile.find("strategy = wgmma"), std::string::npos)
+      << spec->tile;
+  EXPECT_EQ(spec->geometry.dynamicSharedBytes, 4u * 21504 + 1024);
+  // 64 x 64 tiles (45056 bytes) stay static.
+  desc.M = 64;
+  auto small = QmmJit::specialize(desc, "sm_90a");
+  ASSERT_TRUE(small.ok()) << small.message();
+  EXPECT_NE(small->tile.find("strategy = wgmma"), std::string::npos)
+      << small->tile;
+  EXPECT_EQ(small->geometry.dynamicSharedBytes, 0u);
+}
+
 TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {
   MatmulDesc desc = baseDesc();
   desc.layout.actOrder = true;
