@@ -9,7 +9,8 @@
 // 16, and from M = 64 the dense path (rt/DenseMatmul.h: dequantize in
 // chunks + cuBLAS, which the JIT takes from 256 rows). For experiments,
 // QMM_BENCH_ROWS=1,16 keeps only those M and QMM_BENCH_NVRTC_OPTIONS adds
-// NVRTC options (e.g. -DNAME=1) to the kernels' compilation. Times are medians
+// NVRTC options (e.g. -DNAME=1, or the timing switches of
+// runtime/device/qmm/ablate.cuh) to the kernels' compilation. Times are medians
 // of CUDA-event timings with the L2 flushed before every repetition; inputs are
 // random, never zeros. Each row also checks our output against cuBLAS on the
 // dequantized weight.

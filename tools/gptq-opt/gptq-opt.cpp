@@ -66,6 +66,12 @@ cl::opt<bool> printSummary(
     cl::desc("Print one line per kernel and architecture: registers, shared "
              "memory, spills (compiles a cubin with NVRTC)"),
     cl::init(false));
+cl::list<std::string> nvrtcOptions(
+    "Xnvrtc",
+    cl::desc("Extra NVRTC option for --emit=ptx (repeatable), e.g. "
+             "-Xnvrtc=-DQMM_ABLATE_X for the timing switches of "
+             "runtime/device/qmm/ablate.cuh"),
+    cl::value_desc("option"));
 cl::opt<std::string> autotuneCache(
     "autotune-cache",
     cl::desc("Autotune cache written by gptq-tune: --emit=cuda|ptx|manifest "
@@ -206,6 +212,7 @@ LogicalResult emitForArch(ModuleOp module, const PassPipelineCLParser &passes,
     gptq::rt::CompileOptions options;
     options.arch = arch;
     options.wantCubin = printSummary;
+    options.extraOptions.assign(nvrtcOptions.begin(), nvrtcOptions.end());
     if (emitKind == EmitKind::Cuda && !printSummary) {
       os << source;
       continue;

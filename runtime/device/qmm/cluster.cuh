@@ -11,6 +11,7 @@
 // rejected before emission (TileLegality) and fail to compile here.
 #pragma once
 
+#include "qmm/ablate.cuh"
 #include "qmm/types.cuh"
 
 namespace qmm {
@@ -134,6 +135,10 @@ store_cluster_sum(const float *partial, const BiasT *__restrict__ bias,
                   T *__restrict__ y, int rows, int outFeatures, int row0,
                   int col0) {
   sync();
+  if constexpr (ablate::kReduction) {
+    ablate::keep(partial[threadIdx.x], y);
+    return;
+  }
   const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
   reduce_partials<SplitK, Threads>(
       partial, liveRows * BlockN, [&](int i, const float4 &sum) {

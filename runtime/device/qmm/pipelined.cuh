@@ -51,6 +51,7 @@
 // range in bf16 holds only 128 values) takes a per-value path through fp32.
 #pragma once
 
+#include "qmm/ablate.cuh"
 #include "qmm/cluster.cuh"
 #include "qmm/dequant.cuh"
 #include "qmm/mma.cuh"
@@ -380,7 +381,8 @@ __device__ __forceinline__ void pipelined_matmul(
     // (xSlotChunk).
 #pragma unroll
     for (int j = 0; j < kXSlots; ++j) {
-      if (kXItems % Threads != 0 && tid + j * Threads >= kXItems)
+      if ((kXItems % Threads != 0 && tid + j * Threads >= kXItems) ||
+          !ablate::copies<Stages>(ablate::kX, step, stepBegin))
         continue;
       const int c0 = xSlotChunk[j] & 0xffff;
       const int swizzle = xSlotChunk[j] >> 16;
@@ -395,11 +397,13 @@ __device__ __forceinline__ void pipelined_matmul(
       }
     }
     // Weights: kWeightRows word rows of BlockN columns.
-    weights.issue(base, qweight, outFeatures, k0 * Bits / 32, partialLastStep,
-                  weightRowsTotal);
+    if (ablate::copies<Stages>(ablate::kW, step, stepBegin))
+      weights.issue(base, qweight, outFeatures, k0 * Bits / 32, partialLastStep,
+                    weightRowsTotal);
     // Scales and zero points, only where a group starts or the CTA's run
     // does (the compute side reads them only then).
-    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
+    if ((k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) &&
+        ablate::copies<Stages>(ablate::kS, step, stepBegin)) {
       const int group0 = k0 / groupSize;
       constexpr int kSChunksPerRow = BlockN / 8;
 #pragma unroll
@@ -684,7 +688,8 @@ __device__ __forceinline__ void pipelined_matmul(
     // every thread has finished (barrier above).
     issue(smem + fillAt, step + Stages - 1);
     pipelined::commit();
-    compute(smem + computeAt, step);
+    if constexpr (!ablate::kCompute)
+      compute(smem + computeAt, step);
     computeAt = computeAt + G::kStageBytes == kRingBytes
                     ? 0
                     : computeAt + G::kStageBytes;
@@ -692,6 +697,10 @@ __device__ __forceinline__ void pipelined_matmul(
         fillAt + G::kStageBytes == kRingBytes ? 0 : fillAt + G::kStageBytes;
   }
   pipelined::wait<0>();
+  if constexpr (ablate::kEpilogue) {
+    ablate::keep(acc, y);
+    return;
+  }
 
   // Row g (+ 8) of each row tile, columns 8t .. 8t + 7 of the warp's 32:
   // column 8t + j is n8 tile j % 4, accumulator element j / 4 (+ 2).

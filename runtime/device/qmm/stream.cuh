@@ -49,6 +49,7 @@
 // correct, not fast.
 #pragma once
 
+#include "qmm/ablate.cuh"
 #include "qmm/cluster.cuh"
 #include "qmm/dequant.cuh"
 #include "qmm/mma.cuh"
@@ -798,6 +799,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
                 xf[r], xf[(r + 1) % Stages]);
       }
     }
+  }
+
+  if constexpr (ablate::kEpilogue) {
+    ablate::keep(acc, y);
+    return;
   }
 
   // C fragment: c[e] is column (2j + e / 2) of the lane's 4 and x row

@@ -38,6 +38,7 @@
 // wgmma tiles elsewhere.
 #pragma once
 
+#include "qmm/ablate.cuh"
 #include "qmm/cluster.cuh"
 #include "qmm/dequant.cuh"
 #include "qmm/pipelined.cuh"
@@ -396,15 +397,18 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     const int k0 = step * BlockK;
 #pragma unroll
     for (int j = 0; j < kXSlots; ++j) {
-      if (kXItems % Threads != 0 && tid + j * Threads >= kXItems)
+      if ((kXItems % Threads != 0 && tid + j * Threads >= kXItems) ||
+          !ablate::copies<Stages>(ablate::kX, step, stepBegin))
         continue;
       const bool inK = !partialLastStep || k0 + 8 * xSlotChunk[j] < inFeatures;
       pipelined::copy16(base + xSlotDst[j], inK ? xSlot[j] + k0 : x,
                         xSlotLive[j] && inK);
     }
-    weights.issue(base, qweight, outFeatures, k0 / 8, partialLastStep,
-                  weightRowsTotal);
-    if (k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) {
+    if (ablate::copies<Stages>(ablate::kW, step, stepBegin))
+      weights.issue(base, qweight, outFeatures, k0 / 8, partialLastStep,
+                    weightRowsTotal);
+    if ((k0 % groupSize == 0 || (SplitK > 1 && step == stepBegin)) &&
+        ablate::copies<Stages>(ablate::kS, step, stepBegin)) {
       const int group0 = k0 / groupSize;
       constexpr int kSChunksPerRow = BlockN / 8;
       constexpr int kSChunks = G::kScaleRows * kSChunksPerRow;
@@ -559,7 +563,8 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     // `current` and `previous` swap between calls, so the buffers stay
     // registers (no dynamic indexing).
     auto body = [&](Fragments &current, Fragments &previous) {
-      compute(smem + computeAt, step, current);
+      if constexpr (!ablate::kCompute)
+        compute(smem + computeAt, step, current);
       wgmma::wait<1>();
       pinA(previous);
       pipelined::wait<Stages - 3>();
@@ -587,7 +592,8 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
       __syncthreads();
       issue(smem + fillAt, step + Stages - 1);
       pipelined::commit();
-      compute(smem + computeAt, step, a[0]);
+      if constexpr (!ablate::kCompute)
+        compute(smem + computeAt, step, a[0]);
       advance();
     }
   }
@@ -598,6 +604,10 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   pinA(a[0]);
   pinA(a[1]);
   pipelined::wait<0>();
+  if constexpr (ablate::kEpilogue) {
+    ablate::keep(acc, y);
+    return;
+  }
 
   // Accumulator i of tile f: row 8 (i / 4) + 2t + i % 2, column laneCol +
   // 64 f + (i / 2) % 2.
