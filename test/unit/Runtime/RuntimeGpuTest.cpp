@@ -145,4 +145,44 @@ TEST_F(RuntimeGpuTest, OversizedCopyAndBadLaunchAreErrors) {
       << status.message();
 }
 
+// Launchers opt a function in to dynamic shared memory past 48 KiB once,
+// when they load it; the function records it so that launch() makes no
+// driver call for it again. A request past what the GPU allows is an error
+// naming the function, and records nothing.
+TEST_F(RuntimeGpuTest, DynamicSharedOptInIsRecorded) {
+  CompileOptions options;
+  options.arch = context->info().arch();
+  auto compiled = compileCuda(kSource, "axpy.cu", options);
+  ASSERT_TRUE(compiled.ok()) << compiled.message();
+  auto module = LoadedModule::load(*compiled);
+  ASSERT_TRUE(module.ok()) << module.message();
+  auto function = module->function("axpy");
+  ASSERT_TRUE(function.ok()) << function.message();
+
+  // Up to 48 KiB needs no opt-in.
+  ASSERT_TRUE(allowDynamicShared(*function, 48 * 1024).ok());
+  EXPECT_EQ(function->dynamicSharedAllowed, 0u);
+  // 64 KiB (every GPU from sm_80 allows it) is opted in and recorded.
+  Status allowed = allowDynamicShared(*function, 64 * 1024);
+  ASSERT_TRUE(allowed.ok()) << allowed.message();
+  EXPECT_EQ(function->dynamicSharedAllowed, 64u * 1024);
+  // ... and the launch with that much runs.
+  auto buffer = DeviceBuffer::create(16);
+  ASSERT_TRUE(buffer.ok());
+  CUdeviceptr p = buffer->ptr();
+  float a = 1;
+  int n = 4;
+  void *args[] = {&p, &p, &a, &n};
+  Status launched = launch(*function, {1}, {32}, 64 * 1024, nullptr, args);
+  EXPECT_TRUE(launched.ok()) << launched.message();
+  // 1 MiB is more than any GPU's CTA may have.
+  Status tooMuch = allowDynamicShared(*function, 1024 * 1024);
+  ASSERT_FALSE(tooMuch.ok());
+  EXPECT_NE(tooMuch.message().find("axpy"), std::string::npos)
+      << tooMuch.message();
+  EXPECT_NE(tooMuch.message().find("dynamic shared memory"), std::string::npos)
+      << tooMuch.message();
+  EXPECT_EQ(function->dynamicSharedAllowed, 64u * 1024);
+}
+
 } // namespace
