@@ -112,9 +112,15 @@ Status checkRequest(const TuneRequest &request) {
           "--shapes: {}: K = {} is not a multiple of the group size {}",
           shape.name, shape.inFeatures, groupSize));
   }
-  if (!request.dryRun && request.outPath.empty())
+  if (!request.nvrtcOptions.empty() && !request.outPath.empty())
+    return Status::error(
+        "--out cannot be combined with --nvrtc-option: the runtime compiles "
+        "its kernels without those options, so their times must not go into "
+        "an autotune cache");
+  if (!request.dryRun && request.nvrtcOptions.empty() &&
+      request.outPath.empty())
     return Status::error("--out is required (the cache to write or merge "
-                         "into) unless --dry-run");
+                         "into) unless --dry-run or --nvrtc-option");
   if (request.repetitions < 10)
     return Status::error(fmt::format(
         "--reps must be at least 10 (a median of fewer is noise), got {}",

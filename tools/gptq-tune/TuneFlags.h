@@ -40,6 +40,11 @@ struct TuneRequest {
   /// Candidates to time beside the default instead of its neighbourhood
   /// (describeTile's form, e.g. "stream m8 n32 k128 w4 s2 c3").
   std::vector<autotune::TileConfig> tiles;
+  /// Extra NVRTC options for every candidate (experiments, e.g. the timing
+  /// switches of runtime/device/qmm/ablate.cuh). The runtime compiles its
+  /// kernels without them, so such a run only prints times and writes no
+  /// cache.
+  std::vector<std::string> nvrtcOptions;
 };
 
 /// Parses "--shapes": a comma-separated list of presets ("llama-7b",

@@ -175,9 +175,11 @@ LoadedKernels compileAndLoad(std::vector<KernelSource> sources,
                              const std::vector<autotune::TileConfig> &tiles,
                              const autotune::TileProblem &problem,
                              rt::KernelCache &cache, const std::string &arch,
+                             const std::vector<std::string> &nvrtcOptions,
                              unsigned threads) {
   rt::CompileOptions options;
   options.arch = arch;
+  options.extraOptions = nvrtcOptions;
   options.wantCubin = true;
   std::vector<Expected<std::shared_ptr<const rt::CompileResult>>> results(
       sources.size(), Status::error("not compiled"));
@@ -254,7 +256,7 @@ int runTuning(const TuneRequest &request) {
   // replaced per problem, the others kept as they are.
   autotune::GpuSelector selector{gpu.name, gpu.arch, gpu.driverVersion};
   autotune::AutotuneCache cache(selector);
-  if (std::filesystem::exists(request.outPath)) {
+  if (!request.outPath.empty() && std::filesystem::exists(request.outPath)) {
     autotune::AutotuneCacheLoad loaded =
         autotune::AutotuneCache::load(request.outPath, selector);
     for (const std::string &warning : loaded.warnings)
@@ -276,6 +278,8 @@ int runTuning(const TuneRequest &request) {
               gpu.name.c_str(), arch.c_str(), info.multiprocessors,
               gpu.driverVersion, layoutText(request.layout).c_str(),
               (*bench)->flushBytes() >> 20, request.repetitions);
+  for (const std::string &option : request.nvrtcOptions)
+    std::printf("# NVRTC option %s (experiment: times only)\n", option.c_str());
   std::fflush(stdout);
 
   const bool bf16 = request.layout.dtype == "bf16";
@@ -294,8 +298,9 @@ int runTuning(const TuneRequest &request) {
                            plan->tiles, arch, kKernelsPerSource);
     if (!sources)
       return fail(sources.message());
-    LoadedKernels kernels = compileAndLoad(
-        sources.take(), plan->tiles, plan->problem, kernelCache, arch, threads);
+    LoadedKernels kernels =
+        compileAndLoad(sources.take(), plan->tiles, plan->problem, kernelCache,
+                       arch, request.nvrtcOptions, threads);
     const double compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                       compileStart)
@@ -381,9 +386,16 @@ int runTuning(const TuneRequest &request) {
       std::fflush(stdout);
     }
     // Saved after every shape: an interrupted run keeps what it measured.
+    if (request.outPath.empty())
+      continue;
     Status saved = cache.save(request.outPath);
     if (!saved.ok())
       return fail(saved.message());
+  }
+  if (request.outPath.empty()) {
+    std::printf("# no cache written: the kernels were compiled with extra "
+                "NVRTC options\n");
+    return 0;
   }
   std::printf("# wrote %s (%zu entries for this GPU, %zu in all)\n",
               request.outPath.c_str(), cache.selectedEntries().size(),
@@ -433,6 +445,10 @@ int main(int argc, char **argv) {
                  "neighbourhood: comma-separated, as the progress lines "
                  "print them (\"stream m8 n32 k128 w4 s2 c3\"; c: split_k)")
       ->delimiter(',');
+  app.add_option("--nvrtc-option", request.nvrtcOptions,
+                 "Extra NVRTC option for every candidate, as "
+                 "--nvrtc-option=-DNAME (repeatable): for experiments, "
+                 "times only, no cache written");
   app.add_flag("--verbose,-v", request.verbose,
                "Print each candidate's median time, not only the best");
   app.add_flag("--dry-run", request.dryRun,
