@@ -67,7 +67,10 @@ __device__ __forceinline__ uint32_t shared_address(const void *pointer) {
 }
 
 /// 16 bytes global -> shared, bypassing L1; zero-filled when `pred` is false
-/// (the source must still be a valid address).
+/// (the source must still be a valid address). No L2 cache hint: with one,
+/// ptxas 13.0.88 puts the policy descriptor in an odd uniform register in
+/// some kernels, an illegal instruction at run time (docs/PERF.md, the
+/// 2026-11-27 07:12 section).
 __device__ __forceinline__ void copy16(void *dst, const void *src, bool pred) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(
                    shared_address(dst)),
