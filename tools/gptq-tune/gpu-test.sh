@@ -6,7 +6,8 @@
 #       on the present GPU, checks that the written cache loads without a
 #       warning and that gptq-opt --autotune-cache picks its tiles, then
 #       tunes again into the same file and checks that an entry of another
-#       GPU survived the merge. Prints "No CUDA device" and exits 0 (ctest
+#       GPU survived the merge; then that --nvrtc-option reaches NVRTC and
+#       writes no cache. Prints "No CUDA device" and exits 0 (ctest
 #       reports a skip) where there is no GPU.
 #   gpu-test.sh prepare [BUILD_DIR]
 #       on the development machine: stages stripped gptq-tune and gptq-opt
@@ -97,6 +98,21 @@ entries = json.load(open(sys.argv[1]))["entries"]
 names = sorted(e["gpu"]["name"] for e in entries)
 assert len(entries) == 3 and "Some Other GPU" in names, names
 PY
+  # Experiments: --nvrtc-option reaches NVRTC (an option it does not know
+  # fails every candidate's compilation) and such a run times the tiles but
+  # writes no cache.
+  "$tune" --shapes 4096x4096 --m 1 --max-candidates 2 --reps 10 \
+    --nvrtc-option=-DQMM_ABLATE_E >"$work/experiment.log" 2>&1 ||
+    { cat "$work/experiment.log"; echo "FAIL: gptq-tune --nvrtc-option"; return 1; }
+  cat "$work/experiment.log"
+  grep -q "^# NVRTC option -DQMM_ABLATE_E" "$work/experiment.log" &&
+    grep -q "M=1 .* us" "$work/experiment.log" &&
+    grep -q "^# no cache written" "$work/experiment.log" ||
+    { echo "FAIL: gptq-tune --nvrtc-option did not time and skip the cache"; return 1; }
+  "$tune" --shapes 4096x4096 --m 1 --max-candidates 1 --reps 10 \
+    --nvrtc-option=--no-such-nvrtc-option >"$work/bad-option.log" 2>&1 || true
+  grep -q "did not compile" "$work/bad-option.log" ||
+    { cat "$work/bad-option.log"; echo "FAIL: the NVRTC option did not reach NVRTC"; return 1; }
   echo "PASS: gptq-tune wrote a cache that loads cleanly and gptq-opt uses"
 }
 
