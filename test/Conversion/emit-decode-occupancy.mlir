@@ -47,3 +47,21 @@ func.func @hand_written(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: 
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 16, stages = 2>} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<1x4096xf16>
   return %y : tensor<1x4096xf16>
 }
+
+// Act-order weights: regrouped ones (x gathered into shared memory once,
+// then the plain loop) ask for the plain kernel's occupancy; those that
+// look up g_idx per value keep one CTA per SM.
+#w4reord = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>
+#w4act = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1>
+// CHECK-LABEL: // qmm_f16_w4g128_reord_asym_k4096_n4096_stream_m8n32k128w8s2
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 2)
+func.func @regrouped(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>, %perm: tensor<4096xi32>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%perm) {layout = #w4reord, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}
+// CHECK-LABEL: // qmm_f16_w4g128_act_asym_k4096_n4096_stream_m8n32k128w8s2
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 1)
+func.func @act_order(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>, %g: tensor<4096xi32>) -> tensor<1x4096xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) {layout = #w4act, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<1x4096xf16>
+  return %y : tensor<1x4096xf16>
+}

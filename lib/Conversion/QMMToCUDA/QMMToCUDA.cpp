@@ -129,8 +129,11 @@ LogicalResult KernelEmitter::emitSignature() {
   // sweeps 16 warps (128 registers) and 12 measured alike, but at 128 registers
   // the 4-bit tiles spilled a few bytes. Everything else states 1: with the
   // block size alone, ptxas (CUDA 13) capped some 256-thread stream kernels at
-  // 64 registers and spilled. Reordered act-order kernels (x gathered per
-  // value) stay at 1 too until measured. Since the decode kernel's
+  // 64 registers and spilled. Reordered act-order kernels count as plain
+  // ones: their 8-row tiles gather x into shared memory once and then run
+  // the plain loop (stream.cuh; H100, qmm-bench M = 1, 2026-11-27: 70B.o
+  // 25.9 -> 23.2 us with two 8-warp CTAs per SM instead of one, no
+  // spills). Since the decode kernel's
   // instruction diet (2026-11-26) the 4-bit tiles fit 128 registers without
   // spilling, so 8-warp tiles ask for two CTAs (16 warps) per SM: N = 8192
   // decode then runs 8-warp CTAs in one wave (gptq-tune, H100, against
@@ -155,7 +158,8 @@ LogicalResult KernelEmitter::emitSignature() {
   func.walk([&](TileStreamMatmulOp stream) {
     TileAttr tile = stream.getTile();
     LayoutAttr layout = stream.getLayout();
-    if (tile.getBlockM() != 8 || layout.getActOrder())
+    if (tile.getBlockM() != 8 ||
+        (layout.getActOrder() && !layout.getReordered()))
       return;
     const int warpsPerSm = threads >= 256 ? 16 : 12;
     minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);

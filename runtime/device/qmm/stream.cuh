@@ -46,7 +46,12 @@
 //
 // Act-order layouts and bf16 with 8-bit codes (whose 1.0-spaced range in
 // bf16 holds only 128 values) take a per-value path through fp32 instead:
-// correct, not fast.
+// correct, not fast. Regrouped act-order weights (Layout::kXPermuted: x is
+// read through a permutation) take the fast paths; on 8-row tiles whose
+// live rows of x fit 32 KB, the CTA first gathers them through the
+// permutation into shared memory (its first weight loads already in
+// flight), and the steps read x from there; otherwise each step gathers
+// its x values from global memory one by one.
 #pragma once
 
 #include "qmm/ablate.cuh"
@@ -396,6 +401,16 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     partial[i] = 0.0f;
   __syncthreads();
 
+  // Regrouped act-order weights (x read through a permutation) on one
+  // x group: where the CTA's live rows of x fit kStagedValues, the CTA
+  // gathers them through the permutation into shared memory once, and the
+  // steps read x from there as the plain kernel reads it from global
+  // memory; otherwise each step gathers its x values one by one.
+  constexpr bool kStageX = Layout::kXPermuted && MG == 1 && SplitK == 1;
+  constexpr int kStagedValues = kStageX ? 16384 : 8; // 32 KB of fp16/bf16
+  __shared__ __align__(16) unsigned short xStagedBits[kStagedValues];
+  [[maybe_unused]] const T *xStaged = reinterpret_cast<const T *>(xStagedBits);
+
   // This warp's K-stream.
   int warp = threadIdx.x / 32;
   if constexpr (SplitK > 1)
@@ -408,6 +423,9 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // Rows of this CTA that exist; x groups past them are never loaded and
   // their mma skipped (warp-uniform).
   const int liveRows = rows - row0 < BlockM ? rows - row0 : BlockM;
+  // (The first test folds where K is a constant, as in emitted kernels.)
+  [[maybe_unused]] const bool staged = kStageX && inFeatures <= kStagedValues &&
+                                       liveRows * inFeatures <= kStagedValues;
   const int zeroWords = outFeatures * Bits / 32;
   // K a whole number of steps (K is a constant in every emitted kernel, so
   // this folds): a step below `steps` then has all its units, and the
@@ -505,6 +523,36 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   const T *xBase = x + (int64_t)(row0 + g) * inFeatures + t * UK * U::kValues;
   auto loadX = [&](XFragment &xs, int step) {
     const int unit0 = step * 4 * UK + t * UK;
+    if constexpr (kStageX) {
+      if (staged) {
+        // Row g of the staged x, in the weight's channel order.
+#pragma unroll
+        for (int u = 0; u < UK; ++u) {
+          const bool live =
+              (wholeSteps ? step < steps : unit0 + u < units) && g < liveRows;
+          const T *src = xStaged + g * inFeatures + (unit0 + u) * U::kValues;
+          if constexpr (U::kPairs >= 4) {
+#pragma unroll
+            for (int q = 0; q < U::kPairs / 4; ++q) {
+              uint4 value = make_uint4(0u, 0u, 0u, 0u);
+              if (live)
+                value = reinterpret_cast<const uint4 *>(src)[q];
+              xs[u][0][4 * q] = value.x;
+              xs[u][0][4 * q + 1] = value.y;
+              xs[u][0][4 * q + 2] = value.z;
+              xs[u][0][4 * q + 3] = value.w;
+            }
+          } else {
+            uint2 value = make_uint2(0u, 0u);
+            if (live)
+              value = *reinterpret_cast<const uint2 *>(src);
+            xs[u][0][0] = value.x;
+            xs[u][0][1] = value.y;
+          }
+        }
+        return;
+      }
+    }
     if constexpr (Layout::kXPermuted) {
       // Reordered act-order weight: channel k reads x column perm[k]
       // (gIdx holds perm). The permutation is shared by all rows, so it is
@@ -581,6 +629,58 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
           xs[u][mg][1] = value.y;
         }
       }
+  };
+
+  // The staged x (kStageX): the CTA's live rows gathered through the
+  // permutation by the `activeWarps` warps that have steps (the others have
+  // left), which then meet at a named barrier. A thread takes chunks of 8
+  // channels (16 bytes of shared memory), kStageBatch at a time: first
+  // their permutation entries (32 bytes per chunk, shared by all rows),
+  // then every x value of the batch, so that the whole gather waits on
+  // few round trips to L2 rather than two per chunk.
+  [[maybe_unused]] auto stageX = [&](int activeWarps) {
+    constexpr int kStageBatch = 4;
+    const int activeThreads = 32 * activeWarps;
+    const int chunksPerRow = inFeatures / 8;
+    for (int c0 = threadIdx.x; c0 < chunksPerRow;
+         c0 += kStageBatch * activeThreads) {
+      int column[kStageBatch][8];
+#pragma unroll
+      for (int b = 0; b < kStageBatch; ++b) {
+        const int c = c0 + b * activeThreads;
+        int4 lo = make_int4(0, 0, 0, 0), hi = lo;
+        if (c < chunksPerRow) {
+          lo = __ldg(reinterpret_cast<const int4 *>(gIdx + 8 * c));
+          hi = __ldg(reinterpret_cast<const int4 *>(gIdx + 8 * c) + 1);
+        }
+        column[b][0] = lo.x, column[b][1] = lo.y, column[b][2] = lo.z;
+        column[b][3] = lo.w, column[b][4] = hi.x, column[b][5] = hi.y;
+        column[b][6] = hi.z, column[b][7] = hi.w;
+      }
+      for (int m = 0; m < liveRows; ++m) {
+        const unsigned short *row = reinterpret_cast<const unsigned short *>(
+            x + (int64_t)(row0 + m) * inFeatures);
+        uint32_t value[kStageBatch][8];
+#pragma unroll
+        for (int b = 0; b < kStageBatch; ++b)
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            value[b][i] = c0 + b * activeThreads < chunksPerRow
+                              ? __ldg(row + column[b][i])
+                              : 0u;
+#pragma unroll
+        for (int b = 0; b < kStageBatch; ++b) {
+          const int c = c0 + b * activeThreads;
+          if (c < chunksPerRow)
+            *reinterpret_cast<uint4 *>(xStagedBits + m * inFeatures + 8 * c) =
+                make_uint4(value[b][0] | (value[b][1] << 16),
+                           value[b][2] | (value[b][3] << 16),
+                           value[b][4] | (value[b][5] << 16),
+                           value[b][6] | (value[b][7] << 16));
+        }
+      }
+    }
+    asm volatile("bar.sync 1, %0;" ::"r"(activeThreads) : "memory");
   };
 
   // Per column: the zero as (magic + zero) and the scale, both broadcast to
@@ -788,6 +888,10 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     // x may come from the kernel before this one (types.cuh): the weights
     // above are already on their way.
     wait_for_prior_grids();
+    if constexpr (kStageX) {
+      if (staged)
+        stageX(steps < Threads / 32 ? steps : Threads / 32);
+    }
     if constexpr (kPrefetchX)
       loadX(xf[0], warp);
     for (int step = warp; step < steps; step += Stages * kWarps) {
