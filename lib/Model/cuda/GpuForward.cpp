@@ -543,19 +543,19 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
                             cublas_, stream)
               .withContext(l.name));
     } else {
-      // Right after its gather a matmul starts early on sm_90+ (its weight
-      // loads overlap the gather's tail; it waits for x).
-      bool afterGather = false;
+      // On sm_90+ a matmul starts early, as a programmatic dependent of the
+      // kernel before it (where its strategy allows: QmmKernelSpec::
+      // earlyStart): its first weight loads overlap that kernel's tail
+      // (the norms, attention, the SiLU product and the gather let it
+      // start at once: Kernels.cu), and it waits for x.
+      const bool overlap = context_->info().computeMajor >= 9;
       if (l.gatherPerm) {
-        if (!l.reusesGather) {
+        if (!l.reusesGather)
           cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
-          afterGather = context_->info().computeMajor >= 9;
-        }
         operands.x = CUdeviceptr(gathered_);
       }
-      GPTQ_RETURN_IF_ERROR(
-          qmm_->launch(*l.qmm, operands, rows, stream, afterGather)
-              .withContext(l.name));
+      GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows, stream, overlap)
+                               .withContext(l.name));
     }
   } else {
     // Row-major y[rows][out] = x[rows][in] W[in][out] is, column-major,
