@@ -3,11 +3,16 @@
 // `early_start` (mlir::qmm::startsBeforeGatherEnds): only stream kernels
 // may be launched as programmatic dependents of the act-order gather; the
 // model and qmm-bench read it from the manifest, the JIT from the tile.
+// `early_start_after_kernel` (startsBeforePriorKernelEnds): stream and
+// pipelined kernels may be launched so after the model's other kernels.
 // CHECK: "early_start": true,
+// CHECK-NEXT: "early_start_after_kernel": true,
 // CHECK: "name": "qmm_f16_w4g128_asym_k256_n256_stream_m8n32k128w4s2",
 // CHECK: "early_start": false,
+// CHECK-NEXT: "early_start_after_kernel": true,
 // CHECK: "name": "qmm_f16_w4g128_asym_k256_n256_pipe_m64n128k64w4s3",
 // CHECK: "early_start": false,
+// CHECK-NEXT: "early_start_after_kernel": false,
 // CHECK: "name": "qmm_f16_w4g128_asym_k256_n256_m16n128k128w4",
 
 #w4 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>

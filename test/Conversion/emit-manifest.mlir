@@ -12,6 +12,7 @@
 // CHECK-NEXT: "block_n": 32,
 // CHECK-NEXT: "dynamic_shared_bytes": 0,
 // CHECK-NEXT: "early_start": true,
+// CHECK-NEXT: "early_start_after_kernel": true,
 // CHECK-NEXT: "element_type": "f16",
 // CHECK-NEXT: "format": "gptq_v2",
 // CHECK-NEXT: "grid": "[out_features / block_n, ceil(m / block_m), split_k]",

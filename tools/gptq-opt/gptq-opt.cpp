@@ -167,6 +167,10 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         {"strategy", qmm::stringifyKernelStrategy(tile.getStrategy()).str()},
         // Whether launchers may start it before the act-order gather ends.
         {"early_start", qmm::startsBeforeGatherEnds(tile.getStrategy())},
+        // Whether launchers may start it before another kernel before it
+        // ends (a model forward's norms, attention, SiLU product).
+        {"early_start_after_kernel",
+         qmm::startsBeforePriorKernelEnds(tile.getStrategy())},
         {"block_m", tile.getBlockM()},
         {"block_n", tile.getBlockN()},
         {"block_k", tile.getBlockK()},

@@ -544,14 +544,21 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
               .withContext(l.name));
     } else {
       // On sm_90+ a matmul starts early, as a programmatic dependent of the
-      // kernel before it (where its strategy allows: QmmKernelSpec::
-      // earlyStart): its first weight loads overlap that kernel's tail
-      // (the norms, attention, the SiLU product and the gather let it
-      // start at once: Kernels.cu), and it waits for x.
-      const bool overlap = context_->info().computeMajor >= 9;
+      // kernel before it, where its strategy pays off so (QmmKernelSpec::
+      // earlyStart after the act-order gather, earlyStartAfterKernel after
+      // the norms, attention and the SiLU product, which let it start at
+      // once: Kernels.cu): its first weight loads overlap that kernel's
+      // tail, and it waits for x.
+      using Overlap = cuda::QmmKernels::Overlap;
+      Overlap overlap = context_->info().computeMajor >= 9
+                            ? Overlap::AfterKernel
+                            : Overlap::None;
       if (l.gatherPerm) {
-        if (!l.reusesGather)
+        if (!l.reusesGather) {
           cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
+          if (overlap != Overlap::None)
+            overlap = Overlap::AfterGather;
+        }
         operands.x = CUdeviceptr(gathered_);
       }
       GPTQ_RETURN_IF_ERROR(qmm_->launch(*l.qmm, operands, rows, stream, overlap)

@@ -64,6 +64,7 @@ QmmKernels::create(const std::string &arch) {
         spec.splitK = k.value("split_k", int64_t(1));
         spec.dynamicSharedBytes = k.value("dynamic_shared_bytes", int64_t(0));
         spec.earlyStart = k.value("early_start", false);
+        spec.earlyStartAfterKernel = k.value("early_start_after_kernel", false);
         Expected<rt::QmmParamList> params = rt::QmmParamList::fromRoles(
             k.at("params").get<std::vector<std::string>>(), spec.name);
         if (!params)
@@ -143,7 +144,7 @@ QmmKernels::function(const QmmKernelSpec &spec) {
 
 Status QmmKernels::launch(const QmmKernelSpec &general,
                           const QmmOperands &operands, int64_t m,
-                          CUstream stream, bool overlapPrevious) {
+                          CUstream stream, Overlap overlap) {
   const QmmKernelSpec &spec =
       general.decode && m <= general.decode->blockM ? *general.decode
       : general.smallBatch && m <= kSmallBatchRows  ? *general.smallBatch
@@ -158,8 +159,12 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
       rt::qmmGrid(spec.N, m, unsigned(spec.blockN), unsigned(spec.blockM),
                   unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
+  const bool early = overlap == Overlap::AfterGather ? spec.earlyStart
+                     : overlap == Overlap::AfterKernel
+                         ? spec.earlyStartAfterKernel
+                         : false;
   return rt::launch(**function, grid, block, unsigned(spec.dynamicSharedBytes),
-                    stream, args.data(), overlapPrevious && spec.earlyStart);
+                    stream, args.data(), early);
 }
 
 Status QmmKernels::launchDense(const QmmKernelSpec &spec,

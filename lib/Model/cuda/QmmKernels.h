@@ -49,6 +49,9 @@ struct QmmKernelSpec {
   /// after the act-order gather (mlir::qmm::startsBeforeGatherEnds says
   /// which kernels and why).
   bool earlyStart = false;
+  /// The manifest's `early_start_after_kernel`: worth one after the
+  /// forward's other kernels (mlir::qmm::startsBeforePriorKernelEnds).
+  bool earlyStartAfterKernel = false;
   /// The kernel's parameter roles, read from the manifest.
   rt::QmmParamList params;
   /// Generated for one row (the decode tile); found only through `decode`.
@@ -95,13 +98,21 @@ public:
   /// The dynamic-M fp16 kernel for this shape and layout, or null.
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
                             bool actOrder, bool v1) const;
+  /// Whether a matmul may start before the kernel before it on the stream,
+  /// which wrote x, completes (sm_90+; rt::launchKernel: the kernel waits
+  /// for it before reading x).
+  enum class Overlap {
+    None,
+    /// After the act-order gather: kernels with QmmKernelSpec::earlyStart.
+    AfterGather,
+    /// After another kernel: those with earlyStartAfterKernel.
+    AfterKernel,
+  };
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
-  /// is small enough). With `overlapPrevious` (sm_90+) a stream kernel
-  /// (QmmKernelSpec::earlyStart) may start before the previous kernel on
-  /// the stream, which wrote x, completes (rt::launchKernel; the kernel
-  /// waits for it before reading x); other kernels start after it.
+  /// is small enough), started early as `overlap` allows; other kernels
+  /// start after the previous one.
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
-                int64_t m, CUstream stream, bool overlapPrevious = false);
+                int64_t m, CUstream stream, Overlap overlap = Overlap::None);
   /// The dense path (rt/DenseMatmul.h) where rt::densePreferred: `spec`'s
   /// weight dequantized into `workspace` in column chunks, then cuBLAS on
   /// `handle` (which gets `stream`). `perm`, if set, is a regrouped

@@ -375,8 +375,10 @@ __device__ __forceinline__ void pipelined_matmul(
 
   // Starts the copies of step `step` into the stage buffer at `base`
   // (nothing past the last step; the commit still makes a group so the
-  // waits below count uniformly).
-  auto issue = [&](unsigned char *base, int step) {
+  // waits below count uniformly): x's (`copyX`) and the weights, scales
+  // and zero points (`copyWeights`).
+  auto issue = [&](unsigned char *base, int step, bool copyX = true,
+                   bool copyWeights = true) {
     if (step >= stepEnd)
       return;
     const int k0 = step * BlockK;
@@ -384,6 +386,8 @@ __device__ __forceinline__ void pipelined_matmul(
     // (xSlotChunk).
 #pragma unroll
     for (int j = 0; j < kXSlots; ++j) {
+      if (!copyX)
+        break;
       if ((kXItems % Threads != 0 && tid + j * Threads >= kXItems) ||
           !ablate::copies<Stages>(ablate::kX, step, stepBegin))
         continue;
@@ -399,6 +403,8 @@ __device__ __forceinline__ void pipelined_matmul(
                           inK ? xSlot[j] + k0 + 8 * q : x, xSlotLive[j] && inK);
       }
     }
+    if (!copyWeights)
+      return;
     // Weights: kWeightRows word rows of BlockN columns.
     if (ablate::copies<Stages>(ablate::kW, step, stepBegin))
       weights.issue(base, qweight, outFeatures, k0 * Bits / 32, partialLastStep,
@@ -671,12 +677,19 @@ __device__ __forceinline__ void pipelined_matmul(
       computePermuting(base, step);
   };
 
-  // x may come from the kernel before this one (types.cuh); its copies
-  // start with the weights'.
+  // Step i of the CTA's run uses stage buffer i % Stages. x may come from
+  // the kernel before this one (types.cuh): the first step's weights,
+  // scales and zero points are copied before waiting for it, its x after,
+  // in a group of its own, then the other steps in flight (Stages groups
+  // in all: the first wait below, which leaves at most Stages - 2 pending,
+  // covers exactly the first step).
+  issue(smem, stepBegin, /*copyX=*/false);
+  pipelined::commit();
   wait_for_prior_grids();
-  // Step i of the CTA's run uses stage buffer i % Stages.
+  issue(smem, stepBegin, /*copyX=*/true, /*copyWeights=*/false);
+  pipelined::commit();
 #pragma unroll
-  for (int s = 0; s < Stages - 1; ++s) {
+  for (int s = 1; s < Stages - 1; ++s) {
     issue(smem + s * G::kStageBytes, stepBegin + s);
     pipelined::commit();
   }

@@ -59,11 +59,26 @@ inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
 /// dependent of the act-order gather (sm_90+): the stream kernel issues its
 /// first weight loads before it waits for the gather (1.1-1.9 us saved at
 /// M = 1 on the H100); the pipelined kernel measured 4.6-17 us slower
-/// launched so (M = 16, 2026-11-26). The JIT's LaunchGeometry::earlyStart
+/// launched so (M = 16, 2026-11-26), and its split tiles still 1-4 us
+/// slower once it copied its first step's weights before waiting
+/// (2026-11-27). The JIT's LaunchGeometry::earlyStart
 /// and the manifest's `early_start` (read by the model and qmm-bench) both
 /// come from here.
 inline bool startsBeforeGatherEnds(KernelStrategy strategy) {
   return strategy == KernelStrategy::stream;
+}
+
+/// Whether a kernel of `strategy` pays off launched as a programmatic
+/// dependent of the small kernels before a linear in a model forward
+/// (norms, attention, the SiLU product; they let their dependent start at
+/// once). Stream and pipelined kernels issue their first weight loads (the
+/// pipelined kernel: its first step's weights, scales and zero points)
+/// before they wait for x: gptq-run bench, Llama-2-7B shapes, H100
+/// (2026-11-27), decode +9% at batch 1 and 8 (stream), +4% at batch 16
+/// (pipelined, on top). The manifest's `early_start_after_kernel`.
+inline bool startsBeforePriorKernelEnds(KernelStrategy strategy) {
+  return strategy == KernelStrategy::stream ||
+         strategy == KernelStrategy::pipelined;
 }
 } // namespace mlir::qmm
 
