@@ -169,8 +169,8 @@ void appendManifest(ModuleOp lowered, const std::string &arch,
         {"early_start", qmm::startsBeforeGatherEnds(tile.getStrategy())},
         // Whether launchers may start it before another kernel before it
         // ends (a model forward's norms, attention, SiLU product).
-        {"early_start_after_kernel",
-         qmm::startsBeforePriorKernelEnds(tile.getStrategy())},
+        {"early_start_after_kernel", qmm::startsBeforePriorKernelEnds(
+                                         tile.getStrategy(), tile.getSplitK())},
         {"block_m", tile.getBlockM()},
         {"block_n", tile.getBlockN()},
         {"block_k", tile.getBlockK()},

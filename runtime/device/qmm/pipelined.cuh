@@ -678,18 +678,27 @@ __device__ __forceinline__ void pipelined_matmul(
   };
 
   // Step i of the CTA's run uses stage buffer i % Stages. x may come from
-  // the kernel before this one (types.cuh): the first step's weights,
-  // scales and zero points are copied before waiting for it, its x after,
-  // in a group of its own, then the other steps in flight (Stages groups
-  // in all: the first wait below, which leaves at most Stages - 2 pending,
-  // covers exactly the first step).
-  issue(smem, stepBegin, /*copyX=*/false);
-  pipelined::commit();
-  wait_for_prior_grids();
-  issue(smem, stepBegin, /*copyX=*/true, /*copyWeights=*/false);
-  pipelined::commit();
+  // the kernel before this one (types.cuh). Split tiles (a few steps per
+  // CTA: the model launches them early, after its norms, attention and
+  // SiLU product) copy their first step's weights, scales and zero points
+  // before waiting for it, its x after, in a group of its own, then the
+  // other steps in flight (Stages groups in all: the first wait below,
+  // which leaves at most Stages - 2 pending, covers exactly the first
+  // step). Other tiles wait first: so their kernels stay as measured
+  // before (docs/PERF.md).
+  int firstStage = 0;
+  if constexpr (SplitK > 1) {
+    issue(smem, stepBegin, /*copyX=*/false);
+    pipelined::commit();
+    wait_for_prior_grids();
+    issue(smem, stepBegin, /*copyX=*/true, /*copyWeights=*/false);
+    pipelined::commit();
+    firstStage = 1;
+  } else {
+    wait_for_prior_grids();
+  }
 #pragma unroll
-  for (int s = 1; s < Stages - 1; ++s) {
+  for (int s = firstStage; s < Stages - 1; ++s) {
     issue(smem + s * G::kStageBytes, stepBegin + s);
     pipelined::commit();
   }

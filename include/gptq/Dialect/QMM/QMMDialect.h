@@ -68,17 +68,20 @@ inline bool startsBeforeGatherEnds(KernelStrategy strategy) {
   return strategy == KernelStrategy::stream;
 }
 
-/// Whether a kernel of `strategy` pays off launched as a programmatic
-/// dependent of the small kernels before a linear in a model forward
-/// (norms, attention, the SiLU product; they let their dependent start at
-/// once). Stream and pipelined kernels issue their first weight loads (the
-/// pipelined kernel: its first step's weights, scales and zero points)
-/// before they wait for x: gptq-run bench, Llama-2-7B shapes, H100
-/// (2026-11-27), decode +9% at batch 1 and 8 (stream), +4% at batch 16
-/// (pipelined, on top). The manifest's `early_start_after_kernel`.
-inline bool startsBeforePriorKernelEnds(KernelStrategy strategy) {
+/// Whether a kernel of `strategy`, split `splitK` ways, pays off launched
+/// as a programmatic dependent of the small kernels before a linear in a
+/// model forward (norms, attention, the SiLU product; they let their
+/// dependent start at once). Stream kernels and split pipelined ones issue
+/// their first weight loads (the pipelined kernel: its first step's
+/// weights, scales and zero points) before they wait for x: gptq-run
+/// bench, Llama-2-7B shapes, H100 (2026-11-27), decode +9% at batch 1 and
+/// 8 (stream), +5% at batch 16 (split pipelined, on top). Unsplit
+/// pipelined kernels wait first (their many steps gain little from it)
+/// and were not measured so. The manifest's `early_start_after_kernel`.
+inline bool startsBeforePriorKernelEnds(KernelStrategy strategy,
+                                        int64_t splitK) {
   return strategy == KernelStrategy::stream ||
-         strategy == KernelStrategy::pipelined;
+         (strategy == KernelStrategy::pipelined && splitK > 1);
 }
 } // namespace mlir::qmm
 
