@@ -25,9 +25,15 @@ bool contains(const std::string &text, const char *part) {
   return text.find(part) != std::string::npos;
 }
 
-/// A spec's early start follows its strategy (the kernel name says it).
+/// A spec's early starts follow its strategy and split (the kernel name
+/// says both): after the act-order gather only stream kernels, after the
+/// forward's other kernels stream and split pipelined ones.
 void expectEarlyStartFromStrategy(const cuda::QmmKernelSpec &spec) {
-  EXPECT_EQ(spec.earlyStart, contains(spec.name, "_stream_")) << spec.name;
+  const bool stream = contains(spec.name, "_stream_");
+  const bool splitPipelined =
+      std::regex_search(spec.name, std::regex("_pipe_.*s[0-9]+c[0-9]+$"));
+  EXPECT_EQ(spec.earlyStart, stream) << spec.name;
+  EXPECT_EQ(spec.earlyStartAfterKernel, stream || splitPipelined) << spec.name;
 }
 
 TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
@@ -61,6 +67,9 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
                            std::string(arch) == "sm_90a" ? "_wg_" : "_pipe_"))
           << spec->prefill->name;
       EXPECT_FALSE(spec->prefill->earlyStart);
+      // wgmma, or unsplit pipelined on sm_80: never early.
+      EXPECT_FALSE(spec->prefill->earlyStartAfterKernel);
+      expectEarlyStartFromStrategy(*spec->prefill);
       // The 128 x 128 wgmma tiles' stage buffers (3-4 x 21504 bytes) are
       // dynamic shared memory, which the launch passes from the manifest;
       // pipelined tiles have only static buffers.
@@ -76,6 +85,9 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
         EXPECT_TRUE(contains(spec->smallBatch->name, "_pipe_m16"))
             << spec->smallBatch->name;
         EXPECT_FALSE(spec->smallBatch->earlyStart);
+        // Split: started early after the norms, attention and SiLU product.
+        EXPECT_TRUE(spec->smallBatch->earlyStartAfterKernel);
+        expectEarlyStartFromStrategy(*spec->smallBatch);
         // The manifest's split_k is the one the kernel was generated with
         // (its name ends in s<stages>c<split_k> when split).
         std::smatch split;
