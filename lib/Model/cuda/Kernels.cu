@@ -9,7 +9,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+// Programmatic dependent launch (sm_90+): the kernels that run right before
+// a quantized matmul (norms, attention, the SiLU product, the act-order
+// gather) call qmm::allow_dependent_grids() first, so the matmul, launched
+// as their programmatic dependent, issues its first weight loads and then
+// waits in qmm::wait_for_prior_grids() for this grid to complete and its
+// writes to be visible before it reads x. A no-op for any other launch.
+
 #include "Kernels.h"
+#include "qmm/types.cuh"
 
 #include <cuda_fp16.h>
 
@@ -25,18 +33,6 @@ __device__ inline void store(half_t *p, int64_t i, float v) {
 }
 __device__ inline float roundHalf(float v) {
   return __half2float(__float2half_rn(v));
-}
-
-/// Programmatic dependent launch (sm_90+): the kernels that run right
-/// before a quantized matmul (norms, attention, the SiLU product, the
-/// act-order gather) let it start now. The matmul, launched as their
-/// programmatic dependent, issues its first weight loads and then waits in
-/// qmm::wait_for_prior_grids() for this grid to complete and its writes
-/// to be visible before it reads x. A no-op for any other launch.
-__device__ inline void allowDependents() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
-#endif
 }
 
 unsigned blocksFor(int64_t count, unsigned threads) {
@@ -73,7 +69,7 @@ __global__ void embedKernel(const int32_t *tokens, int64_t T, int64_t start,
 
 __global__ void rmsNormKernel(const half_t *x, const half_t *weight,
                               int64_t hidden, float eps, half_t *out) {
-  allowDependents();
+  qmm::allow_dependent_grids();
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
   float sum = 0.0f;
@@ -90,7 +86,7 @@ __global__ void rmsNormKernel(const half_t *x, const half_t *weight,
 __global__ void layerNormKernel(const half_t *x, const half_t *weight,
                                 const half_t *bias, int64_t hidden, float eps,
                                 half_t *out) {
-  allowDependents();
+  qmm::allow_dependent_grids();
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
   float sum = 0.0f;
@@ -162,7 +158,7 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
                                 const half_t *vCache, int64_t T, int64_t start,
                                 int64_t heads, int64_t kvHeads, int64_t headDim,
                                 int64_t maxSeq, half_t *out) {
-  allowDependents();
+  qmm::allow_dependent_grids();
   const int64_t t = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int64_t kvh = h / (heads / kvHeads);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -243,7 +239,7 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
 }
 
 __global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
-  allowDependents();
+  qmm::allow_dependent_grids();
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= count)
     return;
@@ -266,7 +262,7 @@ __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
 
 __global__ void gatherColumnsKernel(const half_t *x, const int32_t *perm,
                                     int64_t rows, int64_t cols, half_t *out) {
-  allowDependents();
+  qmm::allow_dependent_grids();
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols)
     return;

@@ -686,19 +686,18 @@ __device__ __forceinline__ void pipelined_matmul(
   // which leaves at most Stages - 2 pending, covers exactly the first
   // step). Other tiles wait first: so their kernels stay as measured
   // before (docs/PERF.md).
-  int firstStage = 0;
+  constexpr int kFirstFullStage = SplitK > 1 ? 1 : 0;
   if constexpr (SplitK > 1) {
     issue(smem, stepBegin, /*copyX=*/false);
     pipelined::commit();
     wait_for_prior_grids();
     issue(smem, stepBegin, /*copyX=*/true, /*copyWeights=*/false);
     pipelined::commit();
-    firstStage = 1;
   } else {
     wait_for_prior_grids();
   }
 #pragma unroll
-  for (int s = firstStage; s < Stages - 1; ++s) {
+  for (int s = kFirstFullStage; s < Stages - 1; ++s) {
     issue(smem + s * G::kStageBytes, stepBegin + s);
     pipelined::commit();
   }
