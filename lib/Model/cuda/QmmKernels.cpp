@@ -159,12 +159,20 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
       rt::qmmGrid(spec.N, m, unsigned(spec.blockN), unsigned(spec.blockM),
                   unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
-  const bool early = overlap == Overlap::AfterGather ? spec.earlyStart
-                     : overlap == Overlap::AfterKernel
-                         ? spec.earlyStartAfterKernel
-                         : false;
   return rt::launch(**function, grid, block, unsigned(spec.dynamicSharedBytes),
-                    stream, args.data(), early);
+                    stream, args.data(), startsEarly(spec, overlap));
+}
+
+bool QmmKernels::startsEarly(const QmmKernelSpec &spec, Overlap overlap) {
+  switch (overlap) {
+  case Overlap::AfterGather:
+    return spec.earlyStart;
+  case Overlap::AfterKernel:
+    return spec.earlyStartAfterKernel;
+  case Overlap::None:
+    break;
+  }
+  return false;
 }
 
 Status QmmKernels::launchDense(const QmmKernelSpec &spec,

@@ -108,9 +108,13 @@ public:
     /// After another kernel: those with earlyStartAfterKernel.
     AfterKernel,
   };
+  /// Whether `spec`'s kernel is launched as a programmatic dependent under
+  /// `overlap` (earlyStart after the gather, earlyStartAfterKernel after
+  /// other kernels, never with None).
+  static bool startsEarly(const QmmKernelSpec &spec, Overlap overlap);
   /// y[m][N] = x[m][K] · W on `stream` (with `spec`'s decode kernel when m
-  /// is small enough), started early as `overlap` allows; other kernels
-  /// start after the previous one.
+  /// is small enough), started early as `overlap` allows (startsEarly);
+  /// other kernels start after the previous one.
   Status launch(const QmmKernelSpec &spec, const QmmOperands &operands,
                 int64_t m, CUstream stream, Overlap overlap = Overlap::None);
   /// The dense path (rt/DenseMatmul.h) where rt::densePreferred: `spec`'s

@@ -34,6 +34,14 @@ void expectEarlyStartFromStrategy(const cuda::QmmKernelSpec &spec) {
       std::regex_search(spec.name, std::regex("_pipe_.*s[0-9]+c[0-9]+$"));
   EXPECT_EQ(spec.earlyStart, stream) << spec.name;
   EXPECT_EQ(spec.earlyStartAfterKernel, stream || splitPipelined) << spec.name;
+  // And so does how the forward launches it (QmmKernels::startsEarly).
+  using Overlap = cuda::QmmKernels::Overlap;
+  EXPECT_EQ(cuda::QmmKernels::startsEarly(spec, Overlap::AfterGather), stream)
+      << spec.name;
+  EXPECT_EQ(cuda::QmmKernels::startsEarly(spec, Overlap::AfterKernel),
+            stream || splitPipelined)
+      << spec.name;
+  EXPECT_FALSE(cuda::QmmKernels::startsEarly(spec, Overlap::None)) << spec.name;
 }
 
 TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
