@@ -179,6 +179,41 @@ static TileProblem tileProblem(const std::string &arch,
   return problem;
 }
 
+/// One row on very wide layers at 4 and 8 bits: a stream tile of column
+/// warps (stream.cuh), 8 warps of 32 columns each walking K side by side,
+/// so that each CTA reads 1 KB runs of every packed row instead of the
+/// 128-byte runs of the K-splitting decode tile. gptq-tune on the H100
+/// (2026-11-27 10:20 UTC, N = 57344, K = 8192, group 128, 25 repetitions):
+/// 4-bit 96.8 us against the 16-row pipelined default's 101.6 and the
+/// decode tile's 101.2; 8-bit 173.8 against the decode tile's 184.7. 7,
+/// 14 and 16 warps (224, 448, 512 columns) ran within 1% of 8; with a
+/// split K, or where 256-column CTAs cannot fill the SMs (N = 8192-22016,
+/// 10:05 UTC), the K-splitting tiles win by 1.1-3x. 2- and 3-bit decode
+/// tiles stay ahead (2-bit 64.3 against 74.5-78.9 us, 3-bit 92.5 against
+/// 100.7-105.0), as do 16 rows (the pipelined tile, 106 against 154 us).
+static std::optional<TileConfig>
+columnStreamTileConfig(const std::string &arch, const ProblemShape &shape) {
+  constexpr int64_t kWarps = 8, kBlockN = 32 * kWarps;
+  if ((shape.bits != 4 && shape.bits != 8) || shape.actOrder ||
+      shape.outFeatures % kBlockN != 0 ||
+      2 * (shape.outFeatures / kBlockN) < 3 * shape.sms)
+    return std::nullopt;
+  TileConfig config;
+  config.strategy = Strategy::Stream;
+  config.blockM = 8;
+  config.blockN = kBlockN;
+  config.warps = kWarps;
+  config.stages = 2;
+  // Steps inside one quantization group, so scales apply after the mma.
+  config.blockK = 128;
+  while (config.blockK > 32 && shape.groupSize > 0 &&
+         shape.groupSize % config.blockK != 0)
+    config.blockK /= 2;
+  if (!checkTile(config, tileProblem(arch, shape)).ok())
+    return std::nullopt;
+  return config;
+}
+
 /// Batches without act-order: the pipelined kernel (runtime/device/qmm/
 /// pipelined.cuh), 64-row x 128-column tiles of 4 warps (one per 32
 /// columns, each computing 64 rows), block_k 64 (128 for 3 bits, whose
@@ -373,6 +408,9 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
   if (bucket == 16 && shape.rows >= 2 && shape.rows <= 8 && shape.bits == 4 &&
       !shape.actOrder && shape.outFeatures <= 12288)
     return streamTileConfig(arch, shape, 1);
+  if (bucket == 1)
+    if (std::optional<TileConfig> columns = columnStreamTileConfig(arch, shape))
+      return *columns;
   if (bucket == 1 && shape.rows == 1 && shape.bits == 4 && !shape.actOrder &&
       shape.outFeatures % 128 == 0 &&
       shape.outFeatures / 128 >= 2 * shape.sms) {

@@ -13,11 +13,18 @@ Status checkTileFields(const TileConfig &config) {
   // SM with one 16-warp CTA instead of a cluster.
   const bool stream16 =
       config.warps == 16 && config.strategy == Strategy::Stream;
+  // Stream tiles whose warps own 32 columns each (block_n = 32 x warps) take
+  // any warp count up to 16, so that a grid can match the SMs (e.g. 7 warps:
+  // N = 57344 in 256 CTAs, two per SM of 132).
+  const bool streamColumns = config.strategy == Strategy::Stream &&
+                             config.warps >= 2 && config.warps <= 16 &&
+                             config.blockN == 32 * config.warps;
   if (config.warps != 1 && config.warps != 2 && config.warps != 4 &&
-      config.warps != 8 && !stream16)
-    return Status::error(
-        fmt::format("warps must be 1, 2, 4 or 8 (16 for stream tiles), got {}",
-                    config.warps));
+      config.warps != 8 && !stream16 && !streamColumns)
+    return Status::error(fmt::format(
+        "warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream "
+        "tiles of 32 columns per warp), got {}",
+        config.warps));
   // mma.sync m16n8k16: mma tiles take rows in 16s and each warp owns
   // block_n / warps columns in 8s; stream tiles put x rows on the n8 side
   // (rows in 8s) and split K, not N, across warps; pipelined warps own
@@ -167,9 +174,16 @@ static Status checkStreamTile(const TileConfig &config,
   if (config.blockM != 8 && config.blockM != 16 && config.blockM != 32)
     return Status::error(fmt::format(
         "stream tiles need block_m = 8, 16 or 32, got {}", config.blockM));
-  if (config.blockN != 32 && config.blockN != 64)
+  // Up to 64 columns the warps split K; wider tiles give each warp 32 or
+  // 64 columns of its own (column warps).
+  const bool columnWarps =
+      config.blockN == 32 * config.warps || config.blockN == 64 * config.warps;
+  if (config.blockN != 32 && config.blockN != 64 &&
+      !(config.warps > 1 && columnWarps))
     return Status::error(fmt::format(
-        "stream tiles need block_n = 32 or 64, got {}", config.blockN));
+        "stream tiles need block_n = 32 or 64, or warps x 32 or warps x 64 "
+        "(each warp its own columns), got {} with {} warps",
+        config.blockN, config.warps));
   GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
   const int64_t laneValues = config.blockK / 4;
   if (config.blockK % (4 * unitValues) != 0 || laneValues > 32)

@@ -46,6 +46,15 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
             for (int64_t stages = 2; stages <= 4; ++stages)
               consider(
                   {Strategy::Stream, blockM, blockN, blockK, warps, stages});
+  // Stream tiles of column warps (32 columns each, K walked side by side):
+  // wide layers at M = 1, where each CTA then reads whole runs of a packed
+  // row. 7 and 14 warps give N = 57344 (Llama-2 70B gate-up) 256 and 128
+  // CTAs, a whole number per SM of 132.
+  if (rowBucket == 1)
+    for (int64_t warps : {4, 7, 8, 14, 16})
+      for (int64_t blockK : {64, 128})
+        for (int64_t stages = 2; stages <= 3; ++stages)
+          consider({Strategy::Stream, 8, 32 * warps, blockK, warps, stages});
   if (rowBucket >= 16)
     for (int64_t blockM : {16, 32, 64, 128})
       for (int64_t blockN : {64, 128, 256})

@@ -124,7 +124,10 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       register buffers per lane (2 to 4: `stages - 1` steps of loads in
       flight per warp; x is loaded one step ahead where that fits).
       `block_m` is 8, 16 or 32 (x rows sit on the mma's n8 side), `block_n`
-      32 or 64.
+      32 or 64; or `block_n` = `warps` x 32 or `warps` x 64 (2 to 16 warps
+      at 32 columns each): column warps, which own those columns and walk
+      the input dimension side by side (split only across a `split_k`
+      cluster), for the widest decode layers.
     - `pipelined` (batches, no act-order): every step the CTA copies its x
       tile, packed weight tile and group scales and zeros into one of
       `stages` shared-memory buffers with cp.async (`stages - 1` steps in

@@ -65,3 +65,21 @@ func.func @act_order(%x: tensor<1x4096xf16>, %qw: tensor<512x4096xi32>, %qz: ten
   %y = qmm.matmul %x, %qw, %qz, %s g_idx(%g) {layout = #w4act, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 8, stages = 2>} : (tensor<1x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>, tensor<4096xi32>) -> tensor<1x4096xf16>
   return %y : tensor<1x4096xf16>
 }
+
+// Column warps (stream.cuh): a wide decode layer's default tile gives each
+// of 8 warps 32 columns of a 256-column block (224 CTAs for N = 57344) and
+// asks for two CTAs per SM, like the K-splitting 8-warp tiles; 7 column
+// warps (224 threads) ask for two as well.
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k8192_n57344_stream_m8n256k128w8s2
+// CHECK: extern "C" __global__ void __launch_bounds__(256, 2)
+// CHECK: qmm::stream_matmul<256, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 8, 256, 128, 2>(
+func.func @column_warps(%x: tensor<1x8192xf16>, %qw: tensor<1024x57344xi32>, %qz: tensor<64x7168xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4} : (tensor<1x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}
+// CHECK-LABEL: // qmm_f16_w4g128_asym_k8192_n57344_stream_m8n224k128w7s2
+// CHECK: extern "C" __global__ void __launch_bounds__(224, 2)
+func.func @seven_column_warps(%x: tensor<1x8192xf16>, %qw: tensor<1024x57344xi32>, %qz: tensor<64x7168xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 224, block_k = 128, warps = 7, stages = 2>} : (tensor<1x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}

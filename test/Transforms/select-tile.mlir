@@ -100,14 +100,18 @@ func.func @w8_wide(%x: tensor<16x256xf16>, %qw: tensor<64x17408xi32>, %qz: tenso
 
 // M = 1 on wide N: 8-row blocks, 4 warps, two register buffers; 2-bit
 // codes take 64 columns where that still gives two CTAs per SM (measured
-// faster), the others 32. On sm_90a a 4-bit layer whose unsplit 16-row
-// pipelined grid fills two waves (N / 128 >= 2 x 132: the fused 70B
-// gate-up) takes that tile instead.
+// faster), the others 32. 4- and 8-bit layers whose 256-column grid has at
+// least 1.5 CTAs per SM (N / 256 >= 198: the fused 70B gate-up) take the
+// stream tile of 8 column warps instead (block_n = 8 x 32); 2-bit ones
+// keep the decode tile.
 // CHECK-LABEL: func.func @m1_w4_wide
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w4_gateup
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3>
-// SM80: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 128, warps = 4, stages = 2>
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 256, block_k = 128, warps = 8, stages = 2>
+// CHECK-LABEL: func.func @m1_w8_gateup
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 256, block_k = 128, warps = 8, stages = 2>
+// CHECK-LABEL: func.func @m1_w2_gateup
+// CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 64, block_k = 128, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w8_wide
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 32, block_k = 64, warps = 4, stages = 2>
 // CHECK-LABEL: func.func @m1_w2_wide
@@ -118,6 +122,14 @@ func.func @m1_w4_wide(%x: tensor<1x4096xf16>, %qw: tensor<512x17408xi32>, %qz: t
 }
 func.func @m1_w4_gateup(%x: tensor<1x8192xf16>, %qw: tensor<1024x57344xi32>, %qz: tensor<64x7168xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x8192xf16>, tensor<1024x57344xi32>, tensor<64x7168xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}
+func.func @m1_w8_gateup(%x: tensor<1x8192xf16>, %qw: tensor<2048x57344xi32>, %qz: tensor<64x14336xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x8192xf16>, tensor<2048x57344xi32>, tensor<64x14336xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
+  return %y : tensor<1x57344xf16>
+}
+func.func @m1_w2_gateup(%x: tensor<1x8192xf16>, %qw: tensor<512x57344xi32>, %qz: tensor<64x3584xi32>, %s: tensor<64x57344xf16>) -> tensor<1x57344xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 2, group_size = 128, act_order = false, sym = true, format = gptq_v1>} : (tensor<1x8192xf16>, tensor<512x57344xi32>, tensor<64x3584xi32>, tensor<64x57344xf16>) -> tensor<1x57344xf16>
   return %y : tensor<1x57344xf16>
 }
 func.func @m1_w8_wide(%x: tensor<1x256xf16>, %qw: tensor<64x17408xi32>, %qz: tensor<2x4352xi32>, %s: tensor<2x17408xf16>) -> tensor<1x17408xf16> {

@@ -115,6 +115,17 @@ func.func @stream_bad_block_m(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
+// Wider than 64 columns, block_n must give each warp 32 or 64 of its own.
+func.func @stream_bad_block_n(%x: tensor<?x256xf16>, %qw: tensor<32x384xi32>, %qz: tensor<2x48xi32>, %s: tensor<2x384xf16>) -> tensor<?x384xf16> {
+  // expected-error @+1 {{stream tiles need block_n = 32 or 64, or warps x 32 or warps x 64 (each warp its own columns), got 96 with 4 warps}}
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 96, block_k = 128, warps = 4, stages = 2>} : (tensor<?x256xf16>, tensor<32x384xi32>, tensor<2x48xi32>, tensor<2x384xf16>) -> tensor<?x384xf16>
+  return %y : tensor<?x384xf16>
+}
+
+// -----
+
+#l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+
 func.func @stream_bad_block_k(%x: tensor<?x256xf16>, %qw: tensor<32x64xi32>, %qz: tensor<2x8xi32>, %s: tensor<2x64xf16>) -> tensor<?x64xf16> {
   // expected-error @+1 {{stream tiles need block_k = 4 lanes x a whole number of 8-value units for 4-bit codes, at most 128, got 256}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 256, warps = 4, stages = 2>} : (tensor<?x256xf16>, tensor<32x64xi32>, tensor<2x8xi32>, tensor<2x64xf16>) -> tensor<?x64xf16>

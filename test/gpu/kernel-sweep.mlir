@@ -196,6 +196,40 @@ func.func @stream_w4g64_act_tile_n64_k512_n256(%x: tensor<?x512xf16>, %qweight: 
   return %y : tensor<?x256xf16>
 }
 
+// Column warps (block_n = warps x 32 or 64: each warp its own columns, K
+// walked side by side; stream.cuh): the default of wide decode layers
+// (8 x 32), 7 warps, 64 columns per warp, a cluster split, 8 bits in bf16
+// with a bias, and per-value act-order lookups.
+func.func @stream_columns_w4g128_asym_tile_n256_k1024_n2048(%x: tensor<?x1024xf16>, %qweight: tensor<128x2048xi32>, %qzeros: tensor<8x256xi32>, %scales: tensor<8x2048xf16>) -> tensor<?x2048xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 256, block_k = 128, warps = 8, stages = 2>}
+      : (tensor<?x1024xf16>, tensor<128x2048xi32>, tensor<8x256xi32>, tensor<8x2048xf16>) -> tensor<?x2048xf16>
+  return %y : tensor<?x2048xf16>
+}
+
+func.func @stream_columns_w8g128_asym_bf16_bias_tile_w7_k512_n1792(%x: tensor<?x512xbf16>, %qweight: tensor<128x1792xi32>, %qzeros: tensor<4x448xi32>, %scales: tensor<4x1792xbf16>, %bias: tensor<1792xbf16>) -> tensor<?x1792xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 8, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 224, block_k = 64, warps = 7, stages = 2>}
+      : (tensor<?x512xbf16>, tensor<128x1792xi32>, tensor<4x448xi32>, tensor<4x1792xbf16>, tensor<1792xbf16>) -> tensor<?x1792xbf16>
+  return %y : tensor<?x1792xbf16>
+}
+
+func.func @stream_columns_w3g64_asym_tile_m16_split2_k1024_n512(%x: tensor<?x1024xf16>, %qweight: tensor<96x512xi32>, %qzeros: tensor<16x48xi32>, %scales: tensor<16x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 3, group_size = 64, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>}
+      : (tensor<?x1024xf16>, tensor<96x512xi32>, tensor<16x48xi32>, tensor<16x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @stream_columns_w2g32_tile_m32_n64x4_k512_n512(%x: tensor<?x512xf16>, %qweight: tensor<32x512xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 2, group_size = 32, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 32, block_n = 256, block_k = 64, warps = 4, stages = 2>}
+      : (tensor<?x512xf16>, tensor<32x512xi32>, tensor<16x32xi32>, tensor<16x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @stream_columns_w4g64_act_tile_k512_n512(%x: tensor<?x512xf16>, %qweight: tensor<64x512xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x512xf16>, %g_idx: tensor<512xi32>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%g_idx) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = true, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 128, block_k = 128, warps = 4, stages = 2>}
+      : (tensor<?x512xf16>, tensor<64x512xi32>, tensor<8x64xi32>, tensor<8x512xf16>, tensor<512xi32>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
 // Scales and zeros kept in registers across a warp's steps of one group:
 // one group for all of K (with a partial last step, whose idle lanes
 // reload), at 4 bits with the M = 1 default's 2-slot ring and at 8 bits in
@@ -325,6 +359,12 @@ func.func @stream_w3g32_asym_k352_n96_m1(%x: tensor<1x352xf16>, %qweight: tensor
 
 func.func @stream_w4g128_asym_reord_k1024_n1024(%x: tensor<?x1024xf16>, %qweight: tensor<128x1024xi32>, %qzeros: tensor<8x128xi32>, %scales: tensor<8x1024xf16>, %perm: tensor<1024xi32>) -> tensor<?x1024xf16> {
   %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>}
+      : (tensor<?x1024xf16>, tensor<128x1024xi32>, tensor<8x128xi32>, tensor<8x1024xf16>, tensor<1024xi32>) -> tensor<?x1024xf16>
+  return %y : tensor<?x1024xf16>
+}
+
+func.func @stream_columns_w4g128_asym_reord_tile_k1024_n1024(%x: tensor<?x1024xf16>, %qweight: tensor<128x1024xi32>, %qzeros: tensor<8x128xi32>, %scales: tensor<8x1024xf16>, %perm: tensor<1024xi32>) -> tensor<?x1024xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales g_idx(%perm) {layout = #qmm.layout<bits = 4, group_size = 128, act_order = true, sym = false, format = gptq_v1, reordered = true>, tile = #qmm.tile<strategy = stream, block_m = 8, block_n = 256, block_k = 128, warps = 8, stages = 2>}
       : (tensor<?x1024xf16>, tensor<128x1024xi32>, tensor<8x128xi32>, tensor<8x1024xf16>, tensor<1024xi32>) -> tensor<?x1024xf16>
   return %y : tensor<?x1024xf16>
 }

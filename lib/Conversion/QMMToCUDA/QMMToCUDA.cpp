@@ -144,7 +144,9 @@ LogicalResult KernelEmitter::emitSignature() {
   // H100 SXM measured 1-4% faster there (4-bit 148 registers; 3-bit 7B.o
   // 9.4 -> 9.0 us) but would halve the CTAs resident on GPUs with fewer
   // SMs (A100 108, H100 PCIe 114: 128 column blocks in two waves), and the
-  // emitter does not know the GPU: not done.
+  // emitter does not know the GPU: not done. Stream tiles of 6-7 column
+  // warps (192-224 threads, stream.cuh) ask for two CTAs per SM too (at
+  // most 170 and 146 registers).
   int minBlocks = 1;
   // Pipelined tiles are latency-bound at 8 resident warps (two 4-warp CTAs
   // at the ~174 registers ptxas picks by itself): asking for 12 warps (168
@@ -161,7 +163,7 @@ LogicalResult KernelEmitter::emitSignature() {
     if (tile.getBlockM() != 8 ||
         (layout.getActOrder() && !layout.getReordered()))
       return;
-    const int warpsPerSm = threads >= 256 ? 16 : 12;
+    const int warpsPerSm = threads >= 192 ? 16 : 12;
     minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
   });
   // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).

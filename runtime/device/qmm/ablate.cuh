@@ -1,6 +1,6 @@
 // ablate.cuh - timing switches that take one part out of the pipelined and
-// wgmma tiles (the epilogue also out of stream tiles), to measure what the
-// rest costs.
+// wgmma tiles (x, the weights and the epilogue also out of stream tiles), to
+// measure what the rest costs.
 //
 // Off unless defined when the kernels are compiled; qmm-bench passes them
 // through QMM_BENCH_NVRTC_OPTIONS, e.g.
@@ -12,7 +12,8 @@
 //
 //   QMM_ABLATE_X  x tiles are copied only for the CTA's first `Stages`
 //                 steps (later steps compute on stale x)
-//   QMM_ABLATE_W  the same for the packed weights
+//   QMM_ABLATE_W  the same for the packed weights (stream tiles: and their
+//                 scales and zero points)
 //   QMM_ABLATE_S  the same for the scales and zero points
 //   QMM_ABLATE_C  no dequantization and no mma (the copies and barriers
 //                 still run)

@@ -28,10 +28,11 @@
 //    mantissa of 1024.0 (fp16) / 128.0 (bf16) gives 1024 + code; subtracting
 //    1024 + zero (exact) and multiplying by the scale rounds once, the value
 //    the reference's (code - zero) * scale rounds to.
-//  - The CTA's warps split K. Each lane loads its weights straight into
-//    registers with 16-byte non-caching loads, Stages - 1 steps ahead of
-//    the step it computes (Stages register buffers that rotate; the step
-//    loop is unrolled by Stages so the rotation is renaming, not copies).
+//  - The CTA's warps split K (in tiles wider than 64 columns they own
+//    columns instead: column warps, below). Each lane loads its weights
+//    straight into registers with 16-byte non-caching loads, Stages - 1 steps
+//    ahead of the step it computes (Stages register buffers that rotate; the
+//    step loop is unrolled by Stages so the rotation is renaming, not copies).
 //    Measured on the H100 this moves far more bytes per second than the
 //    cp.async ring through shared memory it replaced (70B gate-up, 4-bit,
 //    M = 1: 112 us against 146 us at the same occupancy). Partial sums meet
@@ -40,6 +41,14 @@
 //  - x is small and read by every CTA, so it comes from L2 with __ldg, one
 //    step ahead in registers: the next step's load overlaps this step's
 //    math instead of stalling the start of every step.
+//  - Column warps (block_n = warps x 32 or warps x 64): the warps walk the
+//    same K steps side by side, each on its own columns, and split-K
+//    clusters split K. A CTA then reads runs of block_n x 4 bytes of every
+//    packed row it touches (1 KB at 256 columns, against 128 bytes for a
+//    K-splitting 32-column tile), and its warps' x loads are the same
+//    addresses, served by L1 after the first. Measured faster only on the
+//    widest decode layers (Llama-2 70B gate-up, M = 1, H100: 96.8 against
+//    101.2 us; autotune/DefaultConfigs.cpp).
 //  - Scales and zeros are loaded, and turned into registers, only when a
 //    lane's quantization group changes between its warp's consecutive
 //    steps (once per warp when one group spans all of K).
@@ -330,7 +339,9 @@ __device__ __forceinline__ uint32_t load4(const void *src, bool pred) {
 ///
 /// Threads = 32 * warps; the warps split K, and with SplitK > 1 so do the
 /// SplitK CTAs of the tile's cluster (cluster.cuh): warp w of CTA r is the
-/// K-stream r * warps + w of warps * SplitK. BlockK is the number of input
+/// K-stream r * warps + w of warps * SplitK. With column warps (BlockN >
+/// 64) warp w computes columns [w, w + 1) * BlockN / warps of the tile and
+/// CTA r is the K-stream r of SplitK. BlockK is the number of input
 /// channels one warp consumes per step (4 lanes x UK units). Stages is the
 /// number of register buffers per lane: the weights (and scales and zeros)
 /// of Stages - 1 future steps are in flight while one step is computed.
@@ -357,13 +368,24 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
               int row0, int col0) {
   constexpr int Bits = Layout::kBits;
   using U = stream::UnitShape<Bits>;
-  // K-streams: the warps of all SplitK CTAs of the cluster.
-  constexpr int kWarps = Threads / 32 * SplitK;
+  constexpr int kCtaWarps = Threads / 32;
+  // Column warps: a block_n wider than one warp's 32 or 64 columns is split
+  // across the CTA's warps, which then walk the same K steps side by side
+  // (and the SplitK CTAs of a cluster split K). Their x loads are the same
+  // addresses at about the same time, so all but the first come from L1:
+  // each x byte fetched from L2 serves block_n columns instead of 32-64.
+  constexpr bool kColumnWarps = BlockN > 64;
+  constexpr int WarpN = kColumnWarps ? BlockN / kCtaWarps : BlockN;
+  // K-streams: the warps of all SplitK CTAs of the cluster, or with column
+  // warps the CTAs alone.
+  constexpr int kWarps = (kColumnWarps ? 1 : kCtaWarps) * SplitK;
   constexpr int MG = BlockM / 8;                // 8-row x groups (mma n8 tiles)
-  constexpr int UN = BlockN / 32;               // uint4 column vectors per lane
+  constexpr int UN = WarpN / 32;                // uint4 column vectors per lane
   constexpr int UK = BlockK / (4 * U::kValues); // units per lane per step
   static_assert(BlockM % 8 == 0 && MG <= 4, "block_m is 8, 16, 24 or 32");
-  static_assert(BlockN == 32 || BlockN == 64, "block_n is 32 or 64");
+  static_assert((WarpN == 32 || WarpN == 64) &&
+                    WarpN * (kColumnWarps ? kCtaWarps : 1) == BlockN,
+                "block_n is 32 or 64, or warps x 32 or warps x 64");
   static_assert(UK >= 1 && UK * 4 * U::kValues == BlockK,
                 "block_k is 4 lanes x whole units");
   // A lane's units of one step lie in one quantization group (group sizes
@@ -411,10 +433,12 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   __shared__ __align__(16) unsigned short xStagedBits[kStagedValues];
   [[maybe_unused]] const T *xStaged = reinterpret_cast<const T *>(xStagedBits);
 
-  // This warp's K-stream.
-  int warp = threadIdx.x / 32;
+  // This warp's K-stream, and its first column within the tile.
+  int warp = kColumnWarps ? 0 : threadIdx.x / 32;
   if constexpr (SplitK > 1)
-    warp += cluster::rank() * (Threads / 32);
+    warp += cluster::rank() * (kColumnWarps ? 1 : kCtaWarps);
+  const int warpColumn = kColumnWarps ? threadIdx.x / 32 * WarpN : 0;
+  const int warpCol0 = col0 + warpColumn;
   const int lane = threadIdx.x % 32;
   const int g = lane / 4;
   const int t = lane % 4;
@@ -466,7 +490,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // lane's weight words at step 0 (unit t * UK + u, word wd, its 4 columns
   // of the first vector) and the step stride.
   const uint32_t *weightBase =
-      qweight + (int64_t)t * UK * U::kWords * outFeatures + col0 + 4 * g;
+      qweight + (int64_t)t * UK * U::kWords * outFeatures + warpCol0 + 4 * g;
   const int64_t weightStride = (int64_t)4 * UK * U::kWords * outFeatures;
 
   // Starts the loads of `step` into `items` (zeros past the end).
@@ -499,11 +523,11 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
         const bool valid = unit0 < units;
         const int group = valid ? unit0 * U::kValues / Layout::kGroupSize : 0;
         const T *scaleRow =
-            scales + (int64_t)group * outFeatures + col0 + 4 * g;
+            scales + (int64_t)group * outFeatures + warpCol0 + 4 * g;
         const uint32_t *zeroRow = qzeros + (int64_t)group * zeroWords;
 #pragma unroll
         for (int v = 0; v < UN; ++v) {
-          const int bit = (col0 + 32 * v + 4 * g) * Bits;
+          const int bit = (warpCol0 + 32 * v + 4 * g) * Bits;
           const uint2 scale4 = stream::load8(scaleRow + 32 * v, valid);
           uint4 &item = items[kWeightItems + v];
           item.x = scale4.x;
@@ -695,19 +719,26 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // next step's x into `xn`.
   auto runStep = [&](int step, const Items &items, Items &later, XFragment &xs,
                      XFragment &xn) {
-    load(later, step + (Stages - 1) * kWarps);
+    // The warp's step index (its steps are kWarps apart), for the timing
+    // switches of ablate.cuh: they stop the copies once every buffer holds
+    // one step.
+    const int ordinal = (step - warp) / kWarps;
+    if (ablate::copies<Stages>(ablate::kW, ordinal + Stages - 1, 0))
+      load(later, step + (Stages - 1) * kWarps);
     [[maybe_unused]] const int unit0 = step * 4 * UK + t * UK;
-    if constexpr (kPrefetchX)
-      loadX(xn, step + kWarps);
-    else
+    if constexpr (kPrefetchX) {
+      if (ablate::copies<Stages>(ablate::kX, ordinal + 1, 0))
+        loadX(xn, step + kWarps);
+    } else if (ablate::copies<Stages>(ablate::kX, ordinal, 0)) {
       loadX(xs, step);
+    }
 
     if constexpr (!Layout::kActOrder) {
       if (newGroup(step)) {
 #pragma unroll
         for (int v = 0; v < UN; ++v) {
           const uint4 sz = items[kWeightItems + v];
-          const int shift = ((col0 + 32 * v + 4 * g) * Bits) & 31;
+          const int shift = ((warpCol0 + 32 * v + 4 * g) * Bits) & 31;
           uint32_t fields = sz.z >> shift;
           if (shift + 4 * Bits > 32)
             fields |= sz.w << (32 - shift);
@@ -798,7 +829,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
             } else {
               // Per value through fp32: act-order (group per k) or bf16
               // 8-bit.
-              const int col = col0 + 32 * v + 4 * g + c;
+              const int col = warpCol0 + 32 * v + 4 * g + c;
               const int kUnit = (unit0 + u) * U::kValues;
               const bool valid = unit0 + u < units;
 #pragma unroll
@@ -890,7 +921,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
     wait_for_prior_grids();
     if constexpr (kStageX) {
       if (staged)
-        stageX(steps < Threads / 32 ? steps : Threads / 32);
+        stageX(kColumnWarps || steps >= kCtaWarps ? kCtaWarps : steps);
     }
     if constexpr (kPrefetchX)
       loadX(xf[0], warp);
@@ -921,7 +952,7 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int m = 8 * mg + 2 * t + e % 2;
-          const int n = 32 * v + 4 * g + 2 * j + e / 2;
+          const int n = warpColumn + 32 * v + 4 * g + 2 * j + e / 2;
           if (m < liveRows)
             atomicAdd(&partial[m * BlockN + n], acc[v][j][mg][e]);
         }

@@ -14,15 +14,26 @@ using namespace gptq::autotune;
 namespace {
 
 TEST(TileLegality, FieldRulesMatchTheVerifierMessages) {
+  const std::string warpsMessage =
+      "warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream "
+      "tiles of 32 columns per warp), got ";
   TileConfig config{Strategy::Mma, 16, 64, 64, 3, 1};
-  EXPECT_EQ(checkTileFields(config).message(),
-            "warps must be 1, 2, 4 or 8 (16 for stream tiles), got 3");
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "3");
   // 16 warps split K in a stream tile; the other strategies split columns.
   config = {Strategy::Mma, 16, 128, 64, 16, 1};
-  EXPECT_EQ(checkTileFields(config).message(),
-            "warps must be 1, 2, 4 or 8 (16 for stream tiles), got 16");
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "16");
   config = {Strategy::Stream, 8, 32, 128, 16, 2};
   EXPECT_TRUE(checkTileFields(config).ok());
+  // Column warps: any count from 2 to 16 at 32 columns each, and only
+  // there (7 warps of 64 columns, or 7 K-splitting warps, are not tiles).
+  config = {Strategy::Stream, 8, 224, 128, 7, 2};
+  EXPECT_TRUE(checkTileFields(config).ok());
+  config = {Strategy::Stream, 8, 448, 128, 7, 2};
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "7");
+  config = {Strategy::Stream, 8, 32, 128, 7, 2};
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "7");
+  config = {Strategy::Pipelined, 16, 224, 128, 7, 2};
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "7");
   config = {Strategy::Mma, 8, 64, 64, 4, 1};
   EXPECT_EQ(checkTileFields(config).message(),
             "block_m must be a positive multiple of 16, got 8");
@@ -207,16 +218,27 @@ TEST(DefaultConfigs, PipelinedForBatches) {
   }
   shape.rows = 9;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
-  // One row: the decode tile, except where the unsplit 16-row grid fills
-  // two waves (N / 128 >= 2 x SMs: 70B gate-up fused).
+  // One row: the decode tile, except where 256-column CTAs still number
+  // 1.5 per SM (70B gate-up fused): there the stream tile of 8 column
+  // warps, on every target.
   shape.rows = 1;
   shape.inFeatures = 8192;
   shape.outFeatures = 57344;
-  auto wideDecode = defaultTileConfig("sm_90a", shape);
-  EXPECT_EQ(wideDecode->strategy, Strategy::Pipelined);
-  EXPECT_EQ(wideDecode->blockM, 16);
-  EXPECT_EQ(wideDecode->splitK, 1);
-  EXPECT_EQ(defaultTileConfig("sm_80", shape)->strategy, Strategy::Stream);
+  for (const char *arch : {"sm_90a", "sm_80"}) {
+    auto wideDecode = defaultTileConfig(arch, shape);
+    EXPECT_EQ(wideDecode->strategy, Strategy::Stream);
+    EXPECT_EQ(wideDecode->blockM, 8);
+    EXPECT_EQ(wideDecode->blockN, 256);
+    EXPECT_EQ(wideDecode->warps, 8);
+    EXPECT_EQ(wideDecode->splitK, 1);
+  }
+  // Fewer SMs' worth of 256-column CTAs (196 < 1.5 x 132): on sm_90a the
+  // unsplit 16-row pipelined tile, whose grid fills two waves (N / 128 >=
+  // 2 x SMs), elsewhere the decode tile.
+  shape.outFeatures = 50176;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+  EXPECT_EQ(defaultTileConfig("sm_80", shape)->blockN, 32);
   shape.outFeatures = 28672;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Stream);
   shape.inFeatures = 4096;
@@ -343,7 +365,8 @@ TEST(DefaultConfigs, DecodeWarpsFollowTheGrid) {
   EXPECT_EQ(warps(4, 4096), 16); // 128 CTAs, K = 8192: one per SM
   EXPECT_EQ(warps(4, 8192), 8);  // 256 CTAs: two per SM
   EXPECT_EQ(warps(4, 10240), 4); // 320 CTAs
-  EXPECT_EQ(warps(4, 57344), 4);
+  EXPECT_EQ(warps(4, 57344), 8); // column warps (block_n 256)
+  EXPECT_EQ(warps(4, 22016), 4);
   EXPECT_EQ(warps(3, 4096), 16);
   EXPECT_EQ(warps(3, 8192), 8);
   EXPECT_EQ(warps(3, 10240), 4);
