@@ -17,6 +17,7 @@
 // writes to be visible before it reads x. A no-op for any other launch.
 
 #include "Kernels.h"
+#include "qmm/gather_columns.cuh"
 #include "qmm/types.cuh"
 
 #include <cuda_fp16.h>
@@ -260,16 +261,6 @@ __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
   store(y, i, v);
 }
 
-__global__ void gatherColumnsKernel(const half_t *x, const int32_t *perm,
-                                    int64_t rows, int64_t cols, half_t *out) {
-  qmm::allow_dependent_grids();
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= rows * cols)
-    return;
-  const int64_t row = i / cols;
-  out[i] = x[row * cols + perm[i % cols]];
-}
-
 __global__ void residualAddKernel(half_t *x, const half_t *delta,
                                   int64_t count) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -363,10 +354,15 @@ void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
                                                                  cols, relu);
 }
 
+// The JIT's gather kernel (runtime/device/qmm/gather_columns.cuh, which
+// NVRTC compiles for lib/Jit and qmm-bench), built here by nvcc: the values
+// move as 16-bit patterns.
 void gatherColumns(const half_t *x, const int32_t *perm, int64_t rows,
                    int64_t cols, half_t *out, cudaStream_t stream) {
-  gatherColumnsKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
-      x, perm, rows, cols, out);
+  static_assert(sizeof(half_t) == sizeof(unsigned short));
+  qmm_gather_columns<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
+      reinterpret_cast<const unsigned short *>(x), perm,
+      reinterpret_cast<unsigned short *>(out), int(rows), int(cols));
 }
 
 void residualAdd(half_t *x, const half_t *delta, int64_t count,
