@@ -429,7 +429,12 @@ stream_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // steps read x from there as the plain kernel reads it from global
   // memory; otherwise each step gathers its x values one by one.
   constexpr bool kStageX = Layout::kXPermuted && MG == 1 && SplitK == 1;
-  constexpr int kStagedValues = kStageX ? 16384 : 8; // 32 KB of fp16/bf16
+  // 32 KB of fp16/bf16, or what the 48 KB of static shared memory leave
+  // beside the partial tile (wide column-warp tiles: 16 KB at 1024 columns).
+  constexpr int kStageRoom = (48 * 1024 - BlockM * BlockN * 4) / 2;
+  constexpr int kStagedValues = !kStageX             ? 8
+                                : kStageRoom < 16384 ? kStageRoom / 8 * 8
+                                                     : 16384;
   __shared__ __align__(16) unsigned short xStagedBits[kStagedValues];
   [[maybe_unused]] const T *xStaged = reinterpret_cast<const T *>(xStagedBits);
 
