@@ -632,6 +632,31 @@ TEST(TuneCandidates, DefaultFirstAllLegalNoDuplicates) {
       }
 }
 
+// Column-warp stream tiles (block_n = 32 x warps) are tried at one row
+// only, with 4, 7, 8, 14 and 16 warps where N divides.
+TEST(TuneCandidates, ColumnWarpsAtOneRow) {
+  TileProblem problem{4, false, 8192, 57344};
+  problem.groupSize = 128;
+  problem.arch = "sm_90a";
+  const TileConfig defaultTile{Strategy::Stream, 8, 256, 128, 8, 2};
+  ASSERT_TRUE(checkTile(defaultTile, problem).ok());
+  auto columnWarps = [&](int64_t bucket) {
+    std::set<int64_t> warps;
+    for (const TileConfig &c : tuneCandidates(problem, bucket, defaultTile))
+      if (c.strategy == Strategy::Stream && c.blockN > 64 &&
+          !(c == defaultTile)) {
+        EXPECT_EQ(c.blockN, 32 * c.warps) << describeTile(c);
+        warps.insert(c.warps);
+      }
+    return warps;
+  };
+  // Besides the default (always first, not counted here).
+  EXPECT_EQ(columnWarps(1), (std::set<int64_t>{4, 7, 8, 14, 16}));
+  EXPECT_TRUE(columnWarps(16).empty());
+  problem.outFeatures = 4096; // 7 and 14 warps do not divide N
+  EXPECT_EQ(columnWarps(1), (std::set<int64_t>{4, 8, 16}));
+}
+
 TEST(TuneCandidates, TruncationKeepsTheDefaultsNeighbourhood) {
   TileProblem problem{4, false, 4096, 4096};
   const TileConfig defaultTile{Strategy::Stream, 16, 32, 128, 4, 4};
