@@ -179,10 +179,11 @@ static TileProblem tileProblem(const std::string &arch,
   return problem;
 }
 
-/// One row on very wide layers at 4 and 8 bits: a stream tile of column
-/// warps (stream.cuh), 8 warps of 32 columns each walking K side by side,
-/// so that each CTA reads 1 KB runs of every packed row instead of the
-/// 128-byte runs of the K-splitting decode tile. gptq-tune on the H100
+/// One row on very wide layers at 4 and 8 bits (and 2-8 rows at 4 bits,
+/// below): a stream tile of column warps (stream.cuh), 8 warps of 32
+/// columns each walking K side by side, so that each CTA reads 1 KB runs
+/// of every packed row instead of the 128-byte runs of the K-splitting
+/// decode tile. gptq-tune on the H100
 /// (2026-11-27 10:20 UTC, N = 57344, K = 8192, group 128, 25 repetitions):
 /// 4-bit 96.8 us against the 16-row pipelined default's 101.6 and the
 /// decode tile's 101.2; 8-bit 173.8 against the decode tile's 184.7. 7,
@@ -191,11 +192,19 @@ static TileProblem tileProblem(const std::string &arch,
 /// 10:05 UTC), the K-splitting tiles win by 1.1-3x. 2- and 3-bit decode
 /// tiles stay ahead (2-bit 64.3 against 74.5-78.9 us, 3-bit 92.5 against
 /// 100.7-105.0), as do 16 rows (the pipelined tile, 106 against 154 us).
+/// 2-8 known rows at 4 bits take it too (10:50 UTC, 25 repetitions: M = 2
+/// 99.0 against the pipelined tile's 103.4 us, M = 4 99.4 against 102.8,
+/// M = 8 100.9 against 102.9; at N = 28672, 112 CTAs, it lost: 63.9-69.6
+/// against 59.6-62.7); 8 bits there were not measured.
 static std::optional<TileConfig>
 columnStreamTileConfig(const std::string &arch, const ProblemShape &shape) {
   constexpr int64_t kWarps = 8, kBlockN = 32 * kWarps;
-  if ((shape.bits != 4 && shape.bits != 8) || shape.actOrder ||
-      shape.outFeatures % kBlockN != 0 ||
+  const bool oneRow = shape.rows >= 0 && shape.rows <= 1;
+  const bool fewRows = shape.rows >= 2 && shape.rows <= 8;
+  if (!(oneRow && (shape.bits == 4 || shape.bits == 8)) &&
+      !(fewRows && shape.bits == 4))
+    return std::nullopt;
+  if (shape.actOrder || shape.outFeatures % kBlockN != 0 ||
       2 * (shape.outFeatures / kBlockN) < 3 * shape.sms)
     return std::nullopt;
   TileConfig config;
@@ -405,10 +414,13 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
   //    tiles the decode tile wins or ties (N = 28672: 58.5-58.8 against
   //    58.9-59.2; K = 4096, N = 28672: 34.3 against 35.2; N = 32768, 256
   //    tiles: 62.2-62.4 against 61.4-61.6 unsplit).
+  //  - Both give way, first, to the column-warp stream tile where that
+  //    applies (columnStreamTileConfig: one row at 4 and 8 bits, 2-8 rows
+  //    at 4 bits, on layers of at least 1.5 256-column CTAs per SM).
   if (bucket == 16 && shape.rows >= 2 && shape.rows <= 8 && shape.bits == 4 &&
       !shape.actOrder && shape.outFeatures <= 12288)
     return streamTileConfig(arch, shape, 1);
-  if (bucket == 1)
+  if (bucket == 1 || (shape.rows >= 2 && shape.rows <= 8))
     if (std::optional<TileConfig> columns = columnStreamTileConfig(arch, shape))
       return *columns;
   if (bucket == 1 && shape.rows == 1 && shape.bits == 4 && !shape.actOrder &&

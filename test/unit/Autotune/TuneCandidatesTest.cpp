@@ -232,6 +232,18 @@ TEST(DefaultConfigs, PipelinedForBatches) {
     EXPECT_EQ(wideDecode->warps, 8);
     EXPECT_EQ(wideDecode->splitK, 1);
   }
+  // 2-8 known rows at 4 bits too (8 bits only at one row).
+  for (int64_t rows : {2, 8}) {
+    shape.rows = rows;
+    EXPECT_EQ(defaultTileConfig("sm_90a", shape)->blockN, 256) << rows;
+  }
+  shape.rows = 9;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Pipelined);
+  shape.rows = 2;
+  shape.bits = 8;
+  EXPECT_NE(defaultTileConfig("sm_90a", shape)->blockN, 256);
+  shape.bits = 4;
+  shape.rows = 1;
   // Fewer SMs' worth of 256-column CTAs (196 < 1.5 x 132): on sm_90a the
   // unsplit 16-row pipelined tile, whose grid fills two waves (N / 128 >=
   // 2 x SMs), elsewhere the decode tile.
