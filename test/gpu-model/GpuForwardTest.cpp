@@ -227,14 +227,25 @@ TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
                     std::string::npos,
                 dense);
       EXPECT_NE(gpu->kernelSummary().find("28 qmm"), std::string::npos);
-      // 4 layers x 7 linears gather one by one; shared, q and up gather for
-      // their groups (o and down have inputs of their own): 4 per layer.
-      if (mode == Mode::ActOrder)
-        EXPECT_NE(gpu->kernelSummary().find("28 act-order input gathers"),
+      // 4 layers x 7 linears gather one by one, except down, whose input
+      // the SiLU product writes gathered; shared, the norms write q's (for
+      // q, k, v) and up's (for up, gate) gathered: o alone gathers.
+      if (mode == Mode::ActOrder) {
+        EXPECT_NE(gpu->kernelSummary().find("24 act-order input gathers"),
                   std::string::npos);
-      if (mode == Mode::SharedActOrder)
-        EXPECT_NE(gpu->kernelSummary().find("16 act-order input gathers"),
+        EXPECT_NE(gpu->kernelSummary().find("4 act-order inputs written "
+                                            "gathered by the norm or SiLU "
+                                            "product"),
                   std::string::npos);
+      }
+      if (mode == Mode::SharedActOrder) {
+        EXPECT_NE(gpu->kernelSummary().find("; 4 act-order input gathers"),
+                  std::string::npos);
+        EXPECT_NE(gpu->kernelSummary().find("12 act-order inputs written "
+                                            "gathered by the norm or SiLU "
+                                            "product"),
+                  std::string::npos);
+      }
       std::vector<int32_t> window(tokens_.begin() + 512,
                                   tokens_.begin() + 1024);
       Expected<std::vector<float>> gpuLogits =

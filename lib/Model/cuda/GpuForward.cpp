@@ -69,6 +69,21 @@ struct DeviceLayer {
   half_t *kCache = nullptr, *vCache = nullptr;
 };
 
+/// Whether `first` and the linears after it on the same input (`rest`)
+/// all read that input gathered by one act-order permutation (GPTQ gives
+/// q, k and v one, and up and gate another): then the kernel that makes
+/// the input can write it gathered (rmsNorm, siluMulGather) and no
+/// gatherColumns runs.
+static bool sharesOneGather(const DeviceLinear &first,
+                            std::initializer_list<const DeviceLinear *> rest) {
+  if (!first.gatherPerm || !first.qmm)
+    return false;
+  for (const DeviceLinear *l : rest)
+    if (!l->reusesGather || !l->qmm)
+      return false;
+  return true;
+}
+
 class GpuForwardImpl final : public GpuForward {
 public:
   ~GpuForwardImpl() override {
@@ -117,15 +132,28 @@ public:
         fmt::format("linears: {} qmm, {} cublas fp16, {} dequantized "
                     "fallback",
                     qmmCount_, cublasCount_, fallbackCount_);
-    int64_t gathers = 0;
-    for (const DeviceLayer &layer : layers_)
+    int64_t gathers = 0, fused = 0;
+    for (const DeviceLayer &layer : layers_) {
+      const bool attention = fusesAttentionGather(layer),
+                 mlp = fusesMlpGather(layer), down = fusesDownGather(layer);
       for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
-                                    &layer.gate, &layer.up, &layer.down})
-        gathers += l->gatherPerm && !l->reusesGather;
+                                    &layer.gate, &layer.up, &layer.down}) {
+        if (!l->gatherPerm || l->reusesGather)
+          continue;
+        const bool inKernel = (l == &layer.q && attention) ||
+                              (l == &layer.up && mlp) ||
+                              (l == &layer.down && down);
+        (inKernel ? fused : gathers) += 1;
+      }
+    }
     if (gathers > 0)
       summary += fmt::format("; {} act-order input gathers per forward "
                              "below {} rows",
                              gathers, rt::kDenseMinRows);
+    if (fused > 0)
+      summary += fmt::format("; {} act-order inputs written gathered by the "
+                             "norm or SiLU product",
+                             fused);
     if (denseWorkspace_)
       summary += fmt::format("; from {} rows ({} with act-order) "
                              "quantized linears run as "
@@ -147,9 +175,31 @@ private:
                       bool bias, const RandomWeightsOptions &random,
                       DeviceLinear &result);
 
+  /// With `gathered`, x already holds the input gathered by l's
+  /// permutation (written so by the kernel before).
   Status linear(const DeviceLinear &l, const half_t *x, int64_t rows, half_t *y,
-                bool relu = false);
-  Status norm(const DeviceNorm &n, const half_t *x, int64_t rows, half_t *y);
+                bool relu = false, bool gathered = false);
+  /// Whether l runs on the generated tiles at `rows` (not dequantize +
+  /// cuBLAS, which reads x ungathered).
+  bool runsTiles(const DeviceLinear &l, int64_t rows) const {
+    return l.qmm && !(denseWorkspace_ &&
+                      rt::densePreferred(rows, l.gatherPerm != nullptr));
+  }
+  /// The act-order gathers that the kernel before a linear does instead of
+  /// gatherColumns (Llama: the RMSNorms and the SiLU product), where the
+  /// linears sharing that input share the permutation.
+  bool fusesAttentionGather(const DeviceLayer &layer) const {
+    return config_.isLlamaFamily() &&
+           sharesOneGather(layer.q, {&layer.k, &layer.v});
+  }
+  bool fusesMlpGather(const DeviceLayer &layer) const {
+    return config_.isLlamaFamily() && sharesOneGather(layer.up, {&layer.gate});
+  }
+  bool fusesDownGather(const DeviceLayer &layer) const {
+    return config_.isLlamaFamily() && sharesOneGather(layer.down, {});
+  }
+  Status norm(const DeviceNorm &n, const half_t *x, int64_t rows, half_t *y,
+              const int32_t *perm = nullptr);
   Status forward(const std::vector<int32_t> &tokens, int64_t batch, int64_t T,
                  int64_t start, bool allLogits);
   Expected<std::vector<float>> copyLogits(int64_t rows);
@@ -525,7 +575,8 @@ Status GpuForwardImpl::allocateWorkspaces() {
 }
 
 Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
-                              int64_t rows, half_t *y, bool relu) {
+                              int64_t rows, half_t *y, bool relu,
+                              bool gathered) {
   if (l.qmm) {
     cuda::QmmOperands operands;
     operands.x = CUdeviceptr(x);
@@ -553,7 +604,7 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
       Overlap overlap = context_->info().computeMajor >= 9
                             ? Overlap::AfterKernel
                             : Overlap::None;
-      if (l.gatherPerm) {
+      if (l.gatherPerm && !gathered) {
         if (!l.reusesGather) {
           cuda::gatherColumns(x, l.gatherPerm, rows, l.in, gathered_, stream_);
           if (overlap != Overlap::None)
@@ -580,10 +631,12 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
 }
 
 Status GpuForwardImpl::norm(const DeviceNorm &n, const half_t *x, int64_t rows,
-                            half_t *y) {
+                            half_t *y, const int32_t *perm) {
   if (config_.isLlamaFamily())
     cuda::rmsNorm(x, n.weight, rows, config_.hiddenSize, float(config_.normEps),
-                  y, stream_);
+                  y, stream_, perm);
+  else if (perm)
+    return Status::error("norm: a gathered output needs RMSNorm");
   else
     cuda::layerNorm(x, n.weight, n.bias, rows, config_.hiddenSize,
                     float(config_.normEps), y, stream_);
@@ -619,14 +672,26 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
   const bool llama = c.isLlamaFamily();
   const bool preNorm = llama || c.doLayerNormBefore;
   for (DeviceLayer &layer : layers_) {
+    // Act-order inputs shared by one permutation come gathered out of the
+    // norm (q, k, v; up, gate) and the SiLU product (down) where the tiles
+    // run: one kernel fewer before each (fusesAttentionGather ...).
+    const bool gatherAttention =
+        fusesAttentionGather(layer) && runsTiles(layer.q, rows) &&
+        runsTiles(layer.k, rows) && runsTiles(layer.v, rows);
+    const bool gatherMlp = fusesMlpGather(layer) && runsTiles(layer.up, rows) &&
+                           runsTiles(layer.gate, rows);
+    const bool gatherDown =
+        fusesDownGather(layer) && runsTiles(layer.down, rows);
     const half_t *in = x_;
     if (preNorm) {
-      GPTQ_RETURN_IF_ERROR(norm(layer.attentionNorm, x_, rows, h_));
-      in = h_;
+      GPTQ_RETURN_IF_ERROR(
+          norm(layer.attentionNorm, x_, rows, gatherAttention ? gathered_ : h_,
+               gatherAttention ? layer.q.gatherPerm : nullptr));
+      in = gatherAttention ? gathered_ : h_;
     }
-    GPTQ_RETURN_IF_ERROR(linear(layer.q, in, rows, q_));
-    GPTQ_RETURN_IF_ERROR(linear(layer.k, in, rows, k_));
-    GPTQ_RETURN_IF_ERROR(linear(layer.v, in, rows, v_));
+    GPTQ_RETURN_IF_ERROR(linear(layer.q, in, rows, q_, false, gatherAttention));
+    GPTQ_RETURN_IF_ERROR(linear(layer.k, in, rows, k_, false, gatherAttention));
+    GPTQ_RETURN_IF_ERROR(linear(layer.v, in, rows, v_, false, gatherAttention));
     if (llama)
       cuda::rope(q_, k_, rows, T, start, c.numHeads, c.numKvHeads, c.headDim,
                  float(c.ropeTheta), float(c.ropeLinearFactor), stream_);
@@ -644,15 +709,26 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
 
     in = x_;
     if (preNorm) {
-      GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows, h_));
-      in = h_;
+      GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows,
+                                gatherMlp ? gathered_ : h_,
+                                gatherMlp ? layer.up.gatherPerm : nullptr));
+      in = gatherMlp ? gathered_ : h_;
     }
-    GPTQ_RETURN_IF_ERROR(linear(layer.up, in, rows, up_, !llama));
+    GPTQ_RETURN_IF_ERROR(linear(layer.up, in, rows, up_, !llama, gatherMlp));
+    const half_t *downIn = up_;
     if (llama) {
-      GPTQ_RETURN_IF_ERROR(linear(layer.gate, in, rows, gate_));
-      cuda::siluMul(gate_, up_, rows * c.intermediateSize, stream_);
+      GPTQ_RETURN_IF_ERROR(
+          linear(layer.gate, in, rows, gate_, false, gatherMlp));
+      if (gatherDown) {
+        cuda::siluMulGather(gate_, up_, layer.down.gatherPerm, rows,
+                            c.intermediateSize, gathered_, stream_);
+        downIn = gathered_;
+      } else {
+        cuda::siluMul(gate_, up_, rows * c.intermediateSize, stream_);
+      }
     }
-    GPTQ_RETURN_IF_ERROR(linear(layer.down, up_, rows, tmp_));
+    GPTQ_RETURN_IF_ERROR(
+        linear(layer.down, downIn, rows, tmp_, false, gatherDown));
     cuda::residualAdd(x_, tmp_, rows * H, stream_);
     if (!preNorm) {
       GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows, h_));

@@ -69,7 +69,8 @@ __global__ void embedKernel(const int32_t *tokens, int64_t T, int64_t start,
 }
 
 __global__ void rmsNormKernel(const half_t *x, const half_t *weight,
-                              int64_t hidden, float eps, half_t *out) {
+                              const int32_t *perm, int64_t hidden, float eps,
+                              half_t *out) {
   qmm::allow_dependent_grids();
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
@@ -79,9 +80,13 @@ __global__ void rmsNormKernel(const half_t *x, const half_t *weight,
     sum += v * v;
   }
   const float scale = rsqrtf(blockSum(sum, scratch) / float(hidden) + eps);
-  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x)
+  // With `perm`, column i of the output is column perm[i] of the norm's:
+  // the same values the norm followed by gatherColumns would give.
+  for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x) {
+    const int64_t j = perm ? perm[i] : i;
     store(out, row * hidden + i,
-          load(weight, i) * roundHalf(load(x, row * hidden + i) * scale));
+          load(weight, j) * roundHalf(load(x, row * hidden + j) * scale));
+  }
 }
 
 __global__ void layerNormKernel(const half_t *x, const half_t *weight,
@@ -248,6 +253,21 @@ __global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
   store(up, i, roundHalf(g / (1.0f + __expf(-g))) * load(up, i));
 }
 
+// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]]: siluMulKernel and
+// the gather in one pass, the same values.
+__global__ void siluMulGatherKernel(const half_t *gate, const half_t *up,
+                                    const int32_t *perm, int64_t cols,
+                                    int64_t count, half_t *out) {
+  qmm::allow_dependent_grids();
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= count)
+    return;
+  const int64_t row = i / cols;
+  const int64_t j = row * cols + perm[i - row * cols];
+  const float g = load(gate, j);
+  store(out, i, roundHalf(g / (1.0f + __expf(-g))) * load(up, j));
+}
+
 __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
                               int64_t cols, bool relu) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -308,9 +328,10 @@ void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
 }
 
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
-             int64_t hidden, float eps, half_t *out, cudaStream_t stream) {
-  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(x, weight, hidden, eps,
-                                                     out);
+             int64_t hidden, float eps, half_t *out, cudaStream_t stream,
+             const int32_t *perm) {
+  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(x, weight, perm, hidden,
+                                                     eps, out);
 }
 
 void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
@@ -346,6 +367,13 @@ void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
 void siluMul(const half_t *gate, half_t *up, int64_t count,
              cudaStream_t stream) {
   siluMulKernel<<<blocksFor(count, 256), 256, 0, stream>>>(gate, up, count);
+}
+
+void siluMulGather(const half_t *gate, const half_t *up, const int32_t *perm,
+                   int64_t rows, int64_t cols, half_t *out,
+                   cudaStream_t stream) {
+  siluMulGatherKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
+      gate, up, perm, cols, rows * cols, out);
 }
 
 void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,

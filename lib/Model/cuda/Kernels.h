@@ -28,9 +28,13 @@ void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
 void gatherColumns(const half_t *x, const int32_t *perm, int64_t rows,
                    int64_t cols, half_t *out, cudaStream_t stream);
 
-/// RMSNorm (bias null) as LlamaRMSNorm rounds it, or LayerNorm.
+/// RMSNorm (bias null) as LlamaRMSNorm rounds it, or LayerNorm. With
+/// `perm`, rmsNorm writes its output's columns gathered by it
+/// (out[m][k] = norm(x)[m][perm[k]]: the input of the act-order linears
+/// that share perm, without a gatherColumns).
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
-             int64_t hidden, float eps, half_t *out, cudaStream_t stream);
+             int64_t hidden, float eps, half_t *out, cudaStream_t stream,
+             const int32_t *perm = nullptr);
 void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                int64_t rows, int64_t hidden, float eps, half_t *out,
                cudaStream_t stream);
@@ -58,6 +62,11 @@ void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
 /// up[i] = silu(gate[i]) * up[i].
 void siluMul(const half_t *gate, half_t *up, int64_t count,
              cudaStream_t stream);
+/// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] for rows x cols:
+/// siluMul and gatherColumns in one kernel.
+void siluMulGather(const half_t *gate, const half_t *up, const int32_t *perm,
+                   int64_t rows, int64_t cols, half_t *out,
+                   cudaStream_t stream);
 /// y[m][n] += bias[n], then max(y, 0) when `relu`.
 void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
              bool relu, cudaStream_t stream);
