@@ -184,15 +184,15 @@ static TileProblem tileProblem(const std::string &arch,
 /// columns each walking K side by side, so that each CTA reads 1 KB runs
 /// of every packed row instead of the 128-byte runs of the K-splitting
 /// decode tile. gptq-tune on the H100
-/// (2026-11-27 10:20 UTC, N = 57344, K = 8192, group 128, 25 repetitions):
+/// (2026-11-27 10:02 UTC, N = 57344, K = 8192, group 128, 25 repetitions):
 /// 4-bit 96.8 us against the 16-row pipelined default's 101.6 and the
 /// decode tile's 101.2; 8-bit 173.8 against the decode tile's 184.7. 7,
 /// 14 and 16 warps (224, 448, 512 columns) ran within 1% of 8; with a
 /// split K, or where 256-column CTAs cannot fill the SMs (N = 8192-22016,
-/// 10:05 UTC), the K-splitting tiles win by 1.1-3x. 2- and 3-bit decode
+/// 10:00 UTC), the K-splitting tiles win by 1.1-3x. 2- and 3-bit decode
 /// tiles stay ahead (2-bit 64.3 against 74.5-78.9 us, 3-bit 92.5 against
 /// 100.7-105.0), as do 16 rows (the pipelined tile, 106 against 154 us).
-/// 2-8 known rows at 4 bits take it too (10:50 UTC, 25 repetitions: M = 2
+/// 2-8 known rows at 4 bits take it too (10:45 UTC, 25 repetitions: M = 2
 /// 99.0 against the pipelined tile's 103.4 us, M = 4 99.4 against 102.8,
 /// M = 8 100.9 against 102.9; at N = 28672, 112 CTAs, it lost: 63.9-69.6
 /// against 59.6-62.7); 8 bits there were not measured.
