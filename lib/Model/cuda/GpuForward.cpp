@@ -52,6 +52,9 @@ struct DeviceLinear {
   half_t *scales = nullptr;
   /// Act-order, regrouped: x[:, gatherPerm] is the kernel's input.
   int32_t *gatherPerm = nullptr;
+  /// Its inverse (scatterPerm[gatherPerm[k]] = k), for o: the attention
+  /// writes its output column c to column scatterPerm[c].
+  int32_t *scatterPerm = nullptr;
   /// The linear run just before this one had the same input and the same
   /// permutation (k and v after q, gate after up: one Hessian, hence one
   /// act-order, in GPTQ), so its gathered input is reused.
@@ -135,13 +138,14 @@ public:
     int64_t gathers = 0, fused = 0;
     for (const DeviceLayer &layer : layers_) {
       const bool attention = fusesAttentionGather(layer),
-                 mlp = fusesMlpGather(layer), down = fusesDownGather(layer);
+                 mlp = fusesMlpGather(layer), down = fusesDownGather(layer),
+                 o = fusesOGather(layer);
       for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
                                     &layer.gate, &layer.up, &layer.down}) {
         if (!l->gatherPerm || l->reusesGather)
           continue;
         const bool inKernel = (l == &layer.q && attention) ||
-                              (l == &layer.up && mlp) ||
+                              (l == &layer.o && o) || (l == &layer.up && mlp) ||
                               (l == &layer.down && down);
         (inKernel ? fused : gathers) += 1;
       }
@@ -152,7 +156,7 @@ public:
                              gathers, rt::kDenseMinRows);
     if (fused > 0)
       summary += fmt::format("; {} act-order inputs written gathered by the "
-                             "norm or SiLU product",
+                             "norm, attention or SiLU product",
                              fused);
     if (denseWorkspace_)
       summary += fmt::format("; from {} rows ({} with act-order) "
@@ -197,6 +201,11 @@ private:
   }
   bool fusesDownGather(const DeviceLayer &layer) const {
     return config_.isLlamaFamily() && sharesOneGather(layer.down, {});
+  }
+  /// o's input: the attention scatters its output through the inverse
+  /// permutation (every model family).
+  bool fusesOGather(const DeviceLayer &layer) const {
+    return layer.o.scatterPerm && sharesOneGather(layer.o, {});
   }
   Status norm(const DeviceNorm &n, const half_t *x, int64_t rows, half_t *y,
               const int32_t *perm = nullptr);
@@ -298,6 +307,15 @@ Status GpuForwardImpl::uploadNorm(const Norm &norm, DeviceNorm &out) {
   return Status::success();
 }
 
+/// inverse[perm[k]] = k.
+static std::vector<int32_t>
+inversePermutation(const std::vector<int32_t> &perm) {
+  std::vector<int32_t> inverse(perm.size());
+  for (size_t k = 0; k < perm.size(); ++k)
+    inverse[static_cast<size_t>(perm[k])] = int32_t(k);
+  return inverse;
+}
+
 Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
   out.name = linear.name;
   out.in = linear.in;
@@ -326,6 +344,7 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
             fmt::format("{}: {}", linear.name, regrouped.message()));
       ASSIGN_OR_RETURN(out.qweight, uploadRaw(*regrouped));
       ASSIGN_OR_RETURN(out.gatherPerm, uploadRaw(*perm));
+      ASSIGN_OR_RETURN(out.scatterPerm, uploadRaw(inversePermutation(*perm)));
       ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
       ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
     } else if (out.qmm) {
@@ -461,6 +480,7 @@ Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), std::mt19937_64(seed + 4));
     ASSIGN_OR_RETURN(result.gatherPerm, uploadRaw(perm));
+    ASSIGN_OR_RETURN(result.scatterPerm, uploadRaw(inversePermutation(perm)));
     result.bytes += in * 4;
   }
   ++qmmCount_;
@@ -682,6 +702,7 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
                            runsTiles(layer.gate, rows);
     const bool gatherDown =
         fusesDownGather(layer) && runsTiles(layer.down, rows);
+    const bool gatherO = fusesOGather(layer) && runsTiles(layer.o, rows);
     const half_t *in = x_;
     if (preNorm) {
       GPTQ_RETURN_IF_ERROR(
@@ -697,10 +718,12 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
                  float(c.ropeTheta), float(c.ropeLinearFactor), stream_);
     cuda::appendKv(k_, v_, batch, T, start, c.numKvHeads, c.headDim,
                    options_.maxSequence, layer.kCache, layer.vCache, stream_);
+    half_t *attention = gatherO ? gathered_ : attn_;
     cuda::attention(q_, layer.kCache, layer.vCache, batch, T, start, c.numHeads,
-                    c.numKvHeads, c.headDim, options_.maxSequence, attn_,
-                    stream_);
-    GPTQ_RETURN_IF_ERROR(linear(layer.o, attn_, rows, tmp_));
+                    c.numKvHeads, c.headDim, options_.maxSequence, attention,
+                    stream_, gatherO ? layer.o.scatterPerm : nullptr);
+    GPTQ_RETURN_IF_ERROR(
+        linear(layer.o, attention, rows, tmp_, false, gatherO));
     cuda::residualAdd(x_, tmp_, rows * H, stream_);
     if (!preNorm) {
       GPTQ_RETURN_IF_ERROR(norm(layer.attentionNorm, x_, rows, h_));

@@ -163,7 +163,8 @@ constexpr int kKeysPerStep = 4;
 __global__ void attentionKernel(const half_t *q, const half_t *kCache,
                                 const half_t *vCache, int64_t T, int64_t start,
                                 int64_t heads, int64_t kvHeads, int64_t headDim,
-                                int64_t maxSeq, half_t *out) {
+                                int64_t maxSeq, const int32_t *scatter,
+                                half_t *out) {
   qmm::allow_dependent_grids();
   const int64_t t = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int64_t kvh = h / (heads / kvHeads);
@@ -240,7 +241,11 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
       sum += warpSum[w] * weight;
       value += warpAcc[w][d] * weight;
     }
-    store(out, (row * heads + h) * headDim + d, value / sum);
+    // With `scatter`, column c of the output goes to column scatter[c]:
+    // o's input gathered by its act-order permutation.
+    const int64_t column = h * headDim + d;
+    store(out, row * heads * headDim + (scatter ? scatter[column] : column),
+          value / sum);
   }
 }
 
@@ -358,10 +363,11 @@ void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
 void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
                int64_t batch, int64_t T, int64_t start, int64_t heads,
                int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
-               cudaStream_t stream) {
+               cudaStream_t stream, const int32_t *scatter) {
   const dim3 grid{unsigned(T), unsigned(heads), unsigned(batch)};
   attentionKernel<<<grid, 32 * kAttentionWarps, 0, stream>>>(
-      q, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq, out);
+      q, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq, scatter,
+      out);
 }
 
 void siluMul(const half_t *gate, half_t *up, int64_t count,

@@ -53,11 +53,13 @@ void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
 
 /// Causal attention of q [batch*T][heads][d] (positions start..start+T)
 /// against the cache; out [batch*T][heads][d]. headDim <= 256, a multiple
-/// of 32.
+/// of 32. With `scatter`, out's column c (head c / d, element c % d) is
+/// written to column scatter[c] instead: o's input gathered by its
+/// act-order permutation when scatter is that permutation's inverse.
 void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
                int64_t batch, int64_t T, int64_t start, int64_t heads,
                int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
-               cudaStream_t stream);
+               cudaStream_t stream, const int32_t *scatter = nullptr);
 
 /// up[i] = silu(gate[i]) * up[i].
 void siluMul(const half_t *gate, half_t *up, int64_t count,
