@@ -132,7 +132,12 @@ void qmm_destroy(qmm_context_t *ctx);
  * them as qweight and g_idx with desc.act_order = QMM_ACT_ORDER_REGROUPED;
  * scales and qzeros stay as they are. Synchronizes `stream` first and
  * returns when done (the work goes through the host). Fails when g_idx
- * does not give every group exactly group_size channels. */
+ * does not give every group exactly group_size channels.
+ * A caller whose previous kernel can write x with its columns already in
+ * the permuted order (x'[m][j] = x[m][perm[j]], as gptq-run's norms, SiLU
+ * product and attention do) may skip the gather: the regrouped weight is a
+ * plain grouped weight over x', so act_order = 0 with x' and
+ * regrouped_qweight runs the plain kernel at the plain layout's speed. */
 qmm_status_t qmm_regroup_act_order(qmm_context_t *ctx,
                                    const qmm_matmul_desc_t *desc,
                                    const void *qweight, const void *g_idx,

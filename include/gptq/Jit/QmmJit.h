@@ -50,7 +50,10 @@ struct QuantLayout {
   /// matmul() gathers x's columns by the permutation into
   /// MatmulTensors::workspace and runs the plain kernel of the layout on
   /// it (specialize() alone lowers to the reordered kernel, which gathers
-  /// x per value inside the matmul: slower, see docs/PERF.md).
+  /// x per value inside the matmul: slower, see docs/PERF.md). A caller
+  /// that can write x already permuted (x'[m][j] = x[m][perm[j]]) skips
+  /// the gather by passing x' and the regrouped qweight with actOrder off:
+  /// the plain kernel, as gptq-run's forward does (lib/Model/cuda).
   bool regrouped = false;
 };
 
