@@ -420,9 +420,8 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
   if (bucket == 16 && shape.rows >= 2 && shape.rows <= 8 && shape.bits == 4 &&
       !shape.actOrder && shape.outFeatures <= 12288)
     return streamTileConfig(arch, shape, 1);
-  if (bucket == 1 || (shape.rows >= 2 && shape.rows <= 8))
-    if (std::optional<TileConfig> columns = columnStreamTileConfig(arch, shape))
-      return *columns;
+  if (std::optional<TileConfig> columns = columnStreamTileConfig(arch, shape))
+    return *columns;
   if (bucket == 1 && shape.rows == 1 && shape.bits == 4 && !shape.actOrder &&
       shape.outFeatures % 128 == 0 &&
       shape.outFeatures / 128 >= 2 * shape.sms) {

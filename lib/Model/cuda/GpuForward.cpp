@@ -52,8 +52,8 @@ struct DeviceLinear {
   half_t *scales = nullptr;
   /// Act-order, regrouped: x[:, gatherPerm] is the kernel's input.
   int32_t *gatherPerm = nullptr;
-  /// Its inverse (scatterPerm[gatherPerm[k]] = k), for o: the attention
-  /// writes its output column c to column scatterPerm[c].
+  /// Its inverse (scatterPerm[gatherPerm[k]] = k), uploaded only for o:
+  /// the attention writes its output column c to column scatterPerm[c].
   int32_t *scatterPerm = nullptr;
   /// The linear run just before this one had the same input and the same
   /// permutation (k and v after q, gate after up: one Hessian, hence one
@@ -173,11 +173,15 @@ private:
   }
   Expected<half_t *> uploadHalf(const std::vector<float> &values);
   template <typename T> Expected<T *> uploadRaw(const std::vector<T> &values);
-  Status uploadLinear(const Linear &linear, DeviceLinear &out);
+  /// `scattered`: the kernel before this linear writes its input through
+  /// the inverse permutation (o, after the attention), which is uploaded
+  /// too for an act-order weight.
+  Status uploadLinear(const Linear &linear, DeviceLinear &out,
+                      bool scattered = false);
   Status uploadNorm(const Norm &norm, DeviceNorm &out);
   Status randomLinear(const std::string &name, int64_t in, int64_t out,
                       bool bias, const RandomWeightsOptions &random,
-                      DeviceLinear &result);
+                      DeviceLinear &result, bool scattered = false);
 
   /// With `gathered`, x already holds the input gathered by l's
   /// permutation (written so by the kernel before).
@@ -316,7 +320,8 @@ inversePermutation(const std::vector<int32_t> &perm) {
   return inverse;
 }
 
-Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
+Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out,
+                                    bool scattered) {
   out.name = linear.name;
   out.in = linear.in;
   out.out = linear.out;
@@ -344,7 +349,8 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out) {
             fmt::format("{}: {}", linear.name, regrouped.message()));
       ASSIGN_OR_RETURN(out.qweight, uploadRaw(*regrouped));
       ASSIGN_OR_RETURN(out.gatherPerm, uploadRaw(*perm));
-      ASSIGN_OR_RETURN(out.scatterPerm, uploadRaw(inversePermutation(*perm)));
+      if (scattered)
+        ASSIGN_OR_RETURN(out.scatterPerm, uploadRaw(inversePermutation(*perm)));
       ASSIGN_OR_RETURN(out.qzeros, uploadRaw(q.qzeros));
       ASSIGN_OR_RETURN(out.scales, uploadHalf(q.scales));
     } else if (out.qmm) {
@@ -393,7 +399,7 @@ Status GpuForwardImpl::upload(const ModelWeights &weights) {
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.q, dst.q));
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.k, dst.k));
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.v, dst.v));
-    GPTQ_RETURN_IF_ERROR(uploadLinear(src.o, dst.o));
+    GPTQ_RETURN_IF_ERROR(uploadLinear(src.o, dst.o, /*scattered=*/true));
     if (config_.isLlamaFamily())
       GPTQ_RETURN_IF_ERROR(uploadLinear(src.gate, dst.gate));
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.up, dst.up));
@@ -431,7 +437,7 @@ Status GpuForwardImpl::upload(const ModelWeights &weights) {
 Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
                                     int64_t out, bool bias,
                                     const RandomWeightsOptions &random,
-                                    DeviceLinear &result) {
+                                    DeviceLinear &result, bool scattered) {
   result.name = name;
   result.in = in;
   result.out = out;
@@ -480,7 +486,8 @@ Status GpuForwardImpl::randomLinear(const std::string &name, int64_t in,
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), std::mt19937_64(seed + 4));
     ASSIGN_OR_RETURN(result.gatherPerm, uploadRaw(perm));
-    ASSIGN_OR_RETURN(result.scatterPerm, uploadRaw(inversePermutation(perm)));
+    if (scattered)
+      ASSIGN_OR_RETURN(result.scatterPerm, uploadRaw(inversePermutation(perm)));
     result.bytes += in * 4;
   }
   ++qmmCount_;
@@ -520,8 +527,9 @@ Status GpuForwardImpl::randomize(const RandomWeightsOptions &random) {
         randomLinear(p + "k", H, c.kvDim(), c.qkvBias, random, layer.k));
     GPTQ_RETURN_IF_ERROR(
         randomLinear(p + "v", H, c.kvDim(), c.qkvBias, random, layer.v));
-    GPTQ_RETURN_IF_ERROR(
-        randomLinear(p + "o", c.qDim(), H, c.oBias, random, layer.o));
+    GPTQ_RETURN_IF_ERROR(randomLinear(p + "o", c.qDim(), H, c.oBias, random,
+                                      layer.o,
+                                      /*scattered=*/true));
     if (c.isLlamaFamily())
       GPTQ_RETURN_IF_ERROR(
           randomLinear(p + "gate", H, I, c.mlpBias, random, layer.gate));
