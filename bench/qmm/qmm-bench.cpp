@@ -420,9 +420,12 @@ int main(int argc, char **argv) {
           }
           // Overlapped: the matmul starts before the gather completes
           // (programmatic dependent launch, as the JIT does on sm_90+).
+          // The L2 window the JIT gives the weights (rt::qmmWeightWindow).
           Status status =
               rt::launch(entry, grid, block, sharedBytes, nullptr, args.data(),
-                         actOrder == ActOrder::GatherOverlapped);
+                         actOrder == ActOrder::GatherOverlapped,
+                         rt::qmmWeightWindow(operands.qweight, K, N, bits,
+                                             info.maxAccessPolicyWindowBytes));
           if (!status.ok()) {
             std::fprintf(stderr, "qmm-bench: %s\n", status.message().c_str());
             std::exit(1);

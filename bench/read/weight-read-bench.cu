@@ -3,16 +3,21 @@
 // events, a 256 MB memset flushing L2 before every repetition, medians),
 // beside the copy ceiling measured in the same run.
 //
-// Two readers: a plain grid-stride sweep over the weight bytes, and the
+// Three readers: a plain grid-stride sweep over the weight bytes, the
 // decode kernel's access pattern (runtime/device/qmm/stream.cuh: a CTA per
 // 32 columns, its warps splitting K, each lane loading 16 bytes of 4
 // columns per packed word row straight into registers, `Stages - 1` steps
-// ahead) at the occupancies the decode tiles run at. Neither is a lower
-// bound in theory, but a decode kernel that does its dequantize and mma on
-// top of the same loads will not beat the faster of them: they show how
-// much of the gap between the decode kernels and the copy-ceiling floor is
-// the read itself (kernel start, the dirty lines the L2 flush leaves, the
-// DRAM ramp of a ~20 us kernel) rather than the arithmetic.
+// ahead) at the occupancies the decode tiles run at, and (sm_90) Hopper's
+// bulk copies: one thread per CTA streams 16 KB units (16 packed rows of a
+// 256-column block, one cp.async.bulk per row) into a ring of shared-memory
+// stages that mbarriers track, the CTAs sharing the units evenly. None is a
+// lower bound in theory, but a decode kernel that does its dequantize and
+// mma on top of the same loads will not beat the fastest of them: they
+// show how much of the gap between the decode kernels and the copy-ceiling
+// floor is the read itself (kernel start, the dirty lines the L2 flush
+// leaves, the DRAM ramp of a ~20 us kernel) rather than the arithmetic.
+// The header also prints an empty kernel timed the same way: the launch
+// and event overhead that every time in these tables includes.
 #include "common/BenchTiming.h"
 
 #include <cuda_runtime.h>
@@ -107,6 +112,75 @@ __global__ void __launch_bounds__(Warps * 32)
     *sink = acc;
 }
 
+/// Bulk-copy reader: the packed rows form units of `kRowsPerUnit` rows of
+/// one `kChunkBytes` column block (units of a block consecutive along K);
+/// CTA c takes units [c U / G, (c + 1) U / G). Thread 0 keeps `Stages`
+/// units in flight, each completing one mbarrier phase; the other threads
+/// only hold the CTA's place on the SM.
+template <int Stages>
+__global__ void bulkRead(const unsigned char *words, int64_t rowBytes,
+                         int wordRows, uint32_t *sink) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  constexpr int kChunkBytes = 1024, kRowsPerUnit = 16;
+  constexpr int kUnitBytes = kChunkBytes * kRowsPerUnit;
+  extern __shared__ __align__(128) unsigned char ring[];
+  __shared__ __align__(8) uint64_t full[Stages];
+  if (threadIdx.x != 0)
+    return;
+  auto sharedAddress = [](const void *p) {
+    return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+  };
+  const int unitsPerBlock = wordRows / kRowsPerUnit;
+  const int64_t units = rowBytes / kChunkBytes * unitsPerBlock;
+  const int64_t begin = units * blockIdx.x / gridDim.x;
+  const int64_t end = units * (blockIdx.x + 1) / gridDim.x;
+  for (int s = 0; s < Stages; ++s)
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(
+        sharedAddress(&full[s])));
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  auto issue = [&](int64_t unit, int slot) {
+    const uint32_t barrier = sharedAddress(&full[slot]);
+    asm volatile(
+        "mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(barrier),
+        "r"(kUnitBytes)
+        : "memory");
+    const int64_t block = unit / unitsPerBlock;
+    const int64_t row0 = unit % unitsPerBlock * kRowsPerUnit;
+    const unsigned char *source = words + row0 * rowBytes + block * kChunkBytes;
+    const uint32_t destination = sharedAddress(ring + slot * kUnitBytes);
+    for (int r = 0; r < kRowsPerUnit; ++r)
+      asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_"
+                   "tx::bytes [%0], [%1], %2, [%3];" ::"r"(destination +
+                                                           r * kChunkBytes),
+                   "l"(source + r * rowBytes), "r"(kChunkBytes), "r"(barrier)
+                   : "memory");
+  };
+  for (int s = 0; s < Stages && begin + s < end; ++s)
+    issue(begin + s, s);
+  uint32_t acc = 0;
+  for (int64_t unit = begin; unit < end; ++unit) {
+    const int j = int(unit - begin), slot = j % Stages;
+    const uint32_t parity = (j / Stages) & 1;
+    uint32_t done = 0;
+    while (!done)
+      asm volatile("{ .reg .pred p;\n"
+                   "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+                   "selp.u32 %0, 1, 0, p; }"
+                   : "=r"(done)
+                   : "r"(sharedAddress(&full[slot])), "r"(parity)
+                   : "memory");
+    acc ^=
+        reinterpret_cast<volatile uint32_t *>(ring + slot * kUnitBytes)[j & 63];
+    if (unit + Stages < end)
+      issue(unit + Stages, slot);
+  }
+  if (acc == 0x12345678u)
+    *sink = acc;
+#endif
+}
+
+__global__ void emptyKernel() {}
+
 void *flushBuffer;
 const size_t kFlushBytes = size_t(256) << 20;
 
@@ -147,15 +221,28 @@ int main() {
   const double ceiling = // TB/s, read + write
       gptq::bench::copyCeilingBytesPerUs(flushBuffer, kFlushBytes) / 1e6;
 
+  const double empty = gptq::bench::medianMicroseconds(
+      [&] {
+        emptyKernel<<<properties.multiProcessorCount, 128>>>();
+        CHECK_CUDA(cudaGetLastError());
+      },
+      flushBuffer, kFlushBytes, reps);
+  // Bulk copies are sm_90 instructions.
+  const bool bulk = properties.major >= 9;
+
   std::printf("# weight-read-bench: %s (%d SMs); copy ceiling %.2f TB/s (read "
               "+ write); medians of %d, L2 flushed\n",
               properties.name, properties.multiProcessorCount, ceiling, reps);
+  std::printf("# an empty kernel, timed the same way: %.1f µs (in every time "
+              "below)\n",
+              empty);
   std::printf("# 4-bit packed weights only (K/8 x N words); floor = bytes / "
               "copy ceiling; decode pattern: warps x register buffers @ "
+              "CTAs per SM; bulk: 16 KB cp.async.bulk units, 4 stages @ 2 "
               "CTAs per SM\n\n");
   std::printf("| shape (K×N) | MB | floor µs | sweep µs | decode pattern "
-              "4w×2@3 | 4w×3@3 | 8w×2@2 | 8w×3@2 | floor ÷ best |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+              "4w×2@3 | 4w×3@3 | 8w×2@2 | 8w×3@2 | bulk | floor ÷ best |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   struct Shape {
     const char *name;
     int k, n;
@@ -185,12 +272,35 @@ int main() {
         timeDecodePattern<4, 3>(qweight, shape.n, wordRows, sink, 3, reps),
         timeDecodePattern<8, 2>(qweight, shape.n, wordRows, sink, 2, reps),
         timeDecodePattern<8, 3>(qweight, shape.n, wordRows, sink, 2, reps)};
-    const double best = std::min({sweep, p[0], p[1], p[2], p[3]});
+    // Units of 16 packed rows of a 256-column (1 KB) block.
+    const bool bulkFits = bulk && shape.n % 256 == 0 && wordRows % 16 == 0;
+    double bulkUs = 0.0;
+    if (bulkFits) {
+      constexpr int kStages = 4;
+      const int smem = kStages * 16 * 1024;
+      CHECK_CUDA(cudaFuncSetAttribute(
+          bulkRead<kStages>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+          smem));
+      bulkUs = gptq::bench::medianMicroseconds(
+          [&] {
+            bulkRead<kStages><<<2 * properties.multiProcessorCount, 32, smem>>>(
+                reinterpret_cast<const unsigned char *>(qweight),
+                int64_t(shape.n) * 4, wordRows, sink);
+            CHECK_CUDA(cudaGetLastError());
+          },
+          flushBuffer, kFlushBytes, reps);
+    }
+    double best = std::min({sweep, p[0], p[1], p[2], p[3]});
+    if (bulkFits)
+      best = std::min(best, bulkUs);
+    char bulkCell[32] = "–";
+    if (bulkFits)
+      std::snprintf(bulkCell, sizeof bulkCell, "%.1f", bulkUs);
     const double floorUs = bytes / (ceiling * 1e6);
     std::printf("| %s (%d×%d) | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
-                "%.1f | %.0f%% |\n",
+                "%.1f | %s | %.0f%% |\n",
                 shape.name, shape.k, shape.n, bytes / 1e6, floorUs, sweep, p[0],
-                p[1], p[2], p[3], 100.0 * floorUs / best);
+                p[1], p[2], p[3], bulkCell, 100.0 * floorUs / best);
     CHECK_CUDA(cudaFree(qweight));
   }
   return 0;

@@ -359,13 +359,18 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
   }
   const rt::Dim3 grid = rt::qmmGrid(desc.N, desc.M, geometry.blockN,
                                     geometry.blockM, geometry.splitK);
-  CUresult result = rt::launchKernel(
-      *cu, slot.function, grid.x, grid.y, grid.z, geometry.threads,
-      geometry.dynamicSharedBytes, stream, args.data(), overlapPrevious);
+  const rt::StreamingWindow weights =
+      rt::qmmWeightWindow(tensors.qweight, desc.K, desc.N, desc.layout.bits,
+                          context->info().maxAccessPolicyWindowBytes);
+  CUresult result =
+      rt::launchKernel(*cu, slot.function, grid.x, grid.y, grid.z,
+                       geometry.threads, geometry.dynamicSharedBytes, stream,
+                       args.data(), overlapPrevious, weights);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
-    return rt::checkCu(result,
-                       overlapPrevious ? "cuLaunchKernelEx" : "cuLaunchKernel")
+    return rt::checkCu(result, overlapPrevious || weights.bytes != 0
+                                   ? "cuLaunchKernelEx"
+                                   : "cuLaunchKernel")
         .withContext(fmt::format("qmm.matmul: launching {} for M = {}",
                                  slot.kernelName, desc.M));
   }

@@ -8,6 +8,8 @@
 
 #include "gptq/Runtime/CudaDriver.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <dlfcn.h>
@@ -56,13 +58,27 @@ Expected<const DriverApi *> driverApi() {
 CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
                       unsigned gridY, unsigned gridZ, unsigned blockX,
                       unsigned sharedBytes, CUstream stream, void **args,
-                      bool overlapPrevious) {
-  if (!overlapPrevious)
+                      bool overlapPrevious, StreamingWindow streaming) {
+  if (!overlapPrevious && streaming.bytes == 0)
     return cu.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, 1, 1,
                              sharedBytes, stream, args, nullptr);
-  CUlaunchAttribute attribute = {};
-  attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-  attribute.value.programmaticStreamSerializationAllowed = 1;
+  CUlaunchAttribute attributes[2] = {};
+  unsigned count = 0;
+  if (overlapPrevious) {
+    CUlaunchAttribute &overlap = attributes[count++];
+    overlap.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    overlap.value.programmaticStreamSerializationAllowed = 1;
+  }
+  if (streaming.bytes != 0) {
+    CUlaunchAttribute &window = attributes[count++];
+    window.id = CU_LAUNCH_ATTRIBUTE_ACCESS_POLICY_WINDOW;
+    window.value.accessPolicyWindow.base_ptr =
+        reinterpret_cast<void *>(streaming.base);
+    window.value.accessPolicyWindow.num_bytes = streaming.bytes;
+    window.value.accessPolicyWindow.hitRatio = 1.0f;
+    window.value.accessPolicyWindow.hitProp = CU_ACCESS_PROPERTY_STREAMING;
+    window.value.accessPolicyWindow.missProp = CU_ACCESS_PROPERTY_STREAMING;
+  }
   CUlaunchConfig config = {};
   config.gridDimX = gridX;
   config.gridDimY = gridY;
@@ -72,8 +88,8 @@ CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
   config.blockDimZ = 1;
   config.sharedMemBytes = sharedBytes;
   config.hStream = stream;
-  config.attrs = &attribute;
-  config.numAttrs = 1;
+  config.attrs = attributes;
+  config.numAttrs = count;
   return cu.cuLaunchKernelEx(&config, function, args, nullptr);
 }
 
@@ -148,6 +164,13 @@ Expected<DeviceInfo> queryDevice(int ordinal) {
     GPTQ_RETURN_IF_ERROR(
         checkCu(cu.cuDeviceGetAttribute(entry.value, entry.attribute, device),
                 "cuDeviceGetAttribute"));
+  int windowBytes = 0;
+  GPTQ_RETURN_IF_ERROR(checkCu(
+      cu.cuDeviceGetAttribute(&windowBytes,
+                              CU_DEVICE_ATTRIBUTE_MAX_ACCESS_POLICY_WINDOW_SIZE,
+                              device),
+      "cuDeviceGetAttribute"));
+  info.maxAccessPolicyWindowBytes = size_t(std::max(windowBytes, 0));
   GPTQ_RETURN_IF_ERROR(checkCu(
       cu.cuDeviceTotalMem(&info.totalMemoryBytes, device), "cuDeviceTotalMem"));
   GPTQ_RETURN_IF_ERROR(checkCu(cu.cuDriverGetVersion(&info.driverVersion),

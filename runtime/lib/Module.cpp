@@ -215,7 +215,7 @@ Status allowDynamicShared(KernelFunction &function, unsigned sharedBytes) {
 
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
               unsigned sharedBytes, CUstream stream, void **args,
-              bool overlapPrevious) {
+              bool overlapPrevious, StreamingWindow streaming) {
   auto loaded = api();
   if (!loaded.ok())
     return loaded.status();
@@ -228,8 +228,9 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
                     function.name, block.x, block.y, block.z));
   return checkCu(launchKernel(cu, function.handle, grid.x, grid.y, grid.z,
                               block.x, sharedBytes, stream, args,
-                              overlapPrevious),
-                 overlapPrevious ? "cuLaunchKernelEx" : "cuLaunchKernel")
+                              overlapPrevious, streaming),
+                 overlapPrevious || streaming.bytes != 0 ? "cuLaunchKernelEx"
+                                                         : "cuLaunchKernel")
       .withContext(fmt::format(
           "launching {} on grid ({},{},{}) block ({},{},{})", function.name,
           grid.x, grid.y, grid.z, block.x, block.y, block.z));

@@ -2,6 +2,8 @@
 
 #include "gptq/Runtime/QmmLaunch.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace gptq::rt {
@@ -104,6 +106,17 @@ Dim3 qmmGrid(int64_t outFeatures, int64_t rows, unsigned blockN,
              unsigned blockM, unsigned splitK) {
   return Dim3{unsigned(outFeatures / blockN),
               unsigned((rows + blockM - 1) / blockM), splitK};
+}
+
+StreamingWindow qmmWeightWindow(CUdeviceptr qweight, int64_t inFeatures,
+                                int64_t outFeatures, int bits,
+                                size_t maxWindowBytes) {
+  if (qweight == 0 || maxWindowBytes == 0 || inFeatures <= 0 ||
+      outFeatures <= 0 || bits <= 0)
+    return {};
+  const size_t bytes =
+      size_t(inFeatures) * size_t(outFeatures) * size_t(bits) / 8;
+  return {qweight, std::min(bytes, maxWindowBytes)};
 }
 
 } // namespace gptq::rt

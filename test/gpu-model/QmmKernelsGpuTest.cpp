@@ -37,7 +37,8 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
     GTEST_SKIP() << "No CUDA device: " << whyNot;
   auto context = rt::CudaContext::create(0);
   ASSERT_TRUE(context.ok()) << context.message();
-  auto kernels = cuda::QmmKernels::create((*context)->info().arch());
+  auto kernels = cuda::QmmKernels::create(
+      (*context)->info().arch(), (*context)->info().maxAccessPolicyWindowBytes);
   ASSERT_TRUE(kernels.ok()) << kernels.message();
   const int64_t K = GetParam().first, N = GetParam().second, groups = K / 128;
   const cuda::QmmKernelSpec *spec = (*kernels)->find(K, N, 4, 128, false, true);

@@ -286,10 +286,13 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
           rt::qmmGrid(N, M, unsigned(spec.blockN), unsigned(spec.blockM),
                       unsigned(spec.splitK));
       rt::Dim3 block{unsigned(spec.threads), 1, 1};
-      ASSERT_TRUE(rt::launch(*function, grid, block,
-                             unsigned(spec.dynamicSharedBytes), nullptr,
-                             args.data())
-                      .ok());
+      // As the runtime launches them: the weights streaming in L2.
+      ASSERT_TRUE(
+          rt::launch(*function, grid, block, unsigned(spec.dynamicSharedBytes),
+                     nullptr, args.data(), /*overlapPrevious=*/false,
+                     rt::qmmWeightWindow(dQweight.ptr(), K, N, spec.bits,
+                                         info.maxAccessPolicyWindowBytes))
+              .ok());
       ASSERT_TRUE(rt::synchronize().ok());
 
       std::vector<uint16_t> yBits(M * N);

@@ -48,6 +48,12 @@ Expected<std::unique_ptr<GpuBench>> GpuBench::create(int repetitions) {
   bench->flushBytes_ =
       std::max<size_t>(size_t(256) << 20, size_t(4) * size_t(l2Bytes));
   GPTQ_CUDA(cudaMalloc(&bench->flush_, bench->flushBytes_));
+  // Candidates are timed with the L2 window the runtime's launches give
+  // the weights (rt::qmmWeightWindow).
+  int windowBytes = 0;
+  GPTQ_CUDA(cudaDeviceGetAttribute(&windowBytes,
+                                   cudaDevAttrMaxAccessPolicyWindowSize, 0));
+  bench->maxWindowBytes_ = size_t(std::max(windowBytes, 0));
   cudaEvent_t start, stop;
   GPTQ_CUDA(cudaEventCreate(&start));
   bench->start_ = start;
@@ -73,6 +79,7 @@ Status GpuBench::setWeights(const autotune::LayoutKey &layout,
   const int64_t groupSize = layout.groupSize == -1 ? K : layout.groupSize;
   const int64_t groups = K / groupSize;
   bf16_ = layout.dtype == "bf16";
+  bits_ = layout.bits;
   inFeatures_ = K;
   outFeatures_ = N;
   // Every bit pattern is a valid code or zero point, so random words are
@@ -147,7 +154,9 @@ Status GpuBench::launch(const KernelLaunch &kernel) {
                   unsigned(tile.blockM), unsigned(tile.splitK));
   rt::Dim3 block{unsigned(32 * tile.warps), 1, 1};
   return rt::launch(kernel.function, grid, block, kernel.dynamicSharedBytes,
-                    nullptr, args.data());
+                    nullptr, args.data(), /*overlapPrevious=*/false,
+                    rt::qmmWeightWindow(qweight_.ptr(), inFeatures_,
+                                        outFeatures_, bits_, maxWindowBytes_));
 }
 
 Expected<std::vector<uint16_t>> GpuBench::runOnce(const KernelLaunch &kernel) {

@@ -63,6 +63,8 @@ private:
   size_t flushBytes_ = 0;
   void *start_ = nullptr, *stop_ = nullptr; // cudaEvent_t
   bool bf16_ = false;
+  int bits_ = 4;
+  size_t maxWindowBytes_ = 0; // rt::qmmWeightWindow's limit
   int64_t inFeatures_ = 0, outFeatures_ = 0, rows_ = 0;
   rt::DeviceBuffer qweight_, qzeros_, scales_, gIdx_, x_, y_;
 };

@@ -271,7 +271,8 @@ Status GpuForwardImpl::init(const ModelConfig &config,
   CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   CUBLAS_TRY(cublasCreate(&cublas_));
   CUBLAS_TRY(cublasSetStream(cublas_, stream_));
-  auto qmm = cuda::QmmKernels::create(context_->info().arch());
+  auto qmm = cuda::QmmKernels::create(
+      context_->info().arch(), context_->info().maxAccessPolicyWindowBytes);
   if (!qmm)
     return qmm.status();
   qmm_ = qmm.take();

@@ -21,9 +21,10 @@
 namespace gptq::model::cuda {
 
 Expected<std::unique_ptr<QmmKernels>>
-QmmKernels::create(const std::string &arch) {
+QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
   std::unique_ptr<QmmKernels> kernels(new QmmKernels());
   kernels->arch_ = arch;
+  kernels->maxWindowBytes_ = maxWindowBytes;
   // The bundle family for this GPU: sm_90a from Hopper on (clusters),
   // else sm_80.
   const std::string family =
@@ -160,7 +161,9 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
                   unsigned(spec.splitK));
   rt::Dim3 block{unsigned(spec.threads), 1, 1};
   return rt::launch(**function, grid, block, unsigned(spec.dynamicSharedBytes),
-                    stream, args.data(), startsEarly(spec, overlap));
+                    stream, args.data(), startsEarly(spec, overlap),
+                    rt::qmmWeightWindow(operands.qweight, spec.K, spec.N,
+                                        spec.bits, maxWindowBytes_));
 }
 
 bool QmmKernels::startsEarly(const QmmKernelSpec &spec, Overlap overlap) {

@@ -93,7 +93,11 @@ using QmmOperands = rt::QmmOperands;
 class QmmKernels {
 public:
   /// Reads the embedded manifests; kernels compile for `arch` on first use.
-  static Expected<std::unique_ptr<QmmKernels>> create(const std::string &arch);
+  /// Launches mark the weights streaming in L2 up to `maxWindowBytes`
+  /// (rt::qmmWeightWindow; DeviceInfo::maxAccessPolicyWindowBytes, 0: no
+  /// window).
+  static Expected<std::unique_ptr<QmmKernels>>
+  create(const std::string &arch, size_t maxWindowBytes = 0);
 
   /// The dynamic-M fp16 kernel for this shape and layout, or null.
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,
@@ -132,6 +136,7 @@ private:
   Expected<const rt::KernelFunction *> function(const QmmKernelSpec &spec);
 
   std::string arch_;
+  size_t maxWindowBytes_ = 0;
   std::vector<QmmKernelSpec> specs_;
   std::unique_ptr<rt::KernelCache> cache_;
   std::map<size_t, rt::LoadedModule> modules_;

@@ -78,4 +78,24 @@ TEST(QmmLaunch, GridCoversRowsAndColumns) {
   EXPECT_EQ(grid.z, 3u);
 }
 
+TEST(QmmLaunch, WeightWindowCoversThePackedWeights) {
+  // 4096 x 4096 at 4 bits: 8 MiB, under the H100's 128 MiB limit.
+  StreamingWindow window =
+      qmmWeightWindow(0x10000, 4096, 4096, 4, size_t(128) << 20);
+  EXPECT_EQ(window.base, CUdeviceptr(0x10000));
+  EXPECT_EQ(window.bytes, size_t(8) << 20);
+  // 3 bits: K * 3 / 32 words per column.
+  window = qmmWeightWindow(0x10000, 4096, 12288, 3, size_t(128) << 20);
+  EXPECT_EQ(window.bytes, size_t(4096) * 3 / 32 * 12288 * 4);
+  // Llama-2-70B gate-up (235 MB) is cut to the device's limit.
+  window = qmmWeightWindow(0x10000, 8192, 57344, 4, size_t(128) << 20);
+  EXPECT_EQ(window.bytes, size_t(128) << 20);
+}
+
+TEST(QmmLaunch, NoWeightWindowWithoutDeviceSupportOrWeights) {
+  EXPECT_EQ(qmmWeightWindow(0x10000, 4096, 4096, 4, 0).bytes, 0u);
+  EXPECT_EQ(qmmWeightWindow(0, 4096, 4096, 4, size_t(128) << 20).bytes, 0u);
+  EXPECT_EQ(qmmWeightWindow(0x10000, 0, 4096, 4, size_t(128) << 20).bytes, 0u);
+}
+
 } // namespace

@@ -38,7 +38,18 @@ bool cudaDeviceAvailable(std::string *whyNot = nullptr);
 /// "cuModuleLoadData: CUDA_ERROR_INVALID_PTX (a PTX JIT compilation failed)".
 Status checkCu(CUresult result, const char *call);
 
-/// cuLaunchKernel; with `overlapPrevious`, cuLaunchKernelEx with
+/// An L2 access-policy window for one launch: the kernel's accesses to
+/// [base, base + bytes) are marked streaming, so L2 evicts those lines
+/// before any other (for data read once, such as a matmul's weights). No
+/// window where `bytes` is 0. `bytes` must not exceed the device's
+/// DeviceInfo::maxAccessPolicyWindowBytes.
+struct StreamingWindow {
+  CUdeviceptr base = 0;
+  size_t bytes = 0;
+};
+
+/// cuLaunchKernel; with `overlapPrevious` or a `streaming` window,
+/// cuLaunchKernelEx with those launch attributes. `overlapPrevious` asks for
 /// programmatic stream serialization (sm_90+): the kernel may start before
 /// the previous kernel on `stream` completes, and must not read that
 /// kernel's output before qmm::wait_for_prior_grids() (runtime/device/qmm/
@@ -46,7 +57,8 @@ Status checkCu(CUresult result, const char *call);
 CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
                       unsigned gridY, unsigned gridZ, unsigned blockX,
                       unsigned sharedBytes, CUstream stream, void **args,
-                      bool overlapPrevious = false);
+                      bool overlapPrevious = false,
+                      StreamingWindow streaming = {});
 
 /// What the runtime needs to know about a device to specialize for it.
 struct DeviceInfo {
@@ -58,6 +70,9 @@ struct DeviceInfo {
   int driverVersion = 0;
   int maxSharedBytesPerBlockOptin = 0;
   size_t totalMemoryBytes = 0;
+  /// The largest L2 access-policy window a launch may give
+  /// (StreamingWindow); 0 where the device has none (before sm_80).
+  size_t maxAccessPolicyWindowBytes = 0;
 
   /// The NVRTC target for this device: "sm_90a" on Hopper (so wgmma and
   /// setmaxnreg are available), "sm_<major><minor>" elsewhere.

@@ -104,11 +104,12 @@ Status allowDynamicShared(KernelFunction &function, unsigned sharedBytes);
 /// opted in to (allowDynamicShared) is opted into first, at the cost of a
 /// driver call on every such launch. With
 /// `overlapPrevious` the kernel may start before the previous one on
-/// `stream` completes (launchKernel in CudaDriver.h; block.y and .z must
+/// `stream` completes, and with a `streaming` window its accesses there are
+/// the first L2 evicts (launchKernel in CudaDriver.h; block.y and .z must
 /// be 1).
 Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
               unsigned sharedBytes, CUstream stream, void **args,
-              bool overlapPrevious = false);
+              bool overlapPrevious = false, StreamingWindow streaming = {});
 
 /// Waits for all work on the current context; reports asynchronous faults.
 Status synchronize();

@@ -79,6 +79,21 @@ private:
 Dim3 qmmGrid(int64_t outFeatures, int64_t rows, unsigned blockN,
              unsigned blockM, unsigned splitK);
 
+/// The L2 window every qmm launch gives its packed weights (launchKernel):
+/// streaming, so a weight line, read once per call, is what L2 evicts
+/// first, before x, the scales, split-K partial tiles and whatever earlier
+/// kernels left dirty. The first `maxWindowBytes` (DeviceInfo::
+/// maxAccessPolicyWindowBytes, 128 MiB on the H100) of larger weights; no
+/// window where the device has none. Measured on the H100 (2026-11-27,
+/// every qmm-bench kernel of M = 1, 16, 64 and 256 with and without it,
+/// L2 flushed, medians of 25, two rounds): the split 16-row pipelined
+/// tiles 2-10% faster (7B.gate-up 28.8 -> 25.8 us, 70B.qkv 28.0 -> 26.2,
+/// 7B.down 20.2 -> 19.6, 7B.qkv 20.1 -> 19.8), 7B.gate-up M = 64 40.4 ->
+/// 39.6, every other kernel within 0.5 us either way.
+StreamingWindow qmmWeightWindow(CUdeviceptr qweight, int64_t inFeatures,
+                                int64_t outFeatures, int bits,
+                                size_t maxWindowBytes);
+
 } // namespace gptq::rt
 
 #endif // GPTQ_RUNTIME_QMMLAUNCH_H
