@@ -303,8 +303,17 @@ static std::optional<TileConfig> pipelinedTileConfig(const std::string &arch,
   // measured 1.33x faster split 2 ways than 3 (gptq-tune, H100,
   // 2026-11-26: 37.0 against 49.5 us, 84.0 against 111.5).
   const int64_t steps = (shape.inFeatures + config.blockK - 1) / config.blockK;
+  // 16 rows on a grid whose 2-way split fills 90-100% of one wave (N =
+  // 8192 on 132 SMs: 128 CTAs) split 2 ways rather than clusterSplit's 4:
+  // gptq-tune (H100, 2026-11-27 12:31 UTC, 25 repetitions, the weights
+  // streaming in L2 as every launch now has them) 70B.o 24.2 against 27.1
+  // us (split 3: 25.8, unsplit 34.7). A 2-way grid past one wave keeps its
+  // split (70B.qkv, 160 CTAs: split 4 27.6 against 33.8 at 2).
+  const bool oneWave16 = bucket == 16 && clusters && 2 * ctas <= shape.sms &&
+                         20 * ctas >= 9 * shape.sms && steps / 2 >= 8;
   config.splitK =
-      narrow16 ? std::min<int64_t>(6, std::max<int64_t>(1, steps / 4))
+      narrow16    ? std::min<int64_t>(6, std::max<int64_t>(1, steps / 4))
+      : oneWave16 ? 2
       : bucket == 64 && shape.bits == 4 && clusters
           ? splitAt64Rows(ctas, steps, shape.sms)
           : clusterSplit(arch, ctas, steps, shape.sms, bucket >= 256 ? 2 : 4);

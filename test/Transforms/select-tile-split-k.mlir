@@ -33,6 +33,31 @@ func.func @short_k(%x: tensor<64x1024xf16>, %qw: tensor<128x8192xi32>, %qz: tens
 
 // -----
 
+// 16 rows: a 2-way split that fills one wave (64 column blocks of 128 on
+// the reference 132 SMs: 128 CTAs) splits 2 ways; past one wave (N =
+// 10240: 160 CTAs at 2) the clusters split 4 ways. sm_80 keeps the
+// stream kernel.
+// SM90-LABEL: func.func @m16_n8192
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
+// SM80-LABEL: func.func @m16_n8192
+// SM80: tile = #qmm.tile<strategy = stream,
+// SM80-NOT: split_k
+func.func @m16_n8192(%x: tensor<16x8192xf16>, %qw: tensor<1024x8192xi32>, %qz: tensor<64x1024xi32>, %s: tensor<64x8192xf16>) -> tensor<16x8192xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>} : (tensor<16x8192xf16>, tensor<1024x8192xi32>, tensor<64x1024xi32>, tensor<64x8192xf16>) -> tensor<16x8192xf16>
+  return %y : tensor<16x8192xf16>
+}
+
+// -----
+
+// SM90-LABEL: func.func @m16_n10240
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 4>
+func.func @m16_n10240(%x: tensor<16x8192xf16>, %qw: tensor<1024x10240xi32>, %qz: tensor<64x1280xi32>, %s: tensor<64x10240xf16>) -> tensor<16x10240xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>} : (tensor<16x8192xf16>, tensor<1024x10240xi32>, tensor<64x1280xi32>, tensor<64x10240xf16>) -> tensor<16x10240xf16>
+  return %y : tensor<16x10240xf16>
+}
+
+// -----
+
 // A split tile written in the input stays on sm_90a and is an error for
 // sm_80, naming the op.
 // SM90-LABEL: func.func @preset

@@ -177,15 +177,16 @@ func.func @m100_wide(%x: tensor<100x4096xf16>, %qw: tensor<512x12288xi32>, %qz: 
 
 // Up to 16 rows on wide layers (N >= 10240, or N = 8192 with K <= N), 4
 // bits and sm_90a: 16-row pipelined tiles of 128 channels per step, K split
-// to reach two waves (96 column blocks: 3 ways; 64: 4 ways); 3 bits, sm_80
-// and N = 8192 with a longer K keep the stream kernel.
+// to reach two waves (96 column blocks: 3 ways), or 2 ways where that fills
+// one wave (64 column blocks on 132 SMs); 3 bits, sm_80 and N = 8192 with a
+// longer K keep the stream kernel.
 // CHECK-LABEL: func.func @m16_wide
 // SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 3>
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_wide_w3
 // CHECK: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_8192
-// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 4>
+// SM90: tile = #qmm.tile<strategy = pipelined, block_m = 16, block_n = 128, block_k = 128, warps = 4, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = stream, block_m = 16
 // CHECK-LABEL: func.func @m16_8192_long_k
 // SM90: tile = #qmm.tile<strategy = stream, block_m = 16, block_n = 64, block_k = 128, warps = 8, stages = 2>
