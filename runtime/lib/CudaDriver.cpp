@@ -164,12 +164,12 @@ Expected<DeviceInfo> queryDevice(int ordinal) {
     GPTQ_RETURN_IF_ERROR(
         checkCu(cu.cuDeviceGetAttribute(entry.value, entry.attribute, device),
                 "cuDeviceGetAttribute"));
+  // Optional: a driver that does not know the attribute gets no windows.
   int windowBytes = 0;
-  GPTQ_RETURN_IF_ERROR(checkCu(
-      cu.cuDeviceGetAttribute(&windowBytes,
+  if (cu.cuDeviceGetAttribute(&windowBytes,
                               CU_DEVICE_ATTRIBUTE_MAX_ACCESS_POLICY_WINDOW_SIZE,
-                              device),
-      "cuDeviceGetAttribute"));
+                              device) != CUDA_SUCCESS)
+    windowBytes = 0;
   info.maxAccessPolicyWindowBytes = size_t(std::max(windowBytes, 0));
   GPTQ_RETURN_IF_ERROR(checkCu(
       cu.cuDeviceTotalMem(&info.totalMemoryBytes, device), "cuDeviceTotalMem"));
