@@ -368,9 +368,7 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
                        args.data(), overlapPrevious, weights);
   if (result != CUDA_SUCCESS) {
     setKind(kind, ErrorKind::Launch);
-    return rt::checkCu(result, overlapPrevious || weights.bytes != 0
-                                   ? "cuLaunchKernelEx"
-                                   : "cuLaunchKernel")
+    return rt::checkCu(result, rt::launchKernelCall(overlapPrevious, weights))
         .withContext(fmt::format("qmm.matmul: launching {} for M = {}",
                                  slot.kernelName, desc.M));
   }

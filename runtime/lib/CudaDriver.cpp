@@ -55,11 +55,17 @@ Expected<const DriverApi *> driverApi() {
   return loaded;
 }
 
+/// Whether a launch needs cuLaunchKernelEx's attributes.
+static bool launchesWithAttributes(bool overlapPrevious,
+                                   StreamingWindow streaming) {
+  return overlapPrevious || streaming.bytes != 0;
+}
+
 CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
                       unsigned gridY, unsigned gridZ, unsigned blockX,
                       unsigned sharedBytes, CUstream stream, void **args,
                       bool overlapPrevious, StreamingWindow streaming) {
-  if (!overlapPrevious && streaming.bytes == 0)
+  if (!launchesWithAttributes(overlapPrevious, streaming))
     return cu.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, 1, 1,
                              sharedBytes, stream, args, nullptr);
   CUlaunchAttribute attributes[2] = {};
@@ -91,6 +97,11 @@ CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
   config.attrs = attributes;
   config.numAttrs = count;
   return cu.cuLaunchKernelEx(&config, function, args, nullptr);
+}
+
+const char *launchKernelCall(bool overlapPrevious, StreamingWindow streaming) {
+  return launchesWithAttributes(overlapPrevious, streaming) ? "cuLaunchKernelEx"
+                                                            : "cuLaunchKernel";
 }
 
 Status checkCu(CUresult result, const char *call) {

@@ -229,8 +229,7 @@ Status launch(const KernelFunction &function, Dim3 grid, Dim3 block,
   return checkCu(launchKernel(cu, function.handle, grid.x, grid.y, grid.z,
                               block.x, sharedBytes, stream, args,
                               overlapPrevious, streaming),
-                 overlapPrevious || streaming.bytes != 0 ? "cuLaunchKernelEx"
-                                                         : "cuLaunchKernel")
+                 launchKernelCall(overlapPrevious, streaming))
       .withContext(fmt::format(
           "launching {} on grid ({},{},{}) block ({},{},{})", function.name,
           grid.x, grid.y, grid.z, block.x, block.y, block.z));

@@ -92,6 +92,14 @@ TEST(QmmLaunch, WeightWindowCoversThePackedWeights) {
   EXPECT_EQ(window.bytes, size_t(128) << 20);
 }
 
+TEST(QmmLaunch, LaunchesWithAWindowNameCuLaunchKernelEx) {
+  // checkCu's messages name the call launchKernel makes: the weight window
+  // is a launch attribute, as programmatic serialization is.
+  EXPECT_STREQ(launchKernelCall(false, {}), "cuLaunchKernel");
+  EXPECT_STREQ(launchKernelCall(true, {}), "cuLaunchKernelEx");
+  EXPECT_STREQ(launchKernelCall(false, {0x10000, 4096}), "cuLaunchKernelEx");
+}
+
 TEST(QmmLaunch, NoWeightWindowWithoutDeviceSupportOrWeights) {
   EXPECT_EQ(qmmWeightWindow(0x10000, 4096, 4096, 4, 0).bytes, 0u);
   EXPECT_EQ(qmmWeightWindow(0, 4096, 4096, 4, size_t(128) << 20).bytes, 0u);

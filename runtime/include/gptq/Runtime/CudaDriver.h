@@ -60,6 +60,11 @@ CUresult launchKernel(const DriverApi &cu, CUfunction function, unsigned gridX,
                       bool overlapPrevious = false,
                       StreamingWindow streaming = {});
 
+/// The driver call launchKernel makes for these options
+/// ("cuLaunchKernelEx" where it passes launch attributes, else
+/// "cuLaunchKernel"), for checkCu's messages.
+const char *launchKernelCall(bool overlapPrevious, StreamingWindow streaming);
+
 /// What the runtime needs to know about a device to specialize for it.
 struct DeviceInfo {
   int ordinal = 0;
