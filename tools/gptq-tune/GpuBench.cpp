@@ -36,9 +36,11 @@ static Expected<rt::DeviceBuffer> upload(const std::vector<T> &host) {
   return buffer.take();
 }
 
-Expected<std::unique_ptr<GpuBench>> GpuBench::create(int repetitions) {
+Expected<std::unique_ptr<GpuBench>> GpuBench::create(int repetitions,
+                                                     size_t maxWindowBytes) {
   std::unique_ptr<GpuBench> bench(new GpuBench());
   bench->repetitions_ = repetitions;
+  bench->maxWindowBytes_ = maxWindowBytes;
   GPTQ_CUDA(cudaSetDevice(0));
   int l2Bytes = 0;
   GPTQ_CUDA(cudaDeviceGetAttribute(&l2Bytes, cudaDevAttrL2CacheSize, 0));
@@ -48,12 +50,6 @@ Expected<std::unique_ptr<GpuBench>> GpuBench::create(int repetitions) {
   bench->flushBytes_ =
       std::max<size_t>(size_t(256) << 20, size_t(4) * size_t(l2Bytes));
   GPTQ_CUDA(cudaMalloc(&bench->flush_, bench->flushBytes_));
-  // Candidates are timed with the L2 window the runtime's launches give
-  // the weights (rt::qmmWeightWindow).
-  int windowBytes = 0;
-  GPTQ_CUDA(cudaDeviceGetAttribute(&windowBytes,
-                                   cudaDevAttrMaxAccessPolicyWindowSize, 0));
-  bench->maxWindowBytes_ = size_t(std::max(windowBytes, 0));
   cudaEvent_t start, stop;
   GPTQ_CUDA(cudaEventCreate(&start));
   bench->start_ = start;

@@ -34,7 +34,11 @@ struct KernelLaunch {
 class GpuBench {
 public:
   /// Needs a current CUDA context (rt::CudaContext) on the calling thread.
-  static Expected<std::unique_ptr<GpuBench>> create(int repetitions);
+  /// Candidates are timed with the L2 window the runtime's launches give
+  /// the weights (rt::qmmWeightWindow), up to `maxWindowBytes`
+  /// (DeviceInfo::maxAccessPolicyWindowBytes; 0: no window).
+  static Expected<std::unique_ptr<GpuBench>> create(int repetitions,
+                                                    size_t maxWindowBytes);
   ~GpuBench();
 
   /// Random weights (packed codes and zero points, positive scales, and a

@@ -265,7 +265,8 @@ int runTuning(const TuneRequest &request) {
     cache = std::move(loaded.cache);
   }
 
-  auto bench = GpuBench::create(request.repetitions);
+  auto bench =
+      GpuBench::create(request.repetitions, info.maxAccessPolicyWindowBytes);
   if (!bench)
     return fail(bench.message());
   rt::KernelCache kernelCache;
