@@ -249,13 +249,19 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
   }
 }
 
+// silu(gate) * up as transformers' LlamaMLP rounds it (silu in fp16 first);
+// siluMulKernel and siluMulGatherKernel both take it from here so that the
+// gathered variant gives the same values.
+__device__ inline float siluTimes(float gate, float up) {
+  return roundHalf(gate / (1.0f + __expf(-gate))) * up;
+}
+
 __global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
   qmm::allow_dependent_grids();
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= count)
     return;
-  const float g = load(gate, i);
-  store(up, i, roundHalf(g / (1.0f + __expf(-g))) * load(up, i));
+  store(up, i, siluTimes(load(gate, i), load(up, i)));
 }
 
 // out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]]: siluMulKernel and
@@ -269,8 +275,7 @@ __global__ void siluMulGatherKernel(const half_t *gate, const half_t *up,
     return;
   const int64_t row = i / cols;
   const int64_t j = row * cols + perm[i - row * cols];
-  const float g = load(gate, j);
-  store(out, i, roundHalf(g / (1.0f + __expf(-g))) * load(up, j));
+  store(out, i, siluTimes(load(gate, j), load(up, j)));
 }
 
 __global__ void biasActKernel(half_t *y, const half_t *bias, int64_t rows,
