@@ -36,6 +36,8 @@ const char *strategyName(Strategy strategy) {
     return "pipelined";
   case Strategy::Wgmma:
     return "wgmma";
+  case Strategy::WgmmaTma:
+    return "wgmma_tma";
   case Strategy::Mma:
     break;
   }
@@ -44,7 +46,8 @@ const char *strategyName(Strategy strategy) {
 
 std::optional<Strategy> parseStrategy(const std::string &name) {
   for (Strategy strategy :
-       {Strategy::Mma, Strategy::Stream, Strategy::Pipelined, Strategy::Wgmma})
+       {Strategy::Mma, Strategy::Stream, Strategy::Pipelined, Strategy::Wgmma,
+        Strategy::WgmmaTma})
     if (name == strategyName(strategy))
       return strategy;
   return std::nullopt;
@@ -68,7 +71,8 @@ Expected<TileConfig> parseTile(const std::string &text) {
   std::optional<Strategy> strategy = parseStrategy(word);
   if (!strategy)
     return Status::error(fmt::format(
-        "tile '{}': strategy must be mma, stream, pipelined or wgmma, got '{}'",
+        "tile '{}': strategy must be mma, stream, pipelined, wgmma or "
+        "wgmma_tma, got '{}'",
         text, word));
   config.strategy = *strategy;
   bool seen[256] = {};
@@ -240,7 +244,8 @@ static Expected<CacheEntry> entryFromJson(const json &object) {
   std::optional<Strategy> parsed = parseStrategy(strategy);
   if (!parsed)
     return Status::error(fmt::format(
-        "tile.strategy must be mma, stream, pipelined or wgmma, got '{}'",
+        "tile.strategy must be mma, stream, pipelined, wgmma or wgmma_tma, "
+        "got '{}'",
         strategy));
   entry.config.strategy = *parsed;
   GPTQ_ASSIGN_FIELD(entry.config.blockM, int64_t, tile, "block_m", "tile.");

@@ -391,6 +391,60 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
   return std::nullopt;
 }
 
+/// 33 to 256 rows at 4 bits on sm_90a, on layers of at most 1.5 64-column
+/// tiles per SM (N <= 12288 on 132 SMs; 1.25 from 65 rows: N <= 10240):
+/// the TMA-fed warpgroup tiles (runtime/device/qmm/wgmma_tma.cuh) of one
+/// consumer warpgroup. Measured on the H100 against the default cp.async
+/// wgmma tiles (scratch benchmark, 2026-11-27 14:38 UTC, 4-bit group 128,
+/// L2 flushed, medians of 25):
+///  - 33-64 rows: 64 x 64 tiles, 6 stages, split 2 ways (7B.qkv 25.4
+///    against 27.0 us, 7B.o 15.6 against 18.2, 7B.down 31.0 against 34.4,
+///    70B.o 33.4 against 37.7, 70B.down 99.0 against 113.1); where 2-way
+///    tiles come to more than two per SM on a long K (70B.qkv: 320 CTAs)
+///    4 stages split 3 ways (39.6 against 41.4; 6 stages split 2: 42.5).
+///    The gate-up layers (N >= 22016) ran 1-3% slower: not taken.
+///  - 65-256 rows: 128 x 64 tiles, 4 stages (two CTAs per SM), split 2
+///    ways where the unsplit grid is at most one CTA per SM or more than
+///    two (7B.o 24.2 against 27.5 us, 7B.down 50.5 against 58.8, 70B.qkv
+///    105.2 against 117.6; 70B.o unsplit 67.1 against 74.3, 70B.down 225
+///    against 245). 7B.qkv (N = 12288: 65.4 against 61.1) and the gate-up
+///    layers ran slower.
+/// At 16 rows these tiles lost to the pipelined ones on 7 of 8 shapes.
+static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
+                                                    const ProblemShape &shape,
+                                                    int64_t bucket) {
+  if (arch != "sm_90a" || shape.bits != 4 || shape.actOrder ||
+      shape.rows <= 32 || bucket > 256 || shape.outFeatures % 64 != 0)
+    return std::nullopt;
+  TileConfig config;
+  config.strategy = Strategy::WgmmaTma;
+  config.blockN = 64;
+  config.blockK = 64;
+  config.warps = 5;
+  const int64_t columnTiles = shape.outFeatures / 64;
+  const int64_t steps = shape.inFeatures / 64;
+  if (shape.rows <= 64) {
+    if (2 * columnTiles > 3 * shape.sms)
+      return std::nullopt;
+    config.blockM = 64;
+    const bool crowded = 2 * columnTiles > 2 * shape.sms && steps >= 128;
+    config.stages = crowded ? 4 : 6;
+    config.splitK = crowded ? 3 : 2;
+  } else {
+    if (4 * columnTiles > 5 * shape.sms)
+      return std::nullopt;
+    config.blockM = 128;
+    config.stages = 4;
+    const int64_t ctas = columnTiles * ((shape.rows + 127) / 128);
+    config.splitK = ctas <= shape.sms || ctas > 2 * shape.sms ? 2 : 1;
+  }
+  if (steps / config.splitK < 8)
+    config.splitK = 1;
+  if (!checkTile(config, tileProblem(arch, shape)).ok())
+    return std::nullopt;
+  return config;
+}
+
 Expected<TileConfig> defaultTileConfig(const std::string &arch,
                                        const ProblemShape &shape) {
   if (shape.inFeatures <= 0 || shape.inFeatures % 32 != 0)
@@ -441,6 +495,8 @@ Expected<TileConfig> defaultTileConfig(const std::string &arch,
         pipelined && pipelined->splitK == 1)
       return *pipelined;
   }
+  if (std::optional<TileConfig> tma = wgmmaTmaTileConfig(arch, shape, bucket))
+    return *tma;
   if (std::optional<TileConfig> wgmma = wgmmaTileConfig(arch, shape, bucket))
     return *wgmma;
   if (bucket >= 16)

@@ -13,6 +13,9 @@ Status checkTileFields(const TileConfig &config) {
   // SM with one 16-warp CTA instead of a cluster.
   const bool stream16 =
       config.warps == 16 && config.strategy == Strategy::Stream;
+  // TMA tiles: one or two consumer warpgroups and one producer warp.
+  const bool tmaWarps = config.strategy == Strategy::WgmmaTma &&
+                        (config.warps == 5 || config.warps == 9);
   // Stream tiles whose warps own 32 columns each (block_n = 32 x warps) take
   // any warp count up to 16, so that a grid can match the SMs (e.g. 7 warps:
   // N = 57344 in 256 CTAs, two per SM of 132).
@@ -20,10 +23,10 @@ Status checkTileFields(const TileConfig &config) {
                              config.warps >= 2 && config.warps <= 16 &&
                              config.blockN == 32 * config.warps;
   if (config.warps != 1 && config.warps != 2 && config.warps != 4 &&
-      config.warps != 8 && !stream16 && !streamColumns)
+      config.warps != 8 && !stream16 && !streamColumns && !tmaWarps)
     return Status::error(fmt::format(
         "warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream "
-        "tiles of 32 columns per warp), got {}",
+        "tiles of 32 columns per warp; 5 or 9 for wgmma_tma tiles), got {}",
         config.warps));
   // mma.sync m16n8k16: mma tiles take rows in 16s and each warp owns
   // block_n / warps columns in 8s; stream tiles put x rows on the n8 side
@@ -33,7 +36,8 @@ Status checkTileFields(const TileConfig &config) {
   // wgmma tiles own 64-column tiles per warpgroup.
   const bool stream = config.strategy == Strategy::Stream;
   const bool pipelined = config.strategy == Strategy::Pipelined;
-  const bool wgmma = config.strategy == Strategy::Wgmma;
+  const bool wgmma = config.strategy == Strategy::Wgmma ||
+                     config.strategy == Strategy::WgmmaTma;
   const int64_t rowQuantum = stream ? 8 : 16;
   if (config.blockM <= 0 || config.blockM % rowQuantum != 0)
     return Status::error(fmt::format("block_m must be a positive multiple of "
@@ -112,8 +116,21 @@ static int64_t wgmmaStageBytes(const TileConfig &config,
   return (bytes + 1023) / 1024 * 1024;
 }
 
+/// Bytes of one stage buffer of a wgmma_tma tile (tma::Geometry): the x
+/// tile, 8 word rows of packed weights, one scale row and one row of zero
+/// words, rounded up to 1024 bytes.
+static int64_t tmaStageBytes(const TileConfig &config) {
+  const int64_t bytes = config.blockM * 128 + 8 * config.blockN * 4 +
+                        config.blockN * 2 + config.blockN / 8 * 4;
+  return (bytes + 1023) / 1024 * 1024;
+}
+
 int64_t launchDynamicSharedBytes(const TileConfig &config,
                                  const TileProblem &problem) {
+  // TMA tiles always take their buffers dynamically (plus 1024 bytes to
+  // align them).
+  if (config.strategy == Strategy::WgmmaTma)
+    return config.stages * tmaStageBytes(config) + 1024;
   if (config.strategy != Strategy::Wgmma)
     return 0;
   const int64_t buffers = config.stages * wgmmaStageBytes(config, problem);
@@ -121,6 +138,8 @@ int64_t launchDynamicSharedBytes(const TileConfig &config,
 }
 
 int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem) {
+  if (config.strategy == Strategy::WgmmaTma)
+    return launchDynamicSharedBytes(config, problem);
   if (config.strategy == Strategy::Wgmma) {
     const int64_t dynamicBytes = launchDynamicSharedBytes(config, problem);
     return dynamicBytes > 0 ? dynamicBytes
@@ -261,18 +280,28 @@ static Status checkPipelinedTile(const TileConfig &config,
   return Status::success();
 }
 
+/// What both warpgroup-mma families decode and step: 4-bit codes in their
+/// natural order (no act-order) and 64 channels per step (one 128-byte
+/// swizzled x row). `strategy` names the family in the message.
+static Status checkWarpgroupDecode(const char *strategy,
+                                   const TileConfig &config,
+                                   const TileProblem &problem) {
+  if (problem.actOrder || problem.bits != 4)
+    return Status::error(fmt::format(
+        "{} tiles need a 4-bit layout without act-order, got {} bits{}",
+        strategy, problem.bits, problem.actOrder ? " with act-order" : ""));
+  if (config.blockK != 64)
+    return Status::error(fmt::format(
+        "{} tiles need block_k = 64 (one 128-byte swizzled x row per "
+        "step), got {}",
+        strategy, config.blockK));
+  return Status::success();
+}
+
 /// wgmma.cuh's static_asserts (wgmma::Geometry and wgmma_matmul).
 static Status checkWgmmaTile(const TileConfig &config,
                              const TileProblem &problem) {
-  if (problem.actOrder || problem.bits != 4)
-    return Status::error(fmt::format(
-        "wgmma tiles need a 4-bit layout without act-order, got {} bits{}",
-        problem.bits, problem.actOrder ? " with act-order" : ""));
-  if (config.blockK != 64)
-    return Status::error(fmt::format(
-        "wgmma tiles need block_k = 64 (one 128-byte swizzled x row per "
-        "step), got {}",
-        config.blockK));
+  GPTQ_RETURN_IF_ERROR(checkWarpgroupDecode("wgmma", config, problem));
   const int64_t blockM = config.blockM;
   if (blockM != 16 && blockM != 32 && blockM != 64 && blockM != 128 &&
       blockM != 256)
@@ -313,6 +342,57 @@ static Status checkWgmmaTile(const TileConfig &config,
   return Status::success();
 }
 
+/// wgmma_tma.cuh's static_asserts (tma::Geometry and wgmma_tma_matmul),
+/// and what its tensor maps need.
+static Status checkWgmmaTmaTile(const TileConfig &config,
+                                const TileProblem &problem) {
+  GPTQ_RETURN_IF_ERROR(checkWarpgroupDecode("wgmma_tma", config, problem));
+  const int64_t blockM = config.blockM;
+  if (blockM != 16 && blockM != 32 && blockM != 64 && blockM != 128)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need block_m = 16, 32, 64 or 128 (wgmma's N and the "
+        "x box's rows), got {}",
+        blockM));
+  const int64_t warpGroups = (config.warps - 1) / 4;
+  if ((config.warps != 5 && config.warps != 9) ||
+      config.blockN != 64 * warpGroups)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need warps = 4 per consumer warpgroup + 1 producer "
+        "(5 or 9) and block_n = 64 per warpgroup, got {} warps and block_n = "
+        "{}",
+        config.warps, config.blockN));
+  GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
+  if (problem.inFeatures % 64 != 0)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need K = {} to be a multiple of 64 (whole steps)",
+        problem.inFeatures));
+  const int64_t groupSize =
+      problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
+  if (groupSize % 64 != 0)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need groups of a multiple of 64 channels (one scale "
+        "row per step), got {}; use a wgmma tile",
+        groupSize));
+  if (config.stages < 2)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need stages >= 2 (one buffer computed, the others "
+        "loading), got {}",
+        config.stages));
+  const int64_t sharedBytes = launchDynamicSharedBytes(config, problem);
+  if (sharedBytes > kMaxSharedBytesPerBlock)
+    return Status::error(fmt::format(
+        "wgmma_tma tile needs {} bytes of shared memory, over the {} a CTA "
+        "may have; use fewer stages or smaller blocks",
+        sharedBytes, kMaxSharedBytesPerBlock));
+  const int64_t buffers = config.stages * tmaStageBytes(config);
+  if (config.splitK > 1 && config.blockM * config.blockN * 4 > buffers)
+    return Status::error(fmt::format(
+        "wgmma_tma tile's split_k = {} reduces {} bytes of partial sums in "
+        "its {} bytes of stage buffers; use more stages or split_k = 1",
+        config.splitK, config.blockM * config.blockN * 4, buffers));
+  return Status::success();
+}
+
 Status checkTileForProblem(const TileConfig &config,
                            const TileProblem &problem) {
   if (!problem.arch.empty())
@@ -323,6 +403,8 @@ Status checkTileForProblem(const TileConfig &config,
     return checkPipelinedTile(config, problem);
   if (config.strategy == Strategy::Wgmma)
     return checkWgmmaTile(config, problem);
+  if (config.strategy == Strategy::WgmmaTma)
+    return checkWgmmaTmaTile(config, problem);
   // The mma K loop has no remainder step and its grid no partial column
   // block.
   if (problem.inFeatures % config.blockK != 0 ||
@@ -355,6 +437,10 @@ Status checkTileForArch(const TileConfig &config, const std::string &arch) {
   if (config.strategy == Strategy::Wgmma && arch != "sm_90a")
     return Status::error(fmt::format(
         "wgmma tiles need sm_90a (Hopper's warpgroup mma), not {}", arch));
+  if (config.strategy == Strategy::WgmmaTma && arch != "sm_90a")
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need sm_90a (Hopper's warpgroup mma and TMA), not {}",
+        arch));
   if (config.splitK > 1 && archVersion(arch) < 90)
     return Status::error(fmt::format(
         "split_k = {} needs thread-block clusters (sm_90 or newer), not {}",

@@ -370,8 +370,16 @@ int main(int argc, char **argv) {
                       kernel.at("params").get<std::vector<std::string>>(),
                       kernelName),
                   "kernel parameters");
+        // wgmma_tma kernels take tensor maps of x and the weights.
+        const rt::QmmMapShape maps{K,
+                                   N,
+                                   kernel.at("group_size").get<int64_t>(),
+                                   kernel.at("block_m").get<int64_t>(),
+                                   kernel.at("block_n").get<int64_t>(),
+                                   /*bf16=*/false};
         rt::QmmArgs args;
-        if (Status bound = args.bind(params, operands, rowCount, kernelName);
+        if (Status bound =
+                args.bind(params, operands, rowCount, kernelName, maps);
             !bound.ok()) {
           std::fprintf(stderr, "qmm-bench: %s\n", bound.message().c_str());
           return 1;

@@ -21,7 +21,8 @@ def QMM_KernelStrategy : I32EnumAttr<"KernelStrategy",
       I32EnumAttrCase<"mma", 0>,
       I32EnumAttrCase<"stream", 1>,
       I32EnumAttrCase<"pipelined", 2>,
-      I32EnumAttrCase<"wgmma", 3>
+      I32EnumAttrCase<"wgmma", 3>,
+      I32EnumAttrCase<"wgmma_tma", 4>
     ]> {
   let cppNamespace = "::mlir::qmm";
   let genSpecializedAttr = 0;
@@ -145,8 +146,18 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       is 4 per warpgroup, each warpgroup owning one or two 64-column tiles
       of `block_n`. Past 48 KB the `stages` buffers are dynamic shared
       memory (the manifest's `dynamic_shared_bytes`).
+    - `wgmma_tma` (33 to 256 rows, 4-bit, no act-order, one group per
+      64-channel step, K a multiple of 64, sm_90a): the wgmma tiles'
+      product fed by the Tensor Memory Accelerator. One producer warp
+      issues each step's four TMA copies (x, packed weights, scale row,
+      zero words) through tensor maps (`!qmm.tensor_map` kernel
+      parameters) onto mbarriers; `warps` - 1 consumer warps (one or two
+      warpgroups, 64 columns each: `block_n` = 64 x warpgroups) decode and
+      issue the wgmmas, with no block barrier in the K loop
+      (runtime/device/qmm/wgmma_tma.cuh). `block_m` is 16 to 128, `block_k`
+      64; the `stages` buffers are dynamic shared memory.
 
-    `split_k` (stream, pipelined and wgmma, sm_90 and newer; default 1, then not
+    `split_k` (stream, pipelined, wgmma and wgmma_tma, sm_90 and newer; default 1, then not
     printed) runs each tile as that many CTAs of one thread-block cluster
     that split the input channels and sum their fp32 partial tiles through
     distributed shared memory (runtime/device/qmm/cluster.cuh): the grid

@@ -315,4 +315,39 @@ def QMM_TileWgmmaMatmulOp
   }];
 }
 
+def QMM_TileWgmmaTmaMatmulOp
+    : QMM_Op<"tile.wgmma_tma_matmul"> {
+  let summary = "one CTA's output tile of the wgmma_tma strategy (sm_90a)";
+  let description = [{
+    Computes what `qmm.tile.wgmma_matmul` computes, reading `source`,
+    `qweight`, `scales` and `qzeros` through the TMA tensor maps that
+    describe them (`x_map`, `qweight_map`, `scales_map`, `qzeros_map`; the
+    runtime encodes them per launch): a producer warp copies each step with
+    TMA onto mbarriers and the consumer warpgroups decode and issue the
+    wgmmas (see runtime/device/qmm/wgmma_tma.cuh). The memrefs give the
+    shapes and element type. One op is the whole kernel body. 4-bit layouts
+    without act-order, one group per 64-channel step.
+  }];
+  let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
+                       MemRefRankOf<[I32], [2]>:$qweight,
+                       MemRefRankOf<[I32], [2]>:$qzeros,
+                       MemRefRankOf<[F16, BF16], [2]>:$scales,
+                       QMM_TensorMapType:$x_map,
+                       QMM_TensorMapType:$qweight_map,
+                       QMM_TensorMapType:$scales_map,
+                       QMM_TensorMapType:$qzeros_map,
+                       Optional<MemRefRankOf<[F16, BF16], [1]>>:$bias,
+                       MemRefRankOf<[F16, BF16], [2]>:$dest,
+                       Index:$row, Index:$col, Index:$rows,
+                       QMM_LayoutAttr:$layout, QMM_TileAttr:$tile);
+  let assemblyFormat = [{
+    $source `,` $qweight `,` $qzeros `,` $scales
+    `maps` `(` $x_map `,` $qweight_map `,` $scales_map `,` $qzeros_map `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `into` $dest `[` $row `,` $col `]` `rows` $rows attr-dict `:`
+    type($source) `,` type($qweight) `,` type($qzeros) `,` type($scales) `,`
+    type($dest)
+  }];
+}
+
 #endif // QMM_OPS

@@ -37,4 +37,17 @@ def QMM_AccumulatorType : QMM_Type<"Accumulator", "acc"> {
   }];
 }
 
+def QMM_TensorMapType : TypeDef<QMM_Dialect, "TensorMap"> {
+  let mnemonic = "tensor_map";
+  let summary = "a TMA tensor map (CUtensorMap) the host encodes per launch";
+  let description = [{
+    `!qmm.tensor_map`: 128 opaque bytes, passed by value as a
+    `const __grid_constant__` kernel parameter, that tell the Tensor Memory
+    Accelerator a global tensor's address, extents, strides and the box one
+    copy moves. A kernel parameter of this type describes the memref
+    parameter its role names (`x_map` describes `x`); the runtime encodes
+    it from that tensor and the tile (gptq/Runtime/QmmLaunch.h).
+  }];
+}
+
 #endif // QMM_TYPES

@@ -351,8 +351,15 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
 
   const rt::QmmOperands operands = operandsOf(tensors);
   rt::QmmArgs args;
+  rt::QmmMapShape maps;
+  maps.inFeatures = desc.K;
+  maps.outFeatures = desc.N;
+  maps.groupSize = desc.layout.groupSize;
+  maps.blockM = geometry.blockM;
+  maps.blockN = geometry.blockN;
+  maps.bf16 = desc.dtype == DType::BF16;
   if (Status bound =
-          args.bind(slot.params, operands, int(desc.M), slot.kernelName);
+          args.bind(slot.params, operands, int(desc.M), slot.kernelName, maps);
       !bound.ok()) {
     setKind(kind, ErrorKind::InvalidArgument);
     return bound.withContext("qmm.matmul");

@@ -67,6 +67,8 @@ std::string kernelName(MatmulOp op, int64_t K, int64_t N) {
     name += "_pipe";
   else if (tile.getStrategy() == KernelStrategy::wgmma)
     name += "_wg";
+  else if (tile.getStrategy() == KernelStrategy::wgmma_tma)
+    name += "_wgtma";
   name += "_m" + std::to_string(tile.getBlockM()) + "n" +
           std::to_string(tile.getBlockN()) + "k" +
           std::to_string(tile.getBlockK()) + "w" +
@@ -120,6 +122,16 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
     addParam(memrefFor(cast<RankedTensorType>(op.getBias().getType())), "bias");
   addParam(MemRefType::get({ShapedType::kDynamic, N}, elementType), "y");
   addParam(IndexType::get(context), "m");
+  // TMA tiles read x and the weights through tensor maps of those tensors,
+  // which the runtime encodes per launch (the pointers stay parameters: the
+  // maps are made from them).
+  if (tile.getStrategy() == KernelStrategy::wgmma_tma) {
+    auto mapType = TensorMapType::get(context);
+    addParam(mapType, "x_map");
+    addParam(mapType, "qweight_map");
+    addParam(mapType, "scales_map");
+    addParam(mapType, "qzeros_map");
+  }
 
   OpBuilder builder = OpBuilder::atBlockEnd(kernelModule.getBody());
   auto func = gpu::GPUFuncOp::create(builder, loc, name,
@@ -172,6 +184,15 @@ void buildKernel(MatmulOp op, gpu::GPUModuleOp kernelModule, StringRef name,
                               argument("qzeros"), argument("scales"),
                               argument("bias"), argument("y"), row0, col0,
                               argument("m"), op.getLayout(), tile);
+    gpu::ReturnOp::create(builder, loc);
+    return;
+  }
+  if (tile.getStrategy() == KernelStrategy::wgmma_tma) {
+    TileWgmmaTmaMatmulOp::create(
+        builder, loc, argument("x"), argument("qweight"), argument("qzeros"),
+        argument("scales"), argument("x_map"), argument("qweight_map"),
+        argument("scales_map"), argument("qzeros_map"), argument("bias"),
+        argument("y"), row0, col0, argument("m"), op.getLayout(), tile);
     gpu::ReturnOp::create(builder, loc);
     return;
   }

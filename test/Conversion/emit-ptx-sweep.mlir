@@ -1,4 +1,4 @@
-// Every kernel of the GPU correctness sweep (all four strategies, every
+// Every kernel of the GPU correctness sweep (all five strategies, every
 // bit width, act-order, reordered act-order, bf16, bias, hand-written
 // stream tiles (column warps too) and pipelined tiles, split-K clusters)
 // compiles with NVRTC for both shipped architectures without register
@@ -59,11 +59,11 @@
 // CHECK: sm_90a  qmm_f16_w4g128_asym_k256_n256_wg_m128n128k64w8s4  registers
 // CHECK-NOT: spill {{stores|loads}} {{[1-9]}}
 
-// 85 kernels for sm_90a (2 mma, 14 pipelined, 13 wgmma of which 6
-// hand-written, 56 stream of which 9 reordered act-order; 15 split K: 2 by
-// default, 13 hand-written); 84 for sm_80, which has no wgmma (its run
-// drops those tiles for its defaults) and where one split-K hand-written
-// tile collapses into the plain tile it copies.
-// COUNT80: 90
-// COUNT90: 91
-// SPLIT90: 16
+// 96 kernels for sm_90a (2 mma, 14 pipelined, 13 wgmma of which 6
+// hand-written, 5 wgmma_tma, all hand-written, 62 stream of which 10
+// reordered act-order; 20 split K); 94 for sm_80, which has neither wgmma
+// nor TMA (its run drops those tiles for its defaults) and where one
+// split-K hand-written tile collapses into the plain tile it copies.
+// COUNT80: 94
+// COUNT90: 96
+// SPLIT90: 20

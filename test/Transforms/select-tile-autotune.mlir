@@ -82,7 +82,7 @@
 // INVALID-LABEL: func.func @m200
 // INVALID: tile = #qmm.tile<strategy = mma, block_m = 32, block_n = 64, block_k = 32, warps = 2, stages = 1>
 // INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 0 is invalid (tile stream m48 n64 k64 w2 s3: stream tiles need block_m = 8, 16 or 32, got 48); ignoring it
-// INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 1 is invalid (tile.strategy must be mma, stream, pipelined or wgmma, got 'tcgen05'); ignoring it
+// INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 1 is invalid (tile.strategy must be mma, stream, pipelined, wgmma or wgmma_tma, got 'tcgen05'); ignoring it
 // INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 2 is invalid (missing tile.stages); ignoring it
 // INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 3 is invalid (m_bucket must be 1, 16, 64, 256, 1024 or 4096, got 100); ignoring it
 // INVALID-WARN: warning: autotune cache '{{.*}}invalid.json': entry 4 is invalid (tile mma m64 n128 k128 w4 s1: mma tile needs 52224 bytes of shared memory, over the 48 KB static limit; use smaller blocks); ignoring it

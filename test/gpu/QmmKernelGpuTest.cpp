@@ -279,8 +279,10 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
       const rt::QmmOperands operands{
           dX.ptr(),    dQweight.ptr(), dQzeros.ptr(), dScales.ptr(),
           dGIdx.ptr(), dBias.ptr(),    yBuffer->ptr()};
+      const rt::QmmMapShape maps{K,           N,           spec.groupSize,
+                                 spec.blockM, spec.blockN, spec.bf16};
       rt::QmmArgs args;
-      Status bound = args.bind(*params, operands, int(M), spec.name);
+      Status bound = args.bind(*params, operands, int(M), spec.name, maps);
       ASSERT_TRUE(bound.ok()) << bound.message();
       const rt::Dim3 grid =
           rt::qmmGrid(N, M, unsigned(spec.blockN), unsigned(spec.blockM),

@@ -509,6 +509,44 @@ func.func @wg_w4g128_bf16_k768_n192(%x: tensor<?x768xbf16>, %qweight: tensor<96x
   return %y : tensor<?x192xbf16>
 }
 
+// ----- wgmma_tma strategy (sm_90a only, dropped with the wgmma tiles on
+// sm_80): TMA-fed tiles, hand-written at every M of the sweep (M = 1 and 7
+// read a box of 16-128 x rows from a tensor of fewer rows, M = 300 a
+// partial last row block: both past the tensor, zero-filled by TMA); group
+// sizes 64/128/256 and one group, sym/asym, v1/v2, fp16/bf16, bias, one
+// and two consumer warpgroups, 16-, 64- and 128-row tiles, split-K 2 and 3
+// and unsplit.
+
+func.func @tma_w4g128_split2_k1024_n512(%x: tensor<?x1024xf16>, %qweight: tensor<128x512xi32>, %qzeros: tensor<8x64xi32>, %scales: tensor<8x512xf16>) -> tensor<?x512xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 64, warps = 5, stages = 6, split_k = 2>}
+      : (tensor<?x1024xf16>, tensor<128x512xi32>, tensor<8x64xi32>, tensor<8x512xf16>) -> tensor<?x512xf16>
+  return %y : tensor<?x512xf16>
+}
+
+func.func @tma_w4g64_asym_v2_bf16_bias_two_groups_k1024_n256(%x: tensor<?x1024xbf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x256xbf16>, %bias: tensor<256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = false, format = gptq_v2>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 128, block_k = 64, warps = 9, stages = 3>}
+      : (tensor<?x1024xbf16>, tensor<128x256xi32>, tensor<16x32xi32>, tensor<16x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
+func.func @tma_w4gall_m16_split3_k1536_n192(%x: tensor<?x1536xf16>, %qweight: tensor<192x192xi32>, %qzeros: tensor<1x24xi32>, %scales: tensor<1x192xf16>) -> tensor<?x192xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 16, block_n = 64, block_k = 64, warps = 5, stages = 4, split_k = 3>}
+      : (tensor<?x1536xf16>, tensor<192x192xi32>, tensor<1x24xi32>, tensor<1x192xf16>) -> tensor<?x192xf16>
+  return %y : tensor<?x192xf16>
+}
+
+func.func @tma_w4g256_asym_bias_m128_split2_k2048_n256(%x: tensor<?x2048xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xf16>, %bias: tensor<256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = 256, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 64, warps = 5, stages = 4, split_k = 2>}
+      : (tensor<?x2048xf16>, tensor<256x256xi32>, tensor<8x32xi32>, tensor<8x256xf16>, tensor<256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @tma_w4g128_v2_bf16_two_groups_split2_k1024_n256(%x: tensor<?x1024xbf16>, %qweight: tensor<128x256xi32>, %qzeros: tensor<8x32xi32>, %scales: tensor<8x256xbf16>) -> tensor<?x256xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v2>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 128, block_k = 64, warps = 9, stages = 4, split_k = 2>}
+      : (tensor<?x1024xbf16>, tensor<128x256xi32>, tensor<8x32xi32>, tensor<8x256xbf16>) -> tensor<?x256xbf16>
+  return %y : tensor<?x256xbf16>
+}
+
 // ----- mma strategy: act-order batches (per-channel groups through g_idx),
 // what large M selects for act-order layouts.
 

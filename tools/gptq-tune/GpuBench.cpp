@@ -78,6 +78,7 @@ Status GpuBench::setWeights(const autotune::LayoutKey &layout,
   bits_ = layout.bits;
   inFeatures_ = K;
   outFeatures_ = N;
+  groupSize_ = groupSize;
   // Every bit pattern is a valid code or zero point, so random words are
   // random weights.
   std::vector<uint32_t> qweight(size_t(K * layout.bits / 32 * N));
@@ -141,10 +142,12 @@ Status GpuBench::launch(const KernelLaunch &kernel) {
   const rt::QmmOperands operands{x_.ptr(),      qweight_.ptr(), qzeros_.ptr(),
                                  scales_.ptr(), gIdx_.ptr(),    0,
                                  y_.ptr()};
-  rt::QmmArgs args;
-  GPTQ_RETURN_IF_ERROR(
-      args.bind(kernel.params, operands, int(rows_), kernel.function.name));
   const autotune::TileConfig &tile = kernel.tile;
+  const rt::QmmMapShape maps{inFeatures_, outFeatures_, groupSize_,
+                             tile.blockM, tile.blockN,  bf16_};
+  rt::QmmArgs args;
+  GPTQ_RETURN_IF_ERROR(args.bind(kernel.params, operands, int(rows_),
+                                 kernel.function.name, maps));
   const rt::Dim3 grid =
       rt::qmmGrid(outFeatures_, rows_, unsigned(tile.blockN),
                   unsigned(tile.blockM), unsigned(tile.splitK));

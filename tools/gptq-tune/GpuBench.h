@@ -70,6 +70,7 @@ private:
   int bits_ = 4;
   size_t maxWindowBytes_ = 0; // rt::qmmWeightWindow's limit
   int64_t inFeatures_ = 0, outFeatures_ = 0, rows_ = 0;
+  int64_t groupSize_ = -1; // channels per group (K for one group)
   rt::DeviceBuffer qweight_, qzeros_, scales_, gIdx_, x_, y_;
 };
 

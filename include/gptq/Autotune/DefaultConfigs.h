@@ -23,7 +23,7 @@ namespace gptq::autotune {
 constexpr int64_t kReferenceSms = 132;
 
 /// The kernel family; mirrors qmm::KernelStrategy.
-enum class Strategy { Mma, Stream, Pipelined, Wgmma };
+enum class Strategy { Mma, Stream, Pipelined, Wgmma, WgmmaTma };
 
 /// One kernel's tiling; mirrors #qmm.tile (see its description for what the
 /// fields mean under each strategy).
@@ -35,7 +35,8 @@ struct TileConfig {
   int64_t warps = 4;
   int64_t stages = 1;
   /// CTAs of one thread-block cluster that split K and sum their partial
-  /// tiles through distributed shared memory (stream, pipelined and wgmma,
+  /// tiles through distributed shared memory (stream, pipelined, wgmma and
+  /// wgmma_tma,
   /// sm_90 and newer; runtime/device/qmm/cluster.cuh). 1: one CTA per tile.
   int64_t splitK = 1;
 };

@@ -53,8 +53,8 @@ PipelinedWarps pipelinedWarps(const TileConfig &config, int bits);
 /// The shape-independent rules of the mma.sync m16n8k16 family that every
 /// #qmm.tile obeys (the attribute verifier): warps 1/2/4/8 (also 16 for
 /// stream tiles), block_m a multiple of 16 (8 for stream), block_n of
-/// 8 * warps (32 for stream and pipelined, 64 for wgmma), block_k of 32,
-/// stages >= 1.
+/// 8 * warps (32 for stream and pipelined, 64 for wgmma and wgmma_tma),
+/// block_k of 32, stages >= 1; wgmma_tma tiles take 5 or 9 warps.
 Status checkTileFields(const TileConfig &config);
 
 /// Shared memory of one CTA of `config` on `problem` (the strategy's
@@ -63,8 +63,9 @@ Status checkTileFields(const TileConfig &config);
 int64_t tileSharedBytes(const TileConfig &config, const TileProblem &problem);
 
 /// The dynamic shared memory a launch of `config` must pass (and opt in
-/// to): wgmma tiles whose buffers exceed 48 KB take them dynamically, plus
-/// 1024 bytes to align them; every other tile 0.
+/// to): wgmma tiles whose buffers exceed 48 KB, and every wgmma_tma tile,
+/// take them dynamically, plus 1024 bytes to align them; every other tile
+/// 0.
 int64_t launchDynamicSharedBytes(const TileConfig &config,
                                  const TileProblem &problem);
 
@@ -83,7 +84,7 @@ Status checkTile(const TileConfig &config, const TileProblem &problem);
 int archVersion(const std::string &arch);
 
 /// The rules that depend on the target GPU: split_k > 1 needs thread-block
-/// clusters (sm_90 or newer), wgmma tiles sm_90a.
+/// clusters (sm_90 or newer), wgmma and wgmma_tma tiles sm_90a.
 Status checkTileForArch(const TileConfig &config, const std::string &arch);
 
 } // namespace gptq::autotune

@@ -69,6 +69,16 @@ private:
   LogicalResult emitMatmulCall(Op op, StringRef function, bool withGIdx,
                                Value gIdx);
 
+  /// qmm.tile.wgmma_tma_matmul: qmm::wgmma_tma_matmul<threads, layout,
+  /// block_m, block_n, block_k, stages[, split_k]>(x_map, qweight_map,
+  /// scales_map, qzeros_map, bias, y, rows, K, N, row, col).
+  LogicalResult emitTmaMatmulCall(TileWgmmaTmaMatmulOp op);
+  /// What every whole-kernel call starts with: `qmm::<function><threads,
+  /// qmm::QuantLayout<...>, block_m, block_n, block_k, stages[, split_k]`
+  /// (the caller closes the template argument list).
+  LogicalResult emitTileCallHead(Operation *op, StringRef function,
+                                 LayoutAttr layout, TileAttr tile, int64_t K);
+
   gpu::GPUFuncOp func;
   raw_indented_ostream &os;
   DenseMap<Value, std::string> names;
@@ -120,6 +130,8 @@ LogicalResult KernelEmitter::emitSignature() {
     written.insert(pipelined.getDest());
   });
   func.walk([&](TileWgmmaMatmulOp wgmma) { written.insert(wgmma.getDest()); });
+  func.walk(
+      [&](TileWgmmaTmaMatmulOp wgmma) { written.insert(wgmma.getDest()); });
 
   // Decode stream kernels are weight streams: how many bytes are in flight
   // per SM is what counts, so 8-row tiles on the fast dequantization paths
@@ -166,6 +178,17 @@ LogicalResult KernelEmitter::emitSignature() {
     const int warpsPerSm = threads >= 192 ? 16 : 12;
     minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
   });
+  // TMA tiles hold one step's A fragments twice and BlockM / 2
+  // accumulators per consumer lane; the CTAs an SM can hold by shared
+  // memory are what they ask registers for (the measured configurations,
+  // wgmma_tma.cuh: 64-row tiles of one warpgroup three per SM, of two or
+  // of 128 rows two, 128 rows of two warpgroups one).
+  func.walk([&](TileWgmmaTmaMatmulOp tma) {
+    TileAttr tile = tma.getTile();
+    const bool oneGroup = tile.getWarps() == 5;
+    minBlocks =
+        tile.getBlockM() <= 64 ? (oneGroup ? 3 : 2) : (oneGroup ? 2 : 1);
+  });
   // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).
   int64_t splitK = 1;
   if (TileAttr tile = func->getAttrOfType<TileAttr>("qmm.tile"))
@@ -187,6 +210,11 @@ LogicalResult KernelEmitter::emitSignature() {
       os << ", ";
     if (arg.getType().isIndex()) {
       os << "int " << name;
+      continue;
+    }
+    // Tensor maps are read by the TMA unit from the parameter space itself.
+    if (isa<TensorMapType>(arg.getType())) {
+      os << "const __grid_constant__ qmm::TensorMap " << name;
       continue;
     }
     auto memref = dyn_cast<MemRefType>(arg.getType());
@@ -396,6 +424,14 @@ LogicalResult KernelEmitter::emitOp(Operation *op) {
         return emitMatmulCall(wgmma, "wgmma_matmul", /*withGIdx=*/false,
                               Value());
       })
+      .Case([&](TileWgmmaTmaMatmulOp tma) -> LogicalResult {
+        LayoutAttr layout = tma.getLayout();
+        if (layout.getActOrder() || layout.getBits() != 4)
+          return tma.emitOpError()
+                 << "needs a 4-bit layout without act-order: the wgmma_tma "
+                    "kernel decodes 4-bit codes in their natural order";
+        return emitTmaMatmulCall(tma);
+      })
       .Default([&](Operation *op) {
         return op->emitOpError() << "cannot be emitted as CUDA C++";
       });
@@ -419,11 +455,25 @@ LogicalResult KernelEmitter::emitMatmulCall(Op op, StringRef function,
       failed(gIdxExpr) || failed(bias) || failed(dest) || failed(row) ||
       failed(col) || failed(rows) || failed(inFeatures) || failed(outFeatures))
     return failure();
+  int64_t K = cast<MemRefType>(op.getSource().getType()).getDimSize(1);
+  if (failed(emitTileCallHead(op, function, layout, tile, K)))
+    return failure();
+  os << ">(" << *source << ", " << *qweight << ", " << *qzeros << ", "
+     << *scales << ", ";
+  if (withGIdx)
+    os << *gIdxExpr << ", ";
+  os << *bias << ", " << *dest << ", " << *rows << ", " << *inFeatures << ", "
+     << *outFeatures << ", " << *row << ", " << *col << ");\n";
+  return success();
+}
+
+LogicalResult KernelEmitter::emitTileCallHead(Operation *op, StringRef function,
+                                              LayoutAttr layout, TileAttr tile,
+                                              int64_t K) {
   if (tile.getWarps() * 32 != threads)
-    return op.emitOpError()
+    return op->emitOpError()
            << "tile has " << tile.getWarps() << " warps but the kernel runs "
            << threads << " threads";
-  int64_t K = cast<MemRefType>(op.getSource().getType()).getDimSize(1);
   // A reordered weight is a plain grouped one (ActOrder false) whose kernel
   // gathers x through the permutation passed as g_idx (XPermuted).
   const bool reordered = layout.getReordered();
@@ -438,12 +488,32 @@ LogicalResult KernelEmitter::emitMatmulCall(Op op, StringRef function,
      << tile.getStages();
   if (tile.getSplitK() > 1)
     os << ", " << tile.getSplitK();
-  os << ">(" << *source << ", " << *qweight << ", " << *qzeros << ", "
-     << *scales << ", ";
-  if (withGIdx)
-    os << *gIdxExpr << ", ";
-  os << *bias << ", " << *dest << ", " << *rows << ", " << *inFeatures << ", "
-     << *outFeatures << ", " << *row << ", " << *col << ");\n";
+  return success();
+}
+
+LogicalResult KernelEmitter::emitTmaMatmulCall(TileWgmmaTmaMatmulOp op) {
+  LayoutAttr layout = op.getLayout();
+  TileAttr tile = op.getTile();
+  FailureOr<std::string> xMap = expr(op.getXMap()),
+                         qweightMap = expr(op.getQweightMap()),
+                         scalesMap = expr(op.getScalesMap()),
+                         qzerosMap = expr(op.getQzerosMap()),
+                         bias = expr(op.getBias()), dest = expr(op.getDest()),
+                         row = expr(op.getRow()), col = expr(op.getCol()),
+                         rows = expr(op.getRows()),
+                         inFeatures = staticDim(op.getSource(), 1),
+                         outFeatures = staticDim(op.getDest(), 1);
+  if (failed(xMap) || failed(qweightMap) || failed(scalesMap) ||
+      failed(qzerosMap) || failed(bias) || failed(dest) || failed(row) ||
+      failed(col) || failed(rows) || failed(inFeatures) || failed(outFeatures))
+    return failure();
+  int64_t K = cast<MemRefType>(op.getSource().getType()).getDimSize(1);
+  if (failed(emitTileCallHead(op, "wgmma_tma_matmul", layout, tile, K)))
+    return failure();
+  os << ">(" << *xMap << ", " << *qweightMap << ", " << *scalesMap << ", "
+     << *qzerosMap << ", " << *bias << ", " << *dest << ", " << *rows << ", "
+     << *inFeatures << ", " << *outFeatures << ", " << *row << ", " << *col
+     << ");\n";
   return success();
 }
 
@@ -462,6 +532,10 @@ LogicalResult mlir::qmm::translateKernelModuleToCuda(gpu::GPUModuleOp module,
   module.walk([&](TileWgmmaMatmulOp) { anyWgmma = true; });
   if (anyWgmma)
     os << "#include \"qmm/wgmma.cuh\"\n";
+  bool anyTma = false;
+  module.walk([&](TileWgmmaTmaMatmulOp) { anyTma = true; });
+  if (anyTma)
+    os << "#include \"qmm/wgmma_tma.cuh\"\n";
   for (auto func : module.getOps<gpu::GPUFuncOp>()) {
     if (!func.isKernel())
       continue;

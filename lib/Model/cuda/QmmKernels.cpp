@@ -155,7 +155,11 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
   if (!function)
     return function.status();
   rt::QmmArgs args;
-  GPTQ_RETURN_IF_ERROR(args.bind(spec.params, operands, int(m), spec.name));
+  // The model runs fp16 activations (launchDense's dequantizer too).
+  const rt::QmmMapShape maps{spec.K,      spec.N,      spec.groupSize,
+                             spec.blockM, spec.blockN, /*bf16=*/false};
+  GPTQ_RETURN_IF_ERROR(
+      args.bind(spec.params, operands, int(m), spec.name, maps));
   const rt::Dim3 grid =
       rt::qmmGrid(spec.N, m, unsigned(spec.blockN), unsigned(spec.blockM),
                   unsigned(spec.splitK));

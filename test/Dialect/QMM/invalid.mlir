@@ -31,7 +31,7 @@ func.func private @bad_tile_n() attributes {t = #qmm.tile<strategy = mma, block_
 
 // -----
 
-// expected-error @+1 {{warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream tiles of 32 columns per warp), got 16}}
+// expected-error @+1 {{warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream tiles of 32 columns per warp; 5 or 9 for wgmma_tma tiles), got 16}}
 func.func private @mma_sixteen_warps() attributes {t = #qmm.tile<strategy = mma, block_m = 16, block_n = 128, block_k = 64, warps = 16, stages = 1>}
 
 // -----

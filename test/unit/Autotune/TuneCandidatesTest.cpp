@@ -16,7 +16,7 @@ namespace {
 TEST(TileLegality, FieldRulesMatchTheVerifierMessages) {
   const std::string warpsMessage =
       "warps must be 1, 2, 4 or 8 (16 for stream tiles; 2 to 16 for stream "
-      "tiles of 32 columns per warp), got ";
+      "tiles of 32 columns per warp; 5 or 9 for wgmma_tma tiles), got ";
   TileConfig config{Strategy::Mma, 16, 64, 64, 3, 1};
   EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "3");
   // 16 warps split K in a stream tile; the other strategies split columns.
@@ -34,6 +34,12 @@ TEST(TileLegality, FieldRulesMatchTheVerifierMessages) {
   EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "7");
   config = {Strategy::Pipelined, 16, 224, 128, 7, 2};
   EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "7");
+  // A producer warp beside one or two consumer warpgroups, only for TMA
+  // tiles.
+  config = {Strategy::WgmmaTma, 64, 64, 64, 5, 6};
+  EXPECT_TRUE(checkTileFields(config).ok());
+  config = {Strategy::Wgmma, 64, 64, 64, 5, 4};
+  EXPECT_EQ(checkTileFields(config).message(), warpsMessage + "5");
   config = {Strategy::Mma, 8, 64, 64, 4, 1};
   EXPECT_EQ(checkTileFields(config).message(),
             "block_m must be a positive multiple of 16, got 8");
@@ -120,13 +126,14 @@ TEST(TileLegality, PipelinedTiles) {
   EXPECT_TRUE(checkTile(tile, problem).ok());
 }
 
-// More than 32 rows at 4 bits on sm_90a: the wgmma kernel, with the tiles
+// More than 32 rows at 4 bits on sm_90a where no TMA tile applies (groups
+// of 32: two scale rows per step): the wgmma kernel, with the tiles
 // DefaultConfigs.cpp documents (measured on the H100).
 TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
   ProblemShape shape;
   shape.inFeatures = 4096;
   shape.outFeatures = 12288;
-  shape.groupSize = 128;
+  shape.groupSize = 32;
   // M = 64: 64 x 64 tiles of one warpgroup, four stages, K split until
   // about 2.5 CTAs per SM (192 column blocks: 2 ways).
   shape.rows = 64;
@@ -177,9 +184,117 @@ TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
   TileProblem problem;
   problem.inFeatures = shape.inFeatures;
   problem.outFeatures = shape.outFeatures;
-  problem.groupSize = 128;
+  problem.groupSize = 32;
   problem.arch = "sm_90a";
   EXPECT_TRUE(checkTile(*defaultTileConfig("sm_90a", shape), problem).ok());
+}
+
+// 33 to 256 rows at 4 bits on sm_90a, groups of a multiple of 64, layers of
+// at most 1.5 (from 65 rows 1.25) 64-column tiles per SM: the TMA-fed tiles
+// of one consumer warpgroup, with the rules DefaultConfigs.cpp documents.
+TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
+  ProblemShape shape;
+  shape.inFeatures = 4096;
+  shape.outFeatures = 4096;
+  shape.groupSize = 128;
+  shape.rows = 64;
+  // 7B.o: 64 x 64 tiles, 6 stages, split 2 ways.
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 6, 2}));
+  // 70B.qkv (320 2-way CTAs on a long K): 4 stages split 3 ways.
+  shape.inFeatures = 8192;
+  shape.outFeatures = 10240;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 4, 3}));
+  // 7B.qkv at K = 4096 keeps 6 stages and 2 ways.
+  shape.inFeatures = 4096;
+  shape.outFeatures = 12288;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 6, 2}));
+  // Gate-up widths keep the cp.async wgmma tiles.
+  shape.outFeatures = 22016;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  // M = 256: 128 x 64 tiles of 4 stages; split 2 ways at most one CTA per
+  // SM (7B.o: 128) or more than two (70B.qkv: 320), not between (70B.o).
+  shape.rows = 256;
+  shape.outFeatures = 4096;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 2}));
+  shape.inFeatures = 8192;
+  shape.outFeatures = 10240;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 2}));
+  shape.outFeatures = 8192;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 1}));
+  // 7B.qkv at 256 rows (N = 12288) and 1000 rows keep the wgmma tiles.
+  shape.inFeatures = 4096;
+  shape.outFeatures = 12288;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.outFeatures = 4096;
+  shape.rows = 1000;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  // Groups of 32, one group spanning K, other architectures.
+  shape.rows = 64;
+  shape.groupSize = 32;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.groupSize = -1;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::WgmmaTma);
+  EXPECT_NE(defaultTileConfig("sm_90", shape)->strategy, Strategy::WgmmaTma);
+  // A short K is not split below 8 steps per CTA.
+  shape.inFeatures = 512;
+  EXPECT_EQ(defaultTileConfig("sm_90a", shape)->splitK, 1);
+}
+
+// The TMA tiles' own rules (wgmma_tma.cuh's static_asserts and its maps).
+TEST(TileLegality, WgmmaTmaTiles) {
+  TileProblem problem;
+  problem.inFeatures = 4096;
+  problem.outFeatures = 4096;
+  problem.groupSize = 128;
+  problem.arch = "sm_90a";
+  EXPECT_TRUE(
+      checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6, 2}, problem).ok());
+  EXPECT_TRUE(
+      checkTile({Strategy::WgmmaTma, 128, 128, 64, 9, 4}, problem).ok());
+  // Every TMA tile takes its buffers dynamically.
+  EXPECT_EQ(
+      launchDynamicSharedBytes({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem),
+      6 * 11264 + 1024);
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 128, 64, 5, 4}, problem).message(),
+      "wgmma_tma tiles need warps = 4 per consumer warpgroup + 1 "
+      "producer (5 or 9) and block_n = 64 per warpgroup, got 5 warps "
+      "and block_n = 128");
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 256, 64, 64, 5, 2}, problem).message(),
+      "wgmma_tma tiles need block_m = 16, 32, 64 or 128 (wgmma's N and the x "
+      "box's rows), got 256");
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 128, 128, 64, 9, 12}, problem).message(),
+      "wgmma_tma tile needs 259072 bytes of shared memory, over the "
+      "232448 a CTA may have; use fewer stages or smaller blocks");
+  problem.groupSize = 32;
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
+      "wgmma_tma tiles need groups of a multiple of 64 channels (one scale "
+      "row per step), got 32; use a wgmma tile");
+  problem.groupSize = 128;
+  problem.inFeatures = 4064;
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
+      "wgmma_tma tiles need K = 4064 to be a multiple of 64 (whole steps)");
+  problem.inFeatures = 4096;
+  problem.bits = 3;
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
+      "wgmma_tma tiles need a 4-bit layout without act-order, got 3 bits");
+  problem.bits = 4;
+  problem.arch = "sm_90";
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
+      "wgmma_tma tiles need sm_90a (Hopper's warpgroup mma and TMA), not "
+      "sm_90");
 }
 
 TEST(DefaultConfigs, PipelinedForBatches) {

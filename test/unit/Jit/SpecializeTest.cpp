@@ -84,20 +84,49 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
 TEST(QmmJitSpecialize, WgmmaTilesPassDynamicSharedMemory) {
   MatmulDesc desc = baseDesc();
   desc.K = 4096;
-  desc.N = 4096;
-  desc.M = 256; // 128 x 128 tiles, 4 stages of 21504 bytes, split 2
+  desc.N = 12288; // wider than the TMA tiles' defaults reach at 256 rows
+  desc.M = 256;   // 128 x 128 tiles, 4 stages of 21504 bytes
   auto spec = QmmJit::specialize(desc, "sm_90a");
   ASSERT_TRUE(spec.ok()) << spec.message();
-  EXPECT_NE(spec->tile.find("strategy = wgmma"), std::string::npos)
+  EXPECT_NE(spec->tile.find("strategy = wgmma,"), std::string::npos)
       << spec->tile;
   EXPECT_EQ(spec->geometry.dynamicSharedBytes, 4u * 21504 + 1024);
-  // 64 x 64 tiles (45056 bytes) stay static.
+  // 64 x 64 tiles (45056 bytes) stay static (N = 22016: no TMA default).
+  desc.N = 22016;
   desc.M = 64;
   auto small = QmmJit::specialize(desc, "sm_90a");
   ASSERT_TRUE(small.ok()) << small.message();
-  EXPECT_NE(small->tile.find("strategy = wgmma"), std::string::npos)
+  EXPECT_NE(small->tile.find("strategy = wgmma,"), std::string::npos)
       << small->tile;
   EXPECT_EQ(small->geometry.dynamicSharedBytes, 0u);
+}
+
+// TMA tiles: four tensor-map parameters after the pointers, their buffers
+// always dynamic, a producer warp beside the warpgroup.
+TEST(QmmJitSpecialize, WgmmaTmaTilesTakeTensorMaps) {
+  MatmulDesc desc = baseDesc();
+  desc.K = 4096;
+  desc.N = 4096;
+  desc.M = 64; // 64 x 64 tiles, 6 stages of 11264 bytes, split 2
+  auto spec = QmmJit::specialize(desc, "sm_90a");
+  ASSERT_TRUE(spec.ok()) << spec.message();
+  EXPECT_NE(spec->tile.find("strategy = wgmma_tma"), std::string::npos)
+      << spec->tile;
+  EXPECT_EQ(spec->geometry.threads, 160u);
+  EXPECT_EQ(spec->geometry.splitK, 2u);
+  EXPECT_EQ(spec->geometry.dynamicSharedBytes, 6u * 11264 + 1024);
+  ASSERT_EQ(spec->params.count, 10u);
+  EXPECT_EQ(spec->params.params[6], KernelParam::XMap);
+  EXPECT_EQ(spec->params.params[7], KernelParam::QweightMap);
+  EXPECT_EQ(spec->params.params[8], KernelParam::ScalesMap);
+  EXPECT_EQ(spec->params.params[9], KernelParam::QzerosMap);
+  EXPECT_NE(spec->cudaSource.find("const __grid_constant__ qmm::TensorMap "
+                                  "x_map"),
+            std::string::npos);
+  // sm_80 has neither wgmma nor TMA.
+  auto sm80 = QmmJit::specialize(desc, "sm_80");
+  ASSERT_TRUE(sm80.ok()) << sm80.message();
+  EXPECT_EQ(sm80->tile.find("wgmma"), std::string::npos) << sm80->tile;
 }
 
 TEST(QmmJitSpecialize, RegroupedActOrderTakesTheReorderedKernel) {

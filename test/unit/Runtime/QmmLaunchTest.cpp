@@ -11,7 +11,8 @@ namespace {
 
 TEST(QmmLaunch, RolesRoundTrip) {
   for (const char *role :
-       {"x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m"}) {
+       {"x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m", "x_map",
+        "qweight_map", "scales_map", "qzeros_map"}) {
     std::optional<QmmParam> param = qmmParamFromRole(role);
     ASSERT_TRUE(param.has_value()) << role;
     EXPECT_STREQ(qmmParamRole(*param), role);
@@ -25,17 +26,15 @@ TEST(QmmLaunch, UnknownOrTooManyRolesNameTheKernel) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.message(), "kernel qmm_k has a parameter 'lut' that the "
                                "runtime does not know how to pass");
-  std::vector<std::string> nine(9, "x");
-  auto many = QmmParamList::fromRoles(nine, "qmm_k");
+  std::vector<std::string> thirteen(13, "x");
+  auto many = QmmParamList::fromRoles(thirteen, "qmm_k");
   ASSERT_FALSE(many.ok());
-  EXPECT_EQ(many.message(), "kernel qmm_k has 9 parameters, more than the 8 "
-                            "the runtime passes");
+  EXPECT_EQ(many.message(), "kernel qmm_k has 13 parameters, more than the "
+                            "12 the runtime passes");
 }
 
-TEST(QmmLaunch, BindsPointersAndRowsInDeclarationOrder) {
-  auto params = QmmParamList::fromRoles(
-      {"x", "qweight", "qzeros", "scales", "g_idx", "y", "m"}, "qmm_k");
-  ASSERT_TRUE(params.ok()) << params.message();
+/// Distinct fake device addresses for every tensor but the bias.
+QmmOperands fakeOperands() {
   QmmOperands operands;
   operands.x = 0x1000;
   operands.qweight = 0x2000;
@@ -43,6 +42,14 @@ TEST(QmmLaunch, BindsPointersAndRowsInDeclarationOrder) {
   operands.scales = 0x4000;
   operands.gIdx = 0x5000;
   operands.y = 0x7000;
+  return operands;
+}
+
+TEST(QmmLaunch, BindsPointersAndRowsInDeclarationOrder) {
+  auto params = QmmParamList::fromRoles(
+      {"x", "qweight", "qzeros", "scales", "g_idx", "y", "m"}, "qmm_k");
+  ASSERT_TRUE(params.ok()) << params.message();
+  const QmmOperands operands = fakeOperands();
   QmmArgs args;
   ASSERT_TRUE(args.bind(*params, operands, 37, "qmm_k").ok());
   const CUdeviceptr expected[] = {0x1000, 0x2000, 0x3000,
@@ -65,6 +72,45 @@ TEST(QmmLaunch, MissingTensorIsAnError) {
   ASSERT_FALSE(bound.ok());
   EXPECT_EQ(bound.message(),
             "kernel qmm_k takes 'bias', but no such tensor was given");
+}
+
+// Tensor maps are encoded from the layer's shape, which the launcher must
+// give; what TMA cannot read is refused before the driver is asked (the
+// encoding itself is covered on the GPU: QmmKernelGpuTest's wgmma_tma
+// kernels).
+TEST(QmmLaunch, TensorMapsNeedAShapeAndAlignedTensors) {
+  auto params = QmmParamList::fromRoles({"x", "qweight", "qzeros", "scales",
+                                         "y", "m", "x_map", "qweight_map",
+                                         "scales_map", "qzeros_map"},
+                                        "qmm_t");
+  ASSERT_TRUE(params.ok()) << params.message();
+  QmmOperands operands = fakeOperands();
+  QmmArgs noShape;
+  Status bound = noShape.bind(*params, operands, 64, "qmm_t");
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.message(), "kernel qmm_t takes tensor maps, but its "
+                             "launcher gave no layer shape to make them from");
+
+  const QmmMapShape shape{4096, 4096, 128, 64, 64, false};
+  operands.scales = 0x4008; // a view 8 bytes into a buffer
+  QmmArgs misaligned;
+  bound = misaligned.bind(*params, operands, 64, "qmm_t", shape);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.message(),
+            "kernel qmm_t reads 'scales' through a TMA tensor map, which "
+            "needs a 16-byte aligned address, got 0x4008");
+
+  operands.scales = 0x4000;
+  QmmMapShape badBlock = shape;
+  badBlock.blockM = 256;
+  QmmArgs wrongTile;
+  bound = wrongTile.bind(*params, operands, 64, "qmm_t", badBlock);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.message(),
+            "kernel qmm_t takes tensor maps, but the launch describes K = "
+            "4096, N = 4096, 64 rows, block_m = 256, block_n = 64 (wgmma_tma "
+            "tiles need K and N multiples of 64, block_m 16-128, block_n 64 "
+            "or 128)");
 }
 
 TEST(QmmLaunch, GridCoversRowsAndColumns) {

@@ -27,7 +27,7 @@ namespace mlir::qmm {
 FailureOr<bool> parseBoolKeyword(AsmParser &parser);
 
 /// The dialect's kernel strategies and the autotune library's (plain C++,
-/// shared with the runtime) name the same four families.
+/// shared with the runtime) name the same five families.
 inline gptq::autotune::Strategy toAutotuneStrategy(KernelStrategy strategy) {
   switch (strategy) {
   case KernelStrategy::stream:
@@ -36,6 +36,8 @@ inline gptq::autotune::Strategy toAutotuneStrategy(KernelStrategy strategy) {
     return gptq::autotune::Strategy::Pipelined;
   case KernelStrategy::wgmma:
     return gptq::autotune::Strategy::Wgmma;
+  case KernelStrategy::wgmma_tma:
+    return gptq::autotune::Strategy::WgmmaTma;
   case KernelStrategy::mma:
     break;
   }
@@ -49,6 +51,8 @@ inline KernelStrategy toKernelStrategy(gptq::autotune::Strategy strategy) {
     return KernelStrategy::pipelined;
   case gptq::autotune::Strategy::Wgmma:
     return KernelStrategy::wgmma;
+  case gptq::autotune::Strategy::WgmmaTma:
+    return KernelStrategy::wgmma_tma;
   case gptq::autotune::Strategy::Mma:
     break;
   }

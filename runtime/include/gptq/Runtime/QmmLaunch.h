@@ -23,12 +23,27 @@
 
 namespace gptq::rt {
 
-/// A generated kernel's parameter role.
-enum class QmmParam : uint8_t { X, Qweight, Qzeros, Scales, GIdx, Bias, Y, M };
-constexpr size_t kMaxQmmParams = 8;
+/// A generated kernel's parameter role. The *Map roles are TMA tensor maps
+/// (`!qmm.tensor_map`) of the tensor they name, encoded per launch.
+enum class QmmParam : uint8_t {
+  X,
+  Qweight,
+  Qzeros,
+  Scales,
+  GIdx,
+  Bias,
+  Y,
+  M,
+  XMap,
+  QweightMap,
+  ScalesMap,
+  QzerosMap
+};
+constexpr size_t kMaxQmmParams = 12;
 
-/// "x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m" and back;
-/// nullopt for a role the runtime does not know.
+/// "x", "qweight", "qzeros", "scales", "g_idx", "bias", "y", "m",
+/// "x_map", "qweight_map", "scales_map", "qzeros_map" and back; nullopt
+/// for a role the runtime does not know.
 std::optional<QmmParam> qmmParamFromRole(std::string_view role);
 const char *qmmParamRole(QmmParam param);
 
@@ -52,9 +67,36 @@ struct QmmOperands {
               y = 0;
 };
 
-/// The argument array of one launch. It holds the pointer values and the row
-/// count its entries point to, so it stays where it is built (no copies)
-/// until the launch.
+/// What the tensor maps of a wgmma_tma kernel (runtime/device/qmm/
+/// wgmma_tma.cuh) are made from besides the pointers: the layer's shape,
+/// its group size and the tile's blocks. Empty (inFeatures 0) for kernels
+/// without maps.
+struct QmmMapShape {
+  int64_t inFeatures = 0;  // K
+  int64_t outFeatures = 0; // N
+  /// Input channels per quantization group; -1 or 0: one group spans K.
+  int64_t groupSize = -1;
+  int64_t blockM = 0, blockN = 0;
+  bool bf16 = false; // x and scales are bf16 (else fp16)
+};
+
+/// The four tensor maps of a wgmma_tma launch, in the layout wgmma_tma.cuh
+/// reads (every box and swizzle here is its stage layout):
+///  - x_map: `rows` x K activations, boxes of block_m rows x 64 channels,
+///    128-byte swizzle (what wgmma's descriptor expects); rows past `rows`
+///    read as zeros;
+///  - qweight_map: K/8 x N words, boxes of 8 word rows x block_n;
+///  - scales_map: groups x N, boxes of one row x block_n;
+///  - qzeros_map: groups x N/8 words, boxes of one row x block_n/8.
+/// An error naming `kernel` where a pointer is not 16-byte aligned or the
+/// driver refuses a map.
+Status encodeQmmTensorMaps(const QmmOperands &operands, int rows,
+                           const QmmMapShape &shape, std::string_view kernel,
+                           CUtensorMap (&maps)[4]);
+
+/// The argument array of one launch. It holds the pointer values, the row
+/// count and the tensor maps its entries point to, so it stays where it is
+/// built (no copies) until the launch.
 class QmmArgs {
 public:
   QmmArgs() = default;
@@ -63,11 +105,14 @@ public:
 
   /// Binds `operands` and `rows` in the order of `params`: an error naming
   /// `kernel` and the role where the kernel takes a pointer that is 0.
+  /// Kernels with tensor-map parameters need `maps` (else an error saying
+  /// so); their maps are encoded here, on the host, with no allocation.
   Status bind(const QmmParamList &params, const QmmOperands &operands, int rows,
-              std::string_view kernel);
+              std::string_view kernel, const QmmMapShape &maps = {});
   void **data() { return args_; }
 
 private:
+  CUtensorMap maps_[4] = {};
   CUdeviceptr pointers_[kMaxQmmParams] = {};
   int rows_ = 0;
   void *args_[kMaxQmmParams] = {};
