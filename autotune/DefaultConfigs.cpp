@@ -395,21 +395,29 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
 /// tiles per SM (N <= 12288 on 132 SMs; 1.25 from 65 rows: N <= 10240):
 /// the TMA-fed warpgroup tiles (runtime/device/qmm/wgmma_tma.cuh) of one
 /// consumer warpgroup. Measured on the H100 against the default cp.async
-/// wgmma tiles (scratch benchmark, 2026-11-27 14:38 UTC, 4-bit group 128,
-/// L2 flushed, medians of 25):
-///  - 33-64 rows: 64 x 64 tiles, 6 stages, split 2 ways (7B.qkv 25.4
-///    against 27.0 us, 7B.o 15.6 against 18.2, 7B.down 31.0 against 34.4,
-///    70B.o 33.4 against 37.7, 70B.down 99.0 against 113.1); where 2-way
-///    tiles come to more than two per SM on a long K (70B.qkv: 320 CTAs)
-///    4 stages split 3 ways (39.6 against 41.4; 6 stages split 2: 42.5).
-///    The gate-up layers (N >= 22016) ran 1-3% slower: not taken.
-///  - 65-256 rows: 128 x 64 tiles, 4 stages (two CTAs per SM), split 2
-///    ways where the unsplit grid is at most one CTA per SM or more than
-///    two (7B.o 24.2 against 27.5 us, 7B.down 50.5 against 58.8, 70B.qkv
-///    105.2 against 117.6; 70B.o unsplit 67.1 against 74.3, 70B.down 225
-///    against 245). 7B.qkv (N = 12288: 65.4 against 61.1) and the gate-up
-///    layers ran slower.
-/// At 16 rows these tiles lost to the pipelined ones on 7 of 8 shapes.
+/// wgmma tiles (scratch benchmark, 2026-11-27, 4-bit group 128, L2
+/// flushed, medians of 25; steps of 64 channels at 14:38 UTC, of 128 at
+/// 15:16 UTC):
+///  - 33-64 rows: 64 x 64 tiles split 2 ways, steps of 128 channels, 4
+///    stages (3 where the grid passes two CTAs per SM, so that three fit):
+///    7B.o 15.1 against 18.1 us, 7B.down 28.1 against 34.8, 70B.o 31.1
+///    against 37.9, 70B.down 86.3 against 112.9, 7B.qkv 25.4 against 27.0.
+///    Where 2-way tiles come to more than two per SM on a long K (70B.qkv:
+///    320 CTAs) steps of 64, 4 stages, split 3 ways (39.6 against 41.4;
+///    128-channel steps 41.0). Groups of 64 take steps of 64 channels, 6
+///    stages, split 2 (7B.o 15.6). The gate-up layers (N >= 22016) ran 1-6%
+///    slower, except 70B.gate-up (162.1 against 165.8): not taken.
+///  - 65-256 rows: 128 x 64 tiles. Where the unsplit grid is at most one
+///    CTA per SM, steps of 128 channels, 3 stages, split 2 ways (7B.o 23.4
+///    against 27.6 us, 7B.down 48.2 against 57.8). Between one and two per
+///    SM, steps of 64, 4 stages, unsplit (70B.o 67.0 against 74.0, 70B.down
+///    226.1 against 240.8; in qmm-bench, with the weights' L2 window, 63.6
+///    and 215.1 against 66.7 and 219.4 with 128-channel steps, though the
+///    harness had those at 64.2 and 216.1). More than two per SM (70B.qkv,
+///    320): steps of 64, 4 stages, split 2 (104.2 against 116.4;
+///    128-channel steps 106.4). 7B.qkv (N = 12288: 62.6 against 61.2) and
+///    the gate-up layers ran slower.
+/// At 16 rows these tiles tied or lost against the 16-row defaults.
 static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
                                                     const ProblemShape &shape,
                                                     int64_t bucket) {
@@ -419,26 +427,39 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
   TileConfig config;
   config.strategy = Strategy::WgmmaTma;
   config.blockN = 64;
-  config.blockK = 64;
   config.warps = 5;
   const int64_t columnTiles = shape.outFeatures / 64;
-  const int64_t steps = shape.inFeatures / 64;
+  const int64_t groupSize =
+      shape.groupSize > 0 ? shape.groupSize : shape.inFeatures;
+  const bool steps128 = shape.inFeatures % 128 == 0 && groupSize % 128 == 0;
   if (shape.rows <= 64) {
     if (2 * columnTiles > 3 * shape.sms)
       return std::nullopt;
     config.blockM = 64;
-    const bool crowded = 2 * columnTiles > 2 * shape.sms && steps >= 128;
-    config.stages = crowded ? 4 : 6;
+    const bool crowded =
+        2 * columnTiles > 2 * shape.sms && shape.inFeatures >= 8192;
     config.splitK = crowded ? 3 : 2;
+    // 128-channel steps where each CTA of the split keeps 8 of them (a
+    // short K keeps its split with 64-channel steps instead).
+    if (!crowded && steps128 && shape.inFeatures / 128 / 2 >= 8) {
+      config.blockK = 128;
+      config.stages = 2 * columnTiles > 2 * shape.sms ? 3 : 4;
+    } else {
+      config.blockK = 64;
+      config.stages = crowded ? 4 : 6;
+    }
   } else {
     if (4 * columnTiles > 5 * shape.sms)
       return std::nullopt;
     config.blockM = 128;
-    config.stages = 4;
     const int64_t ctas = columnTiles * ((shape.rows + 127) / 128);
-    config.splitK = ctas <= shape.sms || ctas > 2 * shape.sms ? 2 : 1;
+    const bool few = ctas <= shape.sms;
+    config.splitK = few || ctas > 2 * shape.sms ? 2 : 1;
+    const bool wide = few && steps128 && shape.inFeatures / 128 / 2 >= 8;
+    config.blockK = wide ? 128 : 64;
+    config.stages = wide ? 3 : 4;
   }
-  if (steps / config.splitK < 8)
+  if (shape.inFeatures / config.blockK / config.splitK < 8)
     config.splitK = 1;
   if (!checkTile(config, tileProblem(arch, shape)).ok())
     return std::nullopt;

@@ -117,10 +117,12 @@ static int64_t wgmmaStageBytes(const TileConfig &config,
 }
 
 /// Bytes of one stage buffer of a wgmma_tma tile (tma::Geometry): the x
-/// tile, 8 word rows of packed weights, one scale row and one row of zero
-/// words, rounded up to 1024 bytes.
+/// boxes (block_m rows of 128 bytes per 64 channels), block_k / 8 word rows
+/// of packed weights, one scale row and one row of zero words, rounded up
+/// to 1024 bytes.
 static int64_t tmaStageBytes(const TileConfig &config) {
-  const int64_t bytes = config.blockM * 128 + 8 * config.blockN * 4 +
+  const int64_t bytes = config.blockK / 64 * config.blockM * 128 +
+                        config.blockK / 8 * config.blockN * 4 +
                         config.blockN * 2 + config.blockN / 8 * 4;
   return (bytes + 1023) / 1024 * 1024;
 }
@@ -280,28 +282,26 @@ static Status checkPipelinedTile(const TileConfig &config,
   return Status::success();
 }
 
-/// What both warpgroup-mma families decode and step: 4-bit codes in their
-/// natural order (no act-order) and 64 channels per step (one 128-byte
-/// swizzled x row). `strategy` names the family in the message.
-static Status checkWarpgroupDecode(const char *strategy,
-                                   const TileConfig &config,
-                                   const TileProblem &problem) {
+/// What both warpgroup-mma families decode: 4-bit codes in their natural
+/// order (no act-order). `strategy` names the family in the message.
+static Status checkNaturalFourBit(const char *strategy,
+                                  const TileProblem &problem) {
   if (problem.actOrder || problem.bits != 4)
     return Status::error(fmt::format(
         "{} tiles need a 4-bit layout without act-order, got {} bits{}",
         strategy, problem.bits, problem.actOrder ? " with act-order" : ""));
-  if (config.blockK != 64)
-    return Status::error(fmt::format(
-        "{} tiles need block_k = 64 (one 128-byte swizzled x row per "
-        "step), got {}",
-        strategy, config.blockK));
   return Status::success();
 }
 
 /// wgmma.cuh's static_asserts (wgmma::Geometry and wgmma_matmul).
 static Status checkWgmmaTile(const TileConfig &config,
                              const TileProblem &problem) {
-  GPTQ_RETURN_IF_ERROR(checkWarpgroupDecode("wgmma", config, problem));
+  GPTQ_RETURN_IF_ERROR(checkNaturalFourBit("wgmma", problem));
+  if (config.blockK != 64)
+    return Status::error(fmt::format(
+        "wgmma tiles need block_k = 64 (one 128-byte swizzled x row per "
+        "step), got {}",
+        config.blockK));
   const int64_t blockM = config.blockM;
   if (blockM != 16 && blockM != 32 && blockM != 64 && blockM != 128 &&
       blockM != 256)
@@ -346,7 +346,12 @@ static Status checkWgmmaTile(const TileConfig &config,
 /// and what its tensor maps need.
 static Status checkWgmmaTmaTile(const TileConfig &config,
                                 const TileProblem &problem) {
-  GPTQ_RETURN_IF_ERROR(checkWarpgroupDecode("wgmma_tma", config, problem));
+  GPTQ_RETURN_IF_ERROR(checkNaturalFourBit("wgmma_tma", problem));
+  if (config.blockK != 64 && config.blockK != 128)
+    return Status::error(fmt::format(
+        "wgmma_tma tiles need block_k = 64 or 128 (one or two 128-byte "
+        "swizzled x boxes per step), got {}",
+        config.blockK));
   const int64_t blockM = config.blockM;
   if (blockM != 16 && blockM != 32 && blockM != 64 && blockM != 128)
     return Status::error(fmt::format(
@@ -362,17 +367,18 @@ static Status checkWgmmaTmaTile(const TileConfig &config,
         "{}",
         config.warps, config.blockN));
   GPTQ_RETURN_IF_ERROR(checkWholeColumnBlocks(config, problem));
-  if (problem.inFeatures % 64 != 0)
+  if (problem.inFeatures % config.blockK != 0)
     return Status::error(fmt::format(
-        "wgmma_tma tiles need K = {} to be a multiple of 64 (whole steps)",
-        problem.inFeatures));
+        "wgmma_tma tiles need K = {} to be a multiple of block_k = {} (whole "
+        "steps)",
+        problem.inFeatures, config.blockK));
   const int64_t groupSize =
       problem.groupSize > 0 ? problem.groupSize : problem.inFeatures;
-  if (groupSize % 64 != 0)
+  if (groupSize % config.blockK != 0)
     return Status::error(fmt::format(
-        "wgmma_tma tiles need groups of a multiple of 64 channels (one scale "
-        "row per step), got {}; use a wgmma tile",
-        groupSize));
+        "wgmma_tma tiles need groups of a multiple of block_k = {} channels "
+        "(one scale row per step), got {}; use a wgmma tile",
+        config.blockK, groupSize));
   if (config.stages < 2)
     return Status::error(fmt::format(
         "wgmma_tma tiles need stages >= 2 (one buffer computed, the others "

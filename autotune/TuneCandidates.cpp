@@ -71,13 +71,14 @@ std::vector<TileConfig> tuneCandidates(const TileProblem &problem,
           for (int64_t stages : {2, 3, 4, 6})
             consider({Strategy::Wgmma, blockM, blockN, 64, warps, stages});
   // TMA-fed warpgroup tiles (sm_90a, 33 to 256 rows): one or two consumer
-  // warpgroups, 2 to 8 stages.
+  // warpgroups, steps of 64 or 128 channels, 3 to 8 stages.
   if (rowBucket >= 64 && rowBucket <= 256 && problem.arch == "sm_90a")
     for (int64_t blockM : {64, 128})
       for (int64_t groups : {1, 2})
-        for (int64_t stages : {3, 4, 6, 8})
-          consider({Strategy::WgmmaTma, blockM, 64 * groups, 64, 4 * groups + 1,
-                    stages});
+        for (int64_t blockK : {64, 128})
+          for (int64_t stages : {3, 4, 6, 8})
+            consider({Strategy::WgmmaTma, blockM, 64 * groups, blockK,
+                      4 * groups + 1, stages});
   if (rowBucket >= 16)
     for (int64_t blockM : {16, 32, 64})
       for (int64_t blockN : {32, 64, 128})

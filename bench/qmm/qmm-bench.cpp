@@ -376,7 +376,8 @@ int main(int argc, char **argv) {
                                    kernel.at("group_size").get<int64_t>(),
                                    kernel.at("block_m").get<int64_t>(),
                                    kernel.at("block_n").get<int64_t>(),
-                                   /*bf16=*/false};
+                                   /*bf16=*/false,
+                                   kernel.at("block_k").get<int64_t>()};
         rt::QmmArgs args;
         if (Status bound =
                 args.bind(params, operands, rowCount, kernelName, maps);

@@ -357,6 +357,7 @@ Status QmmJit::Impl::launch(const KernelSlot &slot, const MatmulDesc &desc,
   maps.groupSize = desc.layout.groupSize;
   maps.blockM = geometry.blockM;
   maps.blockN = geometry.blockN;
+  maps.blockK = geometry.blockK;
   maps.bf16 = desc.dtype == DType::BF16;
   if (Status bound =
           args.bind(slot.params, operands, int(desc.M), slot.kernelName, maps);

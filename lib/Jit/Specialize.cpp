@@ -118,6 +118,7 @@ Expected<Specialization> readLowered(ModuleOp module, const MatmulDesc &desc,
   spec.geometry.threads = unsigned(blockSize[0]);
   spec.geometry.blockM = unsigned(tile.getBlockM());
   spec.geometry.blockN = unsigned(tile.getBlockN());
+  spec.geometry.blockK = unsigned(tile.getBlockK());
   spec.geometry.splitK = unsigned(tile.getSplitK());
   spec.geometry.earlyStart = qmm::startsBeforeGatherEnds(tile.getStrategy());
   // Every shared buffer of the building blocks is static (under 48 KB)

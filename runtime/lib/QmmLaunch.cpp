@@ -94,15 +94,17 @@ Status encodeQmmTensorMaps(const QmmOperands &operands, int rows,
                            const QmmMapShape &shape, std::string_view kernel,
                            CUtensorMap (&maps)[4]) {
   const int64_t K = shape.inFeatures, N = shape.outFeatures;
-  if (K <= 0 || K % 64 != 0 || N <= 0 || N % 64 != 0 || rows <= 0 ||
+  if ((shape.blockK != 64 && shape.blockK != 128) || K <= 0 ||
+      K % shape.blockK != 0 || N <= 0 || N % 64 != 0 || rows <= 0 ||
       (shape.blockM != 16 && shape.blockM != 32 && shape.blockM != 64 &&
        shape.blockM != 128) ||
       (shape.blockN != 64 && shape.blockN != 128))
     return Status::error(fmt::format(
         "kernel {} takes tensor maps, but the launch describes K = {}, N = "
-        "{}, {} rows, block_m = {}, block_n = {} (wgmma_tma tiles need K and "
-        "N multiples of 64, block_m 16-128, block_n 64 or 128)",
-        kernel, K, N, rows, shape.blockM, shape.blockN));
+        "{}, {} rows, block_m = {}, block_n = {}, block_k = {} (wgmma_tma "
+        "tiles need block_k 64 or 128, K a multiple of it, N of 64, block_m "
+        "16-128, block_n 64 or 128)",
+        kernel, K, N, rows, shape.blockM, shape.blockN, shape.blockK));
   const int64_t groupSize = shape.groupSize > 0 ? shape.groupSize : K;
   const int64_t groups = (K + groupSize - 1) / groupSize;
   // TMA reads from 16-byte aligned addresses (the row strides, K * 2, N * 4,
@@ -134,10 +136,10 @@ Status encodeQmmTensorMaps(const QmmOperands &operands, int rows,
   GPTQ_RETURN_IF_ERROR(encodeMap(*cu, maps[0], "x", kernel, half, operands.x, K,
                                  rows, K * 2, 64, blockM,
                                  CU_TENSOR_MAP_SWIZZLE_128B));
-  GPTQ_RETURN_IF_ERROR(encodeMap(*cu, maps[1], "qweight", kernel,
-                                 CU_TENSOR_MAP_DATA_TYPE_UINT32,
-                                 operands.qweight, N, K / 8, N * 4, blockN, 8,
-                                 CU_TENSOR_MAP_SWIZZLE_NONE));
+  GPTQ_RETURN_IF_ERROR(
+      encodeMap(*cu, maps[1], "qweight", kernel, CU_TENSOR_MAP_DATA_TYPE_UINT32,
+                operands.qweight, N, K / 8, N * 4, blockN,
+                uint32_t(shape.blockK / 8), CU_TENSOR_MAP_SWIZZLE_NONE));
   GPTQ_RETURN_IF_ERROR(encodeMap(*cu, maps[2], "scales", kernel, half,
                                  operands.scales, N, groups, N * 2, blockN, 1,
                                  CU_TENSOR_MAP_SWIZZLE_NONE));

@@ -147,15 +147,15 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 
 // Large M, 4 bits: on sm_90a up to 256 rows the TMA-fed wgmma_tma tiles
 // where the layer has at most 1.25 64-column tiles per SM: N = 4096, 128 x
-// 64 tiles of one consumer warpgroup and a producer warp, four stages, the
-// 128 CTAs (at most one per SM) split 2 ways. Wider layers take the wgmma
+// 64 tiles of one consumer warpgroup and a producer warp, steps of 128
+// channels, three stages, the 128 CTAs (at most one per SM) split 2 ways. Wider layers take the wgmma
 // strategy, 128 x 128 tiles of two warpgroups, four stages (85 KB,
 // dynamic); the wide layer (96 column blocks) does not split, at 256 rows
 // and at 100. sm_80 takes the pipelined
 // strategy, 64 x 128 tiles of 4 warps, block_k 64, three stages (37 KB of
 // static shared memory), no clusters.
 // CHECK-LABEL: func.func @prefill
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 64, warps = 5, stages = 4, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 128, warps = 5, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @prefill_wide
 // SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
@@ -229,17 +229,18 @@ func.func @m8_gateup(%x: tensor<8x4096xf16>, %qw: tensor<512x22016xi32>, %qz: te
 
 // M = 64 at 4 bits on sm_90a, layers of at most 1.5 64-column tiles per
 // SM: 64 x 64 wgmma_tma tiles of one consumer warpgroup and a producer
-// warp, six stages, split 2 ways (192 and 64 column blocks alike). Elsewhere the pipelined strategy on wider layers
+// warp, steps of 128 channels, split 2 ways; 192 column blocks (384 CTAs,
+// past two per SM) take three stages, 64 four. Elsewhere the pipelined strategy on wider layers
 // (N >= 8192 on sm_90a, where K splits across a cluster; N >= 12288 on
 // sm_80); 2 bits keep the stream kernel on N = 4096; 3 bits: 32-row tiles
 // with block_k 128 (one 32-value unit per lane); 8 bits: two stages (the
 // weight tile is twice the 4-bit one). Act-order batches keep the mma
 // strategy.
 // CHECK-LABEL: func.func @m64_wide
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 64, warps = 5, stages = 6, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 64, warps = 5, stages = 6, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 4, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @m64_narrow_w2
 // CHECK: tile = #qmm.tile<strategy = stream

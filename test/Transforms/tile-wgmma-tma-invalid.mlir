@@ -5,7 +5,7 @@
 // checks gptq-tune and the autotune cache apply).
 
 func.func @groups_of_32(%x: tensor<64x1024xf16>, %qw: tensor<128x256xi32>, %qz: tensor<32x32xi32>, %s: tensor<32x256xf16>) -> tensor<64x256xf16> {
-  // expected-error @+1 {{wgmma_tma tiles need groups of a multiple of 64 channels (one scale row per step), got 32; use a wgmma tile}}
+  // expected-error @+1 {{wgmma_tma tiles need groups of a multiple of block_k = 64 channels (one scale row per step), got 32; use a wgmma tile}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 32, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 64, warps = 5, stages = 4>}
       : (tensor<64x1024xf16>, tensor<128x256xi32>, tensor<32x32xi32>, tensor<32x256xf16>) -> tensor<64x256xf16>
   return %y : tensor<64x256xf16>
@@ -14,7 +14,7 @@ func.func @groups_of_32(%x: tensor<64x1024xf16>, %qw: tensor<128x256xi32>, %qz: 
 // -----
 
 func.func @partial_step(%x: tensor<64x1056xf16>, %qw: tensor<132x256xi32>, %qz: tensor<1x32xi32>, %s: tensor<1x256xf16>) -> tensor<64x256xf16> {
-  // expected-error @+1 {{wgmma_tma tiles need K = 1056 to be a multiple of 64 (whole steps)}}
+  // expected-error @+1 {{wgmma_tma tiles need K = 1056 to be a multiple of block_k = 64 (whole steps)}}
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 64, warps = 5, stages = 4>}
       : (tensor<64x1056xf16>, tensor<132x256xi32>, tensor<1x32xi32>, tensor<1x256xf16>) -> tensor<64x256xf16>
   return %y : tensor<64x256xf16>

@@ -48,7 +48,7 @@ struct KernelSpec {
   int64_t groupSize = 128;
   bool actOrder = false, sym = true, v1 = true, bf16 = false;
   bool reordered = false; // act-order regrouped at load time (see top)
-  int64_t blockM = 16, blockN = 64, threads = 128;
+  int64_t blockM = 16, blockN = 64, blockK = 64, threads = 128;
   int64_t splitK = 1;             // the grid's z extent (one cluster per tile)
   int64_t dynamicSharedBytes = 0; // wgmma tiles past 48 KB
   std::vector<std::string> params;
@@ -78,6 +78,7 @@ std::vector<KernelSpec> readManifest(const std::string &path) {
     spec.bf16 = kernel.at("element_type") == "bf16";
     spec.blockM = kernel.at("block_m");
     spec.blockN = kernel.at("block_n");
+    spec.blockK = kernel.at("block_k");
     spec.threads = kernel.at("threads");
     spec.splitK = kernel.at("split_k");
     spec.dynamicSharedBytes = kernel.at("dynamic_shared_bytes");
@@ -280,7 +281,8 @@ TEST_F(QmmKernelGpuTest, GeneratedKernelsMatchCpuReference) {
           dX.ptr(),    dQweight.ptr(), dQzeros.ptr(), dScales.ptr(),
           dGIdx.ptr(), dBias.ptr(),    yBuffer->ptr()};
       const rt::QmmMapShape maps{K,           N,           spec.groupSize,
-                                 spec.blockM, spec.blockN, spec.bf16};
+                                 spec.blockM, spec.blockN, spec.bf16,
+                                 spec.blockK};
       rt::QmmArgs args;
       Status bound = args.bind(*params, operands, int(M), spec.name, maps);
       ASSERT_TRUE(bound.ok()) << bound.message();

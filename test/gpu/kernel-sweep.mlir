@@ -547,6 +547,27 @@ func.func @tma_w4g128_v2_bf16_two_groups_split2_k1024_n256(%x: tensor<?x1024xbf1
   return %y : tensor<?x256xbf16>
 }
 
+// Steps of 128 channels (two x boxes per step): split and unsplit, bias,
+// bf16, one and two consumer warpgroups, group sizes 128/256 and one group.
+
+func.func @tma_w4g128_asym_k128_split2_k2048_n256(%x: tensor<?x2048xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 4, split_k = 2>}
+      : (tensor<?x2048xf16>, tensor<256x256xi32>, tensor<16x32xi32>, tensor<16x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
+func.func @tma_w4gall_v2_bf16_bias_k128_m128_k1024_n192(%x: tensor<?x1024xbf16>, %qweight: tensor<128x192xi32>, %qzeros: tensor<1x24xi32>, %scales: tensor<1x192xbf16>, %bias: tensor<192xbf16>) -> tensor<?x192xbf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales bias(%bias) {layout = #qmm.layout<bits = 4, group_size = -1, act_order = false, sym = true, format = gptq_v2>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 128, warps = 5, stages = 3>}
+      : (tensor<?x1024xbf16>, tensor<128x192xi32>, tensor<1x24xi32>, tensor<1x192xbf16>, tensor<192xbf16>) -> tensor<?x192xbf16>
+  return %y : tensor<?x192xbf16>
+}
+
+func.func @tma_w4g256_two_groups_k128_m16_split3_k3072_n256(%x: tensor<?x3072xf16>, %qweight: tensor<384x256xi32>, %qzeros: tensor<12x32xi32>, %scales: tensor<12x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 256, act_order = false, sym = true, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 16, block_n = 128, block_k = 128, warps = 9, stages = 4, split_k = 3>}
+      : (tensor<?x3072xf16>, tensor<384x256xi32>, tensor<12x32xi32>, tensor<12x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
 // ----- mma strategy: act-order batches (per-channel groups through g_idx),
 // what large M selects for act-order layouts.
 

@@ -143,8 +143,8 @@ Status GpuBench::launch(const KernelLaunch &kernel) {
                                  scales_.ptr(), gIdx_.ptr(),    0,
                                  y_.ptr()};
   const autotune::TileConfig &tile = kernel.tile;
-  const rt::QmmMapShape maps{inFeatures_, outFeatures_, groupSize_,
-                             tile.blockM, tile.blockN,  bf16_};
+  const rt::QmmMapShape maps{inFeatures_, outFeatures_, groupSize_, tile.blockM,
+                             tile.blockN, bf16_,        tile.blockK};
   rt::QmmArgs args;
   GPTQ_RETURN_IF_ERROR(args.bind(kernel.params, operands, int(rows_),
                                  kernel.function.name, maps));

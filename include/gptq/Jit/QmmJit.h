@@ -109,6 +109,8 @@ using KernelParam = rt::QmmParam;
 /// With splitK > 1 the kernel declares clusters of (1, 1, splitK).
 struct LaunchGeometry {
   unsigned blockM = 0, blockN = 0, threads = 0, dynamicSharedBytes = 0;
+  /// Channels per K step (the tensor maps of wgmma_tma tiles need it).
+  unsigned blockK = 0;
   unsigned splitK = 1;
   /// Whether a programmatic dependent launch after the act-order gather
   /// pays off (mlir::qmm::startsBeforeGatherEnds: stream kernels only).

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Conversion/QMMToCUDA.h"
+#include "gptq/Autotune/TileLegality.h"
 #include "gptq/Dialect/QMM/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -178,16 +179,23 @@ LogicalResult KernelEmitter::emitSignature() {
     const int warpsPerSm = threads >= 192 ? 16 : 12;
     minBlocks = std::max<int>(1, warpsPerSm * 32 / threads);
   });
-  // TMA tiles hold one step's A fragments twice and BlockM / 2
-  // accumulators per consumer lane; the CTAs an SM can hold by shared
-  // memory are what they ask registers for (the measured configurations,
-  // wgmma_tma.cuh: 64-row tiles of one warpgroup three per SM, of two or
-  // of 128 rows two, 128 rows of two warpgroups one).
+  // TMA tiles ask registers for as many CTAs per SM as their shared memory
+  // lets reside (228 KB per SM, 1 KB of it reserved per CTA, plus the
+  // mbarriers), at most three of one consumer warpgroup (two from 128
+  // rows, whose accumulators need the registers) and two of two (one from
+  // 128 rows): the configurations measured in wgmma_tma.cuh's harness.
   func.walk([&](TileWgmmaTmaMatmulOp tma) {
     TileAttr tile = tma.getTile();
+    const int64_t dynamicBytes = gptq::autotune::launchDynamicSharedBytes(
+        toTileConfig(tile), gptq::autotune::TileProblem{});
+    constexpr int64_t kSharedPerSm = 228 * 1024, kPerCtaOverhead = 2048;
+    const int64_t bySharedMemory =
+        kSharedPerSm / (dynamicBytes + kPerCtaOverhead);
     const bool oneGroup = tile.getWarps() == 5;
-    minBlocks =
+    const int64_t byRegisters =
         tile.getBlockM() <= 64 ? (oneGroup ? 3 : 2) : (oneGroup ? 2 : 1);
+    minBlocks =
+        int(std::max<int64_t>(1, std::min(bySharedMemory, byRegisters)));
   });
   // Split-K tiles run as clusters of split_k CTAs along z (cluster.cuh).
   int64_t splitK = 1;

@@ -61,6 +61,7 @@ QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
         spec.v1 = k.at("format") == "gptq_v1";
         spec.blockM = k.at("block_m");
         spec.blockN = k.at("block_n");
+        spec.blockK = k.at("block_k");
         spec.threads = k.at("threads");
         spec.splitK = k.value("split_k", int64_t(1));
         spec.dynamicSharedBytes = k.value("dynamic_shared_bytes", int64_t(0));
@@ -157,7 +158,8 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
   rt::QmmArgs args;
   // The model runs fp16 activations (launchDense's dequantizer too).
   const rt::QmmMapShape maps{spec.K,      spec.N,      spec.groupSize,
-                             spec.blockM, spec.blockN, /*bf16=*/false};
+                             spec.blockM, spec.blockN, /*bf16=*/false,
+                             spec.blockK};
   GPTQ_RETURN_IF_ERROR(
       args.bind(spec.params, operands, int(m), spec.name, maps));
   const rt::Dim3 grid =

@@ -40,7 +40,7 @@ struct QmmKernelSpec {
   int bits = 4;
   int64_t groupSize = 128;
   bool actOrder = false, v1 = true;
-  int64_t blockM = 16, blockN = 64, threads = 128;
+  int64_t blockM = 16, blockN = 64, blockK = 64, threads = 128;
   /// The grid's z extent: CTAs of one cluster that split K.
   int64_t splitK = 1;
   /// Shared memory passed at launch (wgmma tiles past 48 KB).

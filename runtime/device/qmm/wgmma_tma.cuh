@@ -7,15 +7,16 @@
 // them for the async proxy and meets the others at a block barrier each
 // step, so the ring's lookahead is spent on that chain. Here:
 //
-//  - One lane of the last warp (the producer) issues, per 64-channel step,
-//    four TMA loads (cp.async.bulk.tensor) into a stage buffer: the x tile
-//    (BlockM rows of 64 channels, in the 128-byte swizzle wgmma reads), the
-//    packed weights (8 word rows x BlockN columns), the step's scale row
-//    and its zero words. They complete on the stage's `full` mbarrier.
-//    Before refilling a stage it waits on its `empty` mbarrier.
+//  - One lane of the last warp (the producer) issues, per step of BlockK
+//    (64 or 128) channels, TMA loads (cp.async.bulk.tensor) into a stage
+//    buffer: the x tile (BlockM rows, one box of 64 channels in the 128-byte
+//    swizzle wgmma reads per 64 channels), the packed weights (BlockK / 8
+//    word rows x BlockN columns), the step's scale row and its zero words. They
+//    complete on the stage's `full` mbarrier. Before refilling a stage it waits
+//    on its `empty` mbarrier.
 //  - The consumer warpgroups (64 output channels each) wait on `full`,
 //    decode their weights as the wgmma tiles do (pipelined::NaturalDecode)
-//    and issue four wgmmas per step; once step s + 1's wgmmas are issued
+//    and issue one wgmma per 16 channels; once step s + 1's wgmmas are issued
 //    and step s's retired, lane 0 of every consumer warp arrives on step
 //    s's `empty`. No block barrier, no proxy fence (TMA writes through the
 //    async proxy that wgmma reads) and no per-thread copy in the loop.
@@ -98,17 +99,22 @@ __device__ __forceinline__ void load_2d(uint32_t dst, const TensorMap &map,
 }
 
 /// The stage layout one configuration's maps and buffers agree on.
-template <typename Layout, int Threads, int BlockM, int BlockN, int Stages>
+template <typename Layout, int Threads, int BlockM, int BlockN, int BlockK,
+          int Stages>
 struct Geometry {
-  static constexpr int kBlockK = 64;
+  // 64 or 128 channels per step: one or two x boxes of 64 channels (128
+  // bytes, the swizzle's span), 16-channel wgmma sub-steps.
+  static constexpr int kXBoxes = BlockK / 64;
+  static constexpr int kSubSteps = BlockK / 16;
   static constexpr int kConsumerWarps = (Threads - 32) / 32;
   static constexpr int kWarpGroups = kConsumerWarps / 4;
-  // Bytes of a step: x tile (BlockM rows of 128 bytes), packed weights (8
-  // word rows), one scale row, one row of zero words. Every offset is a
-  // multiple of 128 bytes (TMA's destination alignment), the x tile of
-  // 1024 (the swizzle's).
-  static constexpr int kXBytes = BlockM * 128;
-  static constexpr int kWeightBytes = 8 * BlockN * 4;
+  // Bytes of a step: the x boxes (BlockM rows of 128 bytes each), packed
+  // weights (BlockK / 8 word rows), one scale row, one row of zero words.
+  // Every offset is a multiple of 128 bytes (TMA's destination alignment),
+  // the x boxes of 1024 (the swizzle's).
+  static constexpr int kXBoxBytes = BlockM * 128;
+  static constexpr int kXBytes = kXBoxes * kXBoxBytes;
+  static constexpr int kWeightBytes = BlockK / 8 * BlockN * 4;
   static constexpr int kScaleBytes = BlockN * 2;
   static constexpr int kZeroBytes = BlockN / 8 * 4;
   static constexpr int kWeightOffset = kXBytes;
@@ -128,7 +134,9 @@ struct Geometry {
                 "warp");
   static_assert(BlockM == 16 || BlockM == 32 || BlockM == 64 || BlockM == 128,
                 "block_m is wgmma's N and the x box's rows: 16 to 128");
-  static_assert(Layout::kGroupSize % kBlockK == 0,
+  static_assert(BlockK == 64 || BlockK == 128,
+                "a step is one or two 64-channel x boxes");
+  static_assert(Layout::kGroupSize % BlockK == 0,
                 "a step lies inside one quantization group");
   static_assert(Stages >= 2, "one buffer computed, at least one loading");
   static_assert(kDynamicBytes <= 227 * 1024,
@@ -151,8 +159,8 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
                  const typename NonDeduced<T>::type *__restrict__ bias,
                  T *__restrict__ y, int rows, int inFeatures, int outFeatures,
                  int row0, int col0) {
-  using G = tma::Geometry<Layout, Threads, BlockM, BlockN, Stages>;
-  static_assert(BlockK == G::kBlockK, "wgmma_tma tiles step 64 channels");
+  using G = tma::Geometry<Layout, Threads, BlockM, BlockN, BlockK, Stages>;
+  constexpr int kSubSteps = G::kSubSteps;
   constexpr int kAcc = BlockM / 2; // accumulators per lane
   static_assert(SplitK == 1 || BlockM * BlockN * 4 <= G::kSharedBytes,
                 "the split-K partial sums fit in the stage buffers");
@@ -207,7 +215,9 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
         const int k0 = (stepBegin + i) * BlockK;
         const uint32_t bar = fullAt + 8 * s;
         tma::mbarrier_expect_bytes(bar, G::kStepBytes);
-        tma::load_2d(stage, xMap, k0, row0, bar);
+#pragma unroll
+        for (int b = 0; b < G::kXBoxes; ++b)
+          tma::load_2d(stage + b * G::kXBoxBytes, xMap, k0 + 64 * b, row0, bar);
         tma::load_2d(stage + G::kWeightOffset, qweightMap, col0, k0 / 8, bar);
         tma::load_2d(stage + G::kScaleOffset, scalesMap, col0, k0 / kGroupSize,
                      bar);
@@ -219,7 +229,7 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
   } else {
     // A fragments of two steps: step s decodes into one buffer while step
     // s - 1's wgmmas still read the other.
-    using Fragments = uint32_t[4][4];
+    using Fragments = uint32_t[kSubSteps][4];
     Fragments a[2];
     const uint32_t byteSelector = pipelined::NaturalDecode<T>::selector(t);
     int i = 0;
@@ -242,16 +252,16 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
       }
       // Word rows 2kk and 2kk + 1 of each 16 channels, the lane's two
       // columns.
-      uint2 words[4][2];
+      uint2 words[kSubSteps][2];
 #pragma unroll
-      for (int kk = 0; kk < 4; ++kk)
+      for (int kk = 0; kk < kSubSteps; ++kk)
 #pragma unroll
         for (int h = 0; h < 2; ++h)
           words[kk][h] = *reinterpret_cast<const uint2 *>(
               stage + G::kWeightOffset + ((2 * kk + h) * BlockN + laneCol) * 4);
       const uint32_t xTile = pipelined::shared_address(stage);
 #pragma unroll
-      for (int kk = 0; kk < 4; ++kk) {
+      for (int kk = 0; kk < kSubSteps; ++kk) {
         // a0/a2: channel g (column 2g), a1/a3: channel g + 8 (column
         // 2g + 1); a0/a1 input channels 2t, 2t + 1, a2/a3 those + 8.
         current[kk][0] = pipelined::NaturalDecode<T>::pair(
@@ -263,15 +273,17 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
         current[kk][3] = pipelined::NaturalDecode<T>::pair(
             words[kk][1].y, byteSelector, z2[1], s2[1]);
         wgmma::fence();
-        wgmma::mma_async<BlockM, T>(acc, current[kk],
-                                    wgmma::descriptor_sw128(xTile + 32 * kk));
+        wgmma::mma_async<BlockM, T>(
+            acc, current[kk],
+            wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
+                                    32 * (kk % 4)));
       }
       wgmma::commit();
       // Step i - 1's wgmmas have retired: its A registers and its stage
       // are free.
       wgmma::wait<1>();
 #pragma unroll
-      for (int kk = 0; kk < 4; ++kk)
+      for (int kk = 0; kk < kSubSteps; ++kk)
         wgmma::pin(previous[kk]);
       __syncwarp();
       if (i > 0 && lane == 0)
@@ -290,7 +302,7 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
     wgmma::wait<0>();
     wgmma::pin(acc);
 #pragma unroll
-    for (int kk = 0; kk < 4; ++kk) {
+    for (int kk = 0; kk < kSubSteps; ++kk) {
       wgmma::pin(a[0][kk]);
       wgmma::pin(a[1][kk]);
     }

@@ -198,28 +198,36 @@ TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
   shape.outFeatures = 4096;
   shape.groupSize = 128;
   shape.rows = 64;
-  // 7B.o: 64 x 64 tiles, 6 stages, split 2 ways.
+  // 7B.o: 64 x 64 tiles, steps of 128 channels, 4 stages, split 2 ways.
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 4, 2}));
+  // Groups of 64: steps of 64 channels, 6 stages.
+  shape.groupSize = 64;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 6, 2}));
+  shape.groupSize = 128;
   // 70B.qkv (320 2-way CTAs on a long K): 4 stages split 3 ways.
   shape.inFeatures = 8192;
   shape.outFeatures = 10240;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 4, 3}));
-  // 7B.qkv at K = 4096 keeps 6 stages and 2 ways.
+  // 7B.qkv at K = 4096 splits 2 ways; its 384 CTAs pass two per SM, so 3
+  // stages (three CTAs fit).
   shape.inFeatures = 4096;
   shape.outFeatures = 12288;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::WgmmaTma, 64, 64, 64, 5, 6, 2}));
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 3, 2}));
   // Gate-up widths keep the cp.async wgmma tiles.
   shape.outFeatures = 22016;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
-  // M = 256: 128 x 64 tiles of 4 stages; split 2 ways at most one CTA per
-  // SM (7B.o: 128) or more than two (70B.qkv: 320), not between (70B.o).
+  // M = 256: 128 x 64 tiles; at most one CTA per SM (7B.o: 128) steps of
+  // 128 channels, 3 stages, split 2 ways; between one and two (70B.o: 256)
+  // steps of 64, 4 stages, unsplit; more than two (70B.qkv: 320) steps of
+  // 64, 4 stages, split 2.
   shape.rows = 256;
   shape.outFeatures = 4096;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 2}));
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 128, 5, 3, 2}));
   shape.inFeatures = 8192;
   shape.outFeatures = 10240;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
@@ -277,13 +285,23 @@ TEST(TileLegality, WgmmaTmaTiles) {
   problem.groupSize = 32;
   EXPECT_EQ(
       checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
-      "wgmma_tma tiles need groups of a multiple of 64 channels (one scale "
-      "row per step), got 32; use a wgmma tile");
+      "wgmma_tma tiles need groups of a multiple of block_k = 64 channels "
+      "(one scale row per step), got 32; use a wgmma tile");
+  problem.groupSize = 64;
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 128, 5, 4}, problem).message(),
+      "wgmma_tma tiles need groups of a multiple of block_k = 128 channels "
+      "(one scale row per step), got 64; use a wgmma tile");
+  EXPECT_EQ(
+      checkTile({Strategy::WgmmaTma, 64, 64, 256, 5, 2}, problem).message(),
+      "wgmma_tma tiles need block_k = 64 or 128 (one or two 128-byte "
+      "swizzled x boxes per step), got 256");
   problem.groupSize = 128;
   problem.inFeatures = 4064;
   EXPECT_EQ(
       checkTile({Strategy::WgmmaTma, 64, 64, 64, 5, 6}, problem).message(),
-      "wgmma_tma tiles need K = 4064 to be a multiple of 64 (whole steps)");
+      "wgmma_tma tiles need K = 4064 to be a multiple of block_k = 64 "
+      "(whole steps)");
   problem.inFeatures = 4096;
   problem.bits = 3;
   EXPECT_EQ(

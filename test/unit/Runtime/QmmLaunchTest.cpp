@@ -108,9 +108,9 @@ TEST(QmmLaunch, TensorMapsNeedAShapeAndAlignedTensors) {
   ASSERT_FALSE(bound.ok());
   EXPECT_EQ(bound.message(),
             "kernel qmm_t takes tensor maps, but the launch describes K = "
-            "4096, N = 4096, 64 rows, block_m = 256, block_n = 64 (wgmma_tma "
-            "tiles need K and N multiples of 64, block_m 16-128, block_n 64 "
-            "or 128)");
+            "4096, N = 4096, 64 rows, block_m = 256, block_n = 64, block_k = "
+            "64 (wgmma_tma tiles need block_k 64 or 128, K a multiple of it, "
+            "N of 64, block_m 16-128, block_n 64 or 128)");
 }
 
 TEST(QmmLaunch, GridCoversRowsAndColumns) {

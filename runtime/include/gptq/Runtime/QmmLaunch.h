@@ -77,15 +77,16 @@ struct QmmMapShape {
   /// Input channels per quantization group; -1 or 0: one group spans K.
   int64_t groupSize = -1;
   int64_t blockM = 0, blockN = 0;
-  bool bf16 = false; // x and scales are bf16 (else fp16)
+  bool bf16 = false;   // x and scales are bf16 (else fp16)
+  int64_t blockK = 64; // channels per step: 64 or 128
 };
 
 /// The four tensor maps of a wgmma_tma launch, in the layout wgmma_tma.cuh
 /// reads (every box and swizzle here is its stage layout):
-///  - x_map: `rows` x K activations, boxes of block_m rows x 64 channels,
-///    128-byte swizzle (what wgmma's descriptor expects); rows past `rows`
-///    read as zeros;
-///  - qweight_map: K/8 x N words, boxes of 8 word rows x block_n;
+///  - x_map: `rows` x K activations, boxes of block_m rows x 64 channels
+///    (block_k / 64 of them per step), 128-byte swizzle (what wgmma's
+///    descriptor expects); rows past `rows` read as zeros;
+///  - qweight_map: K/8 x N words, boxes of block_k / 8 word rows x block_n;
 ///  - scales_map: groups x N, boxes of one row x block_n;
 ///  - qzeros_map: groups x N/8 words, boxes of one row x block_n/8.
 /// An error naming `kernel` where a pointer is not 16-byte aligned or the
