@@ -147,15 +147,15 @@ def QMM_TileAttr : QMM_Attr<"Tile", "tile"> {
       of `block_n`. Past 48 KB the `stages` buffers are dynamic shared
       memory (the manifest's `dynamic_shared_bytes`).
     - `wgmma_tma` (33 to 256 rows, 4-bit, no act-order, one group per
-      64-channel step, K a multiple of 64, sm_90a): the wgmma tiles'
-      product fed by the Tensor Memory Accelerator. One producer warp
-      issues each step's four TMA copies (x, packed weights, scale row,
-      zero words) through tensor maps (`!qmm.tensor_map` kernel
-      parameters) onto mbarriers; `warps` - 1 consumer warps (one or two
-      warpgroups, 64 columns each: `block_n` = 64 x warpgroups) decode and
-      issue the wgmmas, with no block barrier in the K loop
-      (runtime/device/qmm/wgmma_tma.cuh). `block_m` is 16 to 128, `block_k`
-      64; the `stages` buffers are dynamic shared memory.
+      step, K a multiple of `block_k`, sm_90a): the wgmma tiles' product
+      fed by the Tensor Memory Accelerator. One producer warp issues each
+      step's TMA copies (x, packed weights, scale row, zero words) through
+      tensor maps (`!qmm.tensor_map` kernel parameters) onto mbarriers;
+      `warps` - 1 consumer warps (one or two warpgroups, 64 columns each:
+      `block_n` = 64 x warpgroups) decode and issue the wgmmas, with no
+      block barrier in the K loop (runtime/device/qmm/wgmma_tma.cuh).
+      `block_m` is 16 to 128, `block_k` 64 or 128 (one or two 64-channel
+      x boxes per step); the `stages` buffers are dynamic shared memory.
 
     `split_k` (stream, pipelined, wgmma and wgmma_tma, sm_90 and newer; default 1, then not
     printed) runs each tile as that many CTAs of one thread-block cluster

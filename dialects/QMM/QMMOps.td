@@ -326,7 +326,7 @@ def QMM_TileWgmmaTmaMatmulOp
     TMA onto mbarriers and the consumer warpgroups decode and issue the
     wgmmas (see runtime/device/qmm/wgmma_tma.cuh). The memrefs give the
     shapes and element type. One op is the whole kernel body. 4-bit layouts
-    without act-order, one group per 64-channel step.
+    without act-order, one group per step of `block_k` channels.
   }];
   let arguments = (ins MemRefRankOf<[F16, BF16], [2]>:$source,
                        MemRefRankOf<[I32], [2]>:$qweight,

@@ -27,8 +27,8 @@ constexpr RoleName kRoles[] = {{QmmParam::X, "x"},
                                {QmmParam::ScalesMap, "scales_map"},
                                {QmmParam::QzerosMap, "qzeros_map"}};
 
-/// One 2-D tiled map: `inner` x `outer` elements of `elementBytes`, rows
-/// `rowBytes` apart, boxes of `boxInner` x `boxOuter`.
+/// One 2-D tiled map: `outer` rows of `inner` elements of `type`, rows
+/// `rowBytes` apart, boxes of `boxOuter` rows of `boxInner` elements.
 Status encodeMap(const DriverApi &cu, CUtensorMap &map, const char *role,
                  std::string_view kernel, CUtensorMapDataType type,
                  CUdeviceptr address, uint64_t inner, uint64_t outer,

@@ -9,11 +9,11 @@
 //
 //  - One lane of the last warp (the producer) issues, per step of BlockK
 //    (64 or 128) channels, TMA loads (cp.async.bulk.tensor) into a stage
-//    buffer: the x tile (BlockM rows, one box of 64 channels in the 128-byte
-//    swizzle wgmma reads per 64 channels), the packed weights (BlockK / 8
-//    word rows x BlockN columns), the step's scale row and its zero words. They
-//    complete on the stage's `full` mbarrier. Before refilling a stage it waits
-//    on its `empty` mbarrier.
+//    buffer: the x tile (BlockM rows, one box of 64 channels in the
+//    128-byte swizzle wgmma reads per 64 channels), the packed weights
+//    (BlockK / 8 word rows x BlockN columns), the step's scale row and its
+//    zero words. They complete on the stage's `full` mbarrier. Before
+//    refilling a stage it waits on its `empty` mbarrier.
 //  - The consumer warpgroups (64 output channels each) wait on `full`,
 //    decode their weights as the wgmma tiles do (pipelined::NaturalDecode)
 //    and issue one wgmma per 16 channels; once step s + 1's wgmmas are issued
@@ -29,16 +29,17 @@
 // QmmLaunch.h, encodeQmmTensorMaps): its boxes and swizzles are this
 // file's stage layout and must change with it.
 //
-// Measured on the H100 (2026-11-27 14:35 UTC, 4-bit group 128, same inputs, L2
-// flushed, medians of 25) against the default cp.async wgmma tiles:
-// M = 64 7B.o 15.3 against 17.8 us, 7B.down 30.8 against 34.4, 70B.o
-// 33.0 against 37.0, 70B.down 96.6 against 113.0; M = 256 70B.down 219.9
-// against 242.9, 70B.qkv 106.6 against 117.0; slower on the gate-up
-// shapes (7B.gate-up M = 64 41.4 against 40.3) and at 16 rows.
+// Measured on the H100 (2026-11-27 14:35 UTC, 64-channel steps, 4-bit
+// group 128, same inputs, L2 flushed, medians of 25) against the default
+// cp.async wgmma tiles: M = 64 7B.o 15.3 against 17.8 us, 7B.down 30.8
+// against 34.4, 70B.o 33.0 against 37.0, 70B.down 96.6 against 113.0; M = 256
+// 70B.down 219.9 against 242.9, 70B.qkv 106.6 against 117.0; slower on the
+// gate-up shapes (7B.gate-up M = 64 41.4 against 40.3) and at 16 rows.
 //
 // 4-bit layouts without act-order, fp16 or bf16 activations, one group per
-// step (group sizes that are multiples of 64, or one group), K a multiple
-// of 64. sm_90a only: TileLegality refuses these tiles elsewhere.
+// step (group sizes that are multiples of BlockK, or one group), K a
+// multiple of BlockK. sm_90a only: TileLegality refuses these tiles
+// elsewhere.
 #pragma once
 
 #include "qmm/cluster.cuh"

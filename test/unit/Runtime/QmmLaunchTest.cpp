@@ -92,6 +92,16 @@ TEST(QmmLaunch, TensorMapsNeedAShapeAndAlignedTensors) {
                              "launcher gave no layer shape to make them from");
 
   const QmmMapShape shape{4096, 4096, 128, 64, 64, false};
+  // encodeQmmTensorMaps on its own (bind reports a missing pointer
+  // parameter first).
+  operands.qzeros = 0;
+  CUtensorMap maps[4];
+  bound = encodeQmmTensorMaps(operands, 64, shape, "qmm_t", maps);
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.message(), "kernel qmm_t takes a tensor map of 'qzeros', "
+                             "but no such tensor was given");
+
+  operands.qzeros = 0x3000;
   operands.scales = 0x4008; // a view 8 bytes into a buffer
   QmmArgs misaligned;
   bound = misaligned.bind(*params, operands, 64, "qmm_t", shape);
