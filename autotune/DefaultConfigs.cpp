@@ -399,7 +399,9 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
 /// flushed, medians of 25; steps of 64 channels at 14:38 UTC, of 128 at
 /// 15:16 UTC):
 ///  - 33-64 rows: 64 x 64 tiles split 2 ways, steps of 128 channels, 4
-///    stages (3 where the grid passes two CTAs per SM, so that three fit):
+///    stages (3 where the grid passes two CTAs per SM, so that three fit;
+///    6 where it leaves one per SM; between one and two per SM, 64 x 128
+///    tiles of two warpgroups with 8 stages; measured below):
 ///    7B.o 15.1 against 18.1 us, 7B.down 28.1 against 34.8, 70B.o 31.1
 ///    against 37.9, 70B.down 86.3 against 112.9, 7B.qkv 25.4 against 27.0.
 ///    Where 2-way tiles come to more than two per SM on a long K (70B.qkv:
@@ -443,7 +445,26 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
     // short K keeps its split with 64-channel steps instead).
     if (!crowded && steps128 && shape.inFeatures / 128 / 2 >= 8) {
       config.blockK = 128;
-      config.stages = 2 * columnTiles > 2 * shape.sms ? 3 : 4;
+      // Three stages where two CTAs per SM are not enough for the grid (so
+      // three fit). Where the split grid leaves one CTA per SM, six stages
+      // (gptq-tune, H100, 2026-11-27 16:40 UTC, M = 64, 20 repetitions:
+      // 7B.o 13.3 against 14.1 us at four, 7B.down 24.8 against 27.8;
+      // eight stages 14.2 and 25.5). Between one and two per SM, one CTA
+      // of two warpgroups (128 columns, x read once for both) and eight
+      // stages instead (16:48 UTC, two rounds of 25 repetitions: 70B.down
+      // 79.6 and 78.8 against 84.5 and 83.7 us, 70B.o 29.1 and 28.9
+      // against 30.4 and 30.5; four stages 83.1 and 30.8; split 3 or 4
+      // 97.4-114.7 and 35.5-42.9). Narrower layers lost with it (7B.o:
+      // 64 CTAs, 18.1 against 13.7).
+      if (2 * columnTiles > 2 * shape.sms) {
+        config.stages = 3;
+      } else if (2 * columnTiles > shape.sms && shape.outFeatures % 128 == 0) {
+        config.blockN = 128;
+        config.warps = 9;
+        config.stages = 8;
+      } else {
+        config.stages = 2 * columnTiles > shape.sms ? 4 : 6;
+      }
     } else {
       config.blockK = 64;
       config.stages = crowded ? 4 : 6;

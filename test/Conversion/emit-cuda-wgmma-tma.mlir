@@ -10,28 +10,29 @@
 // unit reads them from the parameter space) and the manifest names by role
 // so that launchers encode them (gptq/Runtime/QmmLaunch.h). One producer
 // warp beside one consumer warpgroup: 160 threads. The buffers are always
-// dynamic shared memory: here steps of 128 channels, 4 stages of 21504
-// bytes (two x boxes 16384, weights 4096, scales 128, zero words 32,
-// rounded up to 1024) plus 1024 to align them, 87040; the kernel asks
-// registers for the two CTAs that fit an SM.
+// dynamic shared memory: here steps of 128 channels, 6 stages (the split
+// grid of 128 CTAs leaves one per SM) of 21504 bytes (two x boxes 16384,
+// weights 4096, scales 128, zero words 32, rounded up to 1024) plus 1024
+// to align them, 130048; one CTA fits an SM, so the kernel asks registers
+// for one.
 
 #w4 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
 // CHECK: #include "qmm/wgmma_tma.cuh"
-// CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s4c2
+// CHECK-LABEL: // qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s6c2
 // CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
-// CHECK-NEXT: //   tile #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 4, split_k = 2>
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(160, 2) __cluster_dims__(1, 1, 2)
-// CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s4c2(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m, const __grid_constant__ qmm::TensorMap x_map, const __grid_constant__ qmm::TensorMap qweight_map, const __grid_constant__ qmm::TensorMap scales_map, const __grid_constant__ qmm::TensorMap qzeros_map) {
+// CHECK-NEXT: //   tile #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 6, split_k = 2>
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(160, 1) __cluster_dims__(1, 1, 2)
+// CHECK-NEXT: qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s6c2(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m, const __grid_constant__ qmm::TensorMap x_map, const __grid_constant__ qmm::TensorMap qweight_map, const __grid_constant__ qmm::TensorMap scales_map, const __grid_constant__ qmm::TensorMap qzeros_map) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
 // CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 64;
 // CHECK-NEXT:   const int [[COL:v[0-9]+]] = [[TN]] * 64;
-// CHECK-NEXT:   qmm::wgmma_tma_matmul<160, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 64, 64, 128, 4, 2>(x_map, qweight_map, scales_map, qzeros_map, nullptr, y, m, 4096, 4096, [[ROW]], [[COL]]);
+// CHECK-NEXT:   qmm::wgmma_tma_matmul<160, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 64, 64, 128, 6, 2>(x_map, qweight_map, scales_map, qzeros_map, nullptr, y, m, 4096, 4096, [[ROW]], [[COL]]);
 // CHECK-NEXT: }
 // MANIFEST: "block_k": 128,
-// MANIFEST: "dynamic_shared_bytes": 87040,
-// MANIFEST: "name": "qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s4c2",
+// MANIFEST: "dynamic_shared_bytes": 130048,
+// MANIFEST: "name": "qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s6c2",
 // MANIFEST: "params": [
 // MANIFEST-NEXT: "x",
 // MANIFEST-NEXT: "qweight",
@@ -46,7 +47,7 @@
 // MANIFEST: "split_k": 2,
 // MANIFEST: "strategy": "wgmma_tma",
 // MANIFEST: "threads": 160,
-// IR-LABEL: gpu.func @qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s4c2
+// IR-LABEL: gpu.func @qmm_f16_w4g128_k4096_n4096_wgtma_m64n64k128w5s6c2
 // IR-SAME: %[[X:.*]]: memref<?x4096xf16> {qmm.param = "x"}, %[[QW:.*]]: memref<512x4096xi32> {qmm.param = "qweight"}, %[[QZ:.*]]: memref<32x512xi32> {qmm.param = "qzeros"}, %[[S:.*]]: memref<32x4096xf16> {qmm.param = "scales"}, %[[Y:.*]]: memref<?x4096xf16> {qmm.param = "y"}, %[[M:.*]]: index {qmm.param = "m"}, %[[XM:.*]]: !qmm.tensor_map {qmm.param = "x_map"}, %[[WM:.*]]: !qmm.tensor_map {qmm.param = "qweight_map"}, %[[SM:.*]]: !qmm.tensor_map {qmm.param = "scales_map"}, %[[ZM:.*]]: !qmm.tensor_map {qmm.param = "qzeros_map"})
 // IR-SAME: known_block_size = array<i32: 160, 1, 1>
 // IR: qmm.tile.wgmma_tma_matmul %[[X]], %[[QW]], %[[QZ]], %[[S]] maps(%[[XM]], %[[WM]], %[[SM]], %[[ZM]]) into %[[Y]][%{{.*}}, %{{.*}}] rows %[[M]]

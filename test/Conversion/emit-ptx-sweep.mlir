@@ -65,5 +65,5 @@
 // nor TMA (its run drops those tiles for its defaults) and where one
 // split-K hand-written tile collapses into the plain tile it copies.
 // COUNT80: 97
-// COUNT90: 99
-// SPLIT90: 22
+// COUNT90: 100
+// SPLIT90: 23

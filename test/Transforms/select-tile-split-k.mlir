@@ -4,12 +4,13 @@
 // RUN: not gptq-opt %s -split-input-file -qmm-select-tile="arch=sm_80" 2>&1 >/dev/null | FileCheck %s --check-prefix=SM80ERR
 
 // Split-K across a thread-block cluster (sm_90 and newer). At M = 64 a
-// layer of N = 8192 splits 2 ways on sm_90a (128 TMA-fed 64 x 64 tiles of
-// 128-channel steps, 256 CTAs) and on plain sm_90 (64 pipelined column blocks of 128, 128
-// CTAs: one per SM of the reference 132; no wgmma, no TMA); sm_80 has no
-// clusters and keeps the stream kernel.
+// layer of N = 8192 splits 2 ways on sm_90a (64 TMA-fed 64 x 128 tiles of
+// two warpgroups and 128-channel steps, 128 CTAs) and on plain sm_90 (64
+// pipelined column blocks of 128, 128 CTAs: one per SM of the reference
+// 132; no wgmma, no TMA); sm_80 has no clusters and keeps the stream
+// kernel.
 // SM90-LABEL: func.func @m64_n8192
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 4, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 128, block_k = 128, warps = 9, stages = 8, split_k = 2>
 // SM90P-LABEL: func.func @m64_n8192
 // SM90P: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3, split_k = 2>
 // SM80-LABEL: func.func @m64_n8192

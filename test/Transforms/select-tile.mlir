@@ -230,7 +230,8 @@ func.func @m8_gateup(%x: tensor<8x4096xf16>, %qw: tensor<512x22016xi32>, %qz: te
 // M = 64 at 4 bits on sm_90a, layers of at most 1.5 64-column tiles per
 // SM: 64 x 64 wgmma_tma tiles of one consumer warpgroup and a producer
 // warp, steps of 128 channels, split 2 ways; 192 column blocks (384 CTAs,
-// past two per SM) take three stages, 64 four. Elsewhere the pipelined strategy on wider layers
+// past two per SM) take three stages, 64 (128 CTAs, one per SM) six.
+// Elsewhere the pipelined strategy on wider layers
 // (N >= 8192 on sm_90a, where K splits across a cluster; N >= 12288 on
 // sm_80); 2 bits keep the stream kernel on N = 4096; 3 bits: 32-row tiles
 // with block_k 128 (one 32-value unit per lane); 8 bits: two stages (the
@@ -240,7 +241,7 @@ func.func @m8_gateup(%x: tensor<8x4096xf16>, %qw: tensor<512x22016xi32>, %qz: te
 // SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 3, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m64_narrow
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 4, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 64, block_k = 128, warps = 5, stages = 6, split_k = 2>
 // SM80: tile = #qmm.tile<strategy = stream
 // CHECK-LABEL: func.func @m64_narrow_w2
 // CHECK: tile = #qmm.tile<strategy = stream

@@ -568,6 +568,15 @@ func.func @tma_w4g256_two_groups_k128_m16_split3_k3072_n256(%x: tensor<?x3072xf1
   return %y : tensor<?x256xf16>
 }
 
+// Two warpgroups with 128-channel steps and 8 stages, split 2 ways: the
+// M = 64 default where 64 x 64 tiles would come to between one and two
+// CTAs per SM (70B.o, 70B.down).
+func.func @tma_w4g128_asym_two_groups_k128_s8_split2_k2048_n256(%x: tensor<?x2048xf16>, %qweight: tensor<256x256xi32>, %qzeros: tensor<16x32xi32>, %scales: tensor<16x256xf16>) -> tensor<?x256xf16> {
+  %y = qmm.matmul %x, %qweight, %qzeros, %scales {layout = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>, tile = #qmm.tile<strategy = wgmma_tma, block_m = 64, block_n = 128, block_k = 128, warps = 9, stages = 8, split_k = 2>}
+      : (tensor<?x2048xf16>, tensor<256x256xi32>, tensor<16x32xi32>, tensor<16x256xf16>) -> tensor<?x256xf16>
+  return %y : tensor<?x256xf16>
+}
+
 // ----- mma strategy: act-order batches (per-channel groups through g_idx),
 // what large M selects for act-order layouts.
 

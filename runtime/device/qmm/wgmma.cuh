@@ -23,7 +23,10 @@
 //    tiles decode them.
 //  - Per 16 channels the warpgroup issues one wgmma per 64-channel tile,
 //    each right after its A fragment is decoded, so decoding the next
-//    overlaps the tensor work; one commit per step. 64-row tiles retire a
+//    overlaps the tensor work (overlapping 64-row tiles of one 64-column
+//    tile decode the whole step, then issue its wgmmas behind one fence
+//    while the previous step's still run: measured faster, see kOneFence);
+//    one commit per step. 64-row tiles retire a
 //    step's wgmmas before the next step reuses its A registers and stage
 //    buffer; larger tiles keep two A buffers and retire one step behind.
 //  - Buffers past 48 KB are dynamic shared memory, aligned to 1024 bytes
@@ -335,6 +338,17 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
   // accumulators leave fewer registers for the second buffer.
   constexpr bool kOverlap =
       Stages >= 3 && (BlockM >= 128 || (kTiles == 1 && G::kWarpGroups == 1));
+  // Overlapping 64-row tiles decode the whole step first and issue its
+  // wgmmas behind one register fence (step s - 1's run meanwhile) instead
+  // of one fence per 16 channels. gptq-tune on the H100 (2026-11-27 16:56
+  // UTC, two rounds of 20 repetitions against the interleaved order in the
+  // same call): m64 n64 w4 s4 at M = 64 7B.gate-up 38.8 and 39.4 against
+  // 40.8 and 40.4 us, 70B.gate-up 160.2 and 160.0 against 165.0 and 164.8.
+  // The 128 x 128 tiles (two 64-column tiles per warpgroup) ran 5-15%
+  // slower that way (M = 256 7B.qkv 69.8-70.7 against 60.9-64.4,
+  // 70B.gate-up 447.5 against 419.2-419.5): they keep the interleaved
+  // order. (wgmma_tma.cuh, fed by TMA, takes one fence per step too.)
+  constexpr bool kOneFence = kOverlap && BlockM == 64 && kTiles == 1;
 
   unsigned char *smem;
   if constexpr (G::kDynamic) {
@@ -517,11 +531,23 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
         aStep[kk][f][3] = pipelined::NaturalDecode<T>::pair(
             words[kk][f][1].y, byteSelector, z2[f][1], s2[f][1]);
       }
-      wgmma::fence();
-      const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
+      if constexpr (!kOneFence) {
+        wgmma::fence();
+        const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
 #pragma unroll
-      for (int f = 0; f < kTiles; ++f)
-        wgmma::mma_async<BlockM, T>(acc[f], aStep[kk][f], desc);
+        for (int f = 0; f < kTiles; ++f)
+          wgmma::mma_async<BlockM, T>(acc[f], aStep[kk][f], desc);
+      }
+    }
+    if constexpr (kOneFence) {
+      wgmma::fence();
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) {
+        const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
+#pragma unroll
+        for (int f = 0; f < kTiles; ++f)
+          wgmma::mma_async<BlockM, T>(acc[f], aStep[kk][f], desc);
+      }
     }
     wgmma::commit();
   };

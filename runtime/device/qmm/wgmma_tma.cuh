@@ -16,7 +16,8 @@
 //    refilling a stage it waits on its `empty` mbarrier.
 //  - The consumer warpgroups (64 output channels each) wait on `full`,
 //    decode their weights as the wgmma tiles do (pipelined::NaturalDecode)
-//    and issue one wgmma per 16 channels; once step s + 1's wgmmas are issued
+//    and issue one wgmma per 16 channels, behind one register fence per
+//    step (see the consumer loop); once step s + 1's wgmmas are issued
 //    and step s's retired, lane 0 of every consumer warp arrives on step
 //    s's `empty`. No block barrier, no proxy fence (TMA writes through the
 //    async proxy that wgmma reads) and no per-thread copy in the loop.
@@ -230,6 +231,19 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
   } else {
     // A fragments of two steps: step s decodes into one buffer while step
     // s - 1's wgmmas still read the other.
+    //
+    // The step's fragments are decoded first and its wgmmas then issued
+    // behind one register fence (step s - 1's wgmmas run meanwhile), rather
+    // than one fence and wgmma per 16 channels as wgmma.cuh interleaves
+    // them. gptq-tune on the H100 (2026-11-27 16:53 UTC, three rounds of
+    // 25 repetitions against the interleaved order in the same calls):
+    // M = 64 70B.down 74.0-75.1 against 78.2-78.8 us, 70B.o 27.5-27.7
+    // against 28.4-28.7, 70B.qkv 38.8-39.3 against 39.5-39.8; M = 256
+    // 7B.down 46.8-46.9 against 48.6-48.7, 70B.down 215.0-215.8 against
+    // 217.7-219.0; 7B.o and 7B.qkv within 0.4 us. 128-row split tiles of
+    // 64-channel steps keep the interleaved order: 70B.qkv M = 256 (split
+    // 2) ran 105.7-106.3 against 101.8-102.1 with one fence.
+    constexpr bool kOneFence = !(BlockM == 128 && BlockK == 64 && SplitK > 1);
     using Fragments = uint32_t[kSubSteps][4];
     Fragments a[2];
     const uint32_t byteSelector = pipelined::NaturalDecode<T>::selector(t);
@@ -273,11 +287,22 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
             words[kk][1].x, byteSelector, z2[0], s2[0]);
         current[kk][3] = pipelined::NaturalDecode<T>::pair(
             words[kk][1].y, byteSelector, z2[1], s2[1]);
+        if constexpr (!kOneFence) {
+          wgmma::fence();
+          wgmma::mma_async<BlockM, T>(
+              acc, current[kk],
+              wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
+                                      32 * (kk % 4)));
+        }
+      }
+      if constexpr (kOneFence) {
         wgmma::fence();
-        wgmma::mma_async<BlockM, T>(
-            acc, current[kk],
-            wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
-                                    32 * (kk % 4)));
+#pragma unroll
+        for (int kk = 0; kk < kSubSteps; ++kk)
+          wgmma::mma_async<BlockM, T>(
+              acc, current[kk],
+              wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
+                                      32 * (kk % 4)));
       }
       wgmma::commit();
       // Step i - 1's wgmmas have retired: its A registers and its stage

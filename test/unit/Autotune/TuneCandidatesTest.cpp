@@ -198,9 +198,22 @@ TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
   shape.outFeatures = 4096;
   shape.groupSize = 128;
   shape.rows = 64;
-  // 7B.o: 64 x 64 tiles, steps of 128 channels, 4 stages, split 2 ways.
+  // 7B.o: 64 x 64 tiles, steps of 128 channels, split 2 ways; its 128
+  // CTAs leave one per SM: 6 stages.
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 6, 2}));
+  // 70B.o (256 such CTAs, between one and two per SM): one CTA of two
+  // warpgroups per 128 columns, 8 stages.
+  shape.inFeatures = 8192;
+  shape.outFeatures = 8192;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 128, 128, 9, 8, 2}));
+  // N = 8256 (not a multiple of 128): one warpgroup, 4 stages.
+  shape.outFeatures = 8256;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 4, 2}));
+  shape.inFeatures = 4096;
+  shape.outFeatures = 4096;
   // Groups of 64: steps of 64 channels, 6 stages.
   shape.groupSize = 64;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),

@@ -107,7 +107,7 @@ TEST(QmmJitSpecialize, WgmmaTmaTilesTakeTensorMaps) {
   MatmulDesc desc = baseDesc();
   desc.K = 4096;
   desc.N = 4096;
-  desc.M = 64; // 64 x 64 tiles, 128-channel steps, 4 stages of 21504 bytes
+  desc.M = 64; // 64 x 64 tiles, 128-channel steps, 6 stages of 21504 bytes
   auto spec = QmmJit::specialize(desc, "sm_90a");
   ASSERT_TRUE(spec.ok()) << spec.message();
   EXPECT_NE(spec->tile.find("strategy = wgmma_tma"), std::string::npos)
@@ -115,7 +115,7 @@ TEST(QmmJitSpecialize, WgmmaTmaTilesTakeTensorMaps) {
   EXPECT_EQ(spec->geometry.threads, 160u);
   EXPECT_EQ(spec->geometry.splitK, 2u);
   EXPECT_EQ(spec->geometry.blockK, 128u);
-  EXPECT_EQ(spec->geometry.dynamicSharedBytes, 4u * 21504 + 1024);
+  EXPECT_EQ(spec->geometry.dynamicSharedBytes, 6u * 21504 + 1024);
   ASSERT_EQ(spec->params.count, 10u);
   EXPECT_EQ(spec->params.params[6], KernelParam::XMap);
   EXPECT_EQ(spec->params.params[7], KernelParam::QweightMap);
