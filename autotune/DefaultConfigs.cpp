@@ -391,10 +391,13 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
   return std::nullopt;
 }
 
-/// 33 to 256 rows at 4 bits on sm_90a, on layers of at most 1.5 64-column
-/// tiles per SM (N <= 12288 on 132 SMs; 1.25 from 65 rows: N <= 10240):
-/// the TMA-fed warpgroup tiles (runtime/device/qmm/wgmma_tma.cuh) of one
-/// consumer warpgroup. Measured on the H100 against the default cp.async
+/// Batches of more than 32 rows at 4 bits on sm_90a: the TMA-fed warpgroup
+/// tiles (runtime/device/qmm/wgmma_tma.cuh) at 33-64 rows on layers of at
+/// most 1.5 64-column tiles per SM (N <= 12288 on 132 SMs), and from 65
+/// rows on every layer whose K and groups take 128-channel steps (with
+/// groups of 64 only up to 256 rows and N <= 10240); the cp.async wgmma
+/// tiles take the rest. At first (2026-11-27 14:38-15:45 UTC) only tiles
+/// of one consumer warpgroup. Measured on the H100 against the default cp.async
 /// wgmma tiles (scratch benchmark, 2026-11-27, 4-bit group 128, L2
 /// flushed, medians of 25; steps of 64 channels at 14:38 UTC, of 128 at
 /// 15:16 UTC):
@@ -409,7 +412,12 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
 ///    128-channel steps 41.0). Groups of 64 take steps of 64 channels, 6
 ///    stages, split 2 (7B.o 15.6). The gate-up layers (N >= 22016) ran 1-6%
 ///    slower, except 70B.gate-up (162.1 against 165.8): not taken.
-///  - 65-256 rows: 128 x 64 tiles. Where the unsplit grid is at most one
+///  - From 65 rows (any M since 2026-11-27 17:30 UTC, when one register
+///    fence per step made these tiles faster than the wgmma tiles at 256
+///    and 1024 rows on every shape; see the rule below), with 128-channel
+///    steps: 128-row tiles of one or two warpgroups, 4 stages.
+///  - 65-256 rows with steps of 64 channels (groups of 64), and the rule
+///    before 17:30 UTC: 128 x 64 tiles. Where the unsplit grid is at most one
 ///    CTA per SM, steps of 128 channels, 3 stages, split 2 ways (7B.o 23.4
 ///    against 27.6 us, 7B.down 48.2 against 57.8). Between one and two per
 ///    SM, steps of 64, 4 stages, unsplit (70B.o 67.0 against 74.0, 70B.down
@@ -424,7 +432,7 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
                                                     const ProblemShape &shape,
                                                     int64_t bucket) {
   if (arch != "sm_90a" || shape.bits != 4 || shape.actOrder ||
-      shape.rows <= 32 || bucket > 256 || shape.outFeatures % 64 != 0)
+      shape.rows <= 32 || shape.outFeatures % 64 != 0)
     return std::nullopt;
   TileConfig config;
   config.strategy = Strategy::WgmmaTma;
@@ -469,8 +477,56 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
       config.blockK = 64;
       config.stages = crowded ? 4 : 6;
     }
+  } else if (steps128) {
+    // From 65 rows: 128-row tiles, 128-channel steps, 4 stages (one CTA per
+    // SM), each warpgroup's wgmmas behind one fence (wgmma_tma.cuh). Two
+    // warpgroups (128 columns) where their grid's last wave is as full as
+    // that of one-warpgroup tiles; otherwise, on a long K, two warpgroups
+    // split 2 ways, and on a short one a single warpgroup. gptq-tune on the
+    // H100 (2026-11-27 17:27 UTC, M = 256, two rounds of 20 repetitions;
+    // against the cp.async wgmma tiles and the earlier wgmma_tma defaults):
+    //  - two warpgroups (and wherever they fill two waves or more):
+    //    70B.down 186.3 and 185.8 against 215.5 and 215.1 us, 70B.o 55.9
+    //    and 55.8 against 64.7 and 63.9, 70B.gate-up 383.4 and 383.7
+    //    against 427.0 and 429.0 (the wgmma tile), 7B.gate-up 86.3 and 87.2
+    //    against 98.4 and 99.4;
+    //  - split 2 ways: 7B.down 43.2 twice against 47.4 and 47.3 (one
+    //    warpgroup unsplit 44.7), 70B.qkv 97.5 and 98.8 against 101.6 and
+    //    101.8 (one warpgroup unsplit 100.0 and 100.1);
+    //  - one warpgroup: 7B.o 20.6 and 20.4 against 22.7 and 22.9 (two split
+    //    2 ways 22.8 and 22.9), 7B.qkv 53.5 and 53.7 against 60.5 and 61.5
+    //    (two unsplit 57.0 and 57.2).
+    // At M = 1024 (17:28 UTC, 10 repetitions) two warpgroups beat the
+    // wgmma tiles on all eight shapes by 8-12% (70B.gate-up 1534.2
+    // against 1682.6 us, 7B.o 56.6 against 62.4); 64-channel steps tied
+    // them. Grids of at most half a wave (not measured: 65-128 rows on
+    // narrow layers) split 2 ways.
+    config.blockM = 128;
+    config.blockK = 128;
+    config.stages = 4;
+    const int64_t rowBlocks = (shape.rows + 127) / 128;
+    auto waves = [&](int64_t ctas) {
+      return (ctas + shape.sms - 1) / shape.sms;
+    };
+    const int64_t ctas64 = columnTiles * rowBlocks;
+    const bool twoGroups = shape.outFeatures % 128 == 0;
+    // Two or more waves of two-warpgroup CTAs leave little to quantize
+    // (M = 1024: 7B.gate-up 307.0 against 368.9 us with one warpgroup).
+    const bool fullWaves =
+        ctas64 / 2 >= 2 * shape.sms || waves(ctas64) >= 2 * waves(ctas64 / 2);
+    config.splitK = 1;
+    if (twoGroups && (fullWaves || shape.inFeatures >= 8192)) {
+      config.blockN = 128;
+      config.warps = 9;
+      if (!fullWaves)
+        config.splitK = 2;
+    }
+    const int64_t ctas = shape.outFeatures / config.blockN * rowBlocks;
+    if (2 * ctas * config.splitK <= shape.sms)
+      config.splitK *= 2;
   } else {
-    if (4 * columnTiles > 5 * shape.sms)
+    // 65-256 rows with 64-channel steps (groups of 64).
+    if (bucket > 256 || 4 * columnTiles > 5 * shape.sms)
       return std::nullopt;
     config.blockM = 128;
     const int64_t ctas = columnTiles * ((shape.rows + 127) / 128);

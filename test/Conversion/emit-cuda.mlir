@@ -131,25 +131,26 @@ func.func @pipelined_prefill(%x: tensor<256x4096xbf16>, %qw: tensor<512x4096xi32
   return %y : tensor<256x4096xbf16>
 }
 
-// 4-bit batches on sm_90a wider than the TMA tiles' defaults reach get the
-// wgmma strategy by default (M = 256, N = 12288: 128 x 128 tiles of two
-// warpgroups, 192 CTAs: unsplit): one building block call like the
-// pipelined one; the module then includes wgmma.cuh. wgmma kernels state
-// one CTA per SM (their buffers past 48 KB are dynamic shared memory,
-// which the manifest names). The TMA tiles: emit-cuda-wgmma-tma.mlir.
-// CHECK-LABEL: // qmm_f16_w4g128_k4096_n12288_wg_m128n128k64w8s4
-// CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
+// 4-bit batches on sm_90a that the TMA tiles' defaults do not take (groups
+// of 64 past 10240 columns: M = 256, N = 12288) get the wgmma strategy:
+// 128 x 128 tiles of two warpgroups, 192 CTAs: unsplit; one building
+// block call like the pipelined one; the module then includes wgmma.cuh.
+// wgmma kernels state one CTA per SM (their buffers past 48 KB are
+// dynamic shared memory, which the manifest names). The TMA tiles:
+// emit-cuda-wgmma-tma.mlir.
+// CHECK-LABEL: // qmm_f16_w4g64_k4096_n12288_wg_m128n128k64w8s4
+// CHECK-NEXT: //   layout #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = true, format = gptq_v1>
 // CHECK-NEXT: //   tile #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
 // CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256, 1)
-// CHECK-NEXT: qmm_f16_w4g128_k4096_n12288_wg_m128n128k64w8s4(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
+// CHECK-NEXT: qmm_f16_w4g64_k4096_n12288_wg_m128n128k64w8s4(const __half *__restrict__ x, const uint32_t *__restrict__ qweight, const uint32_t *__restrict__ qzeros, const __half *__restrict__ scales, __half *__restrict__ y, int m) {
 // CHECK-NEXT:   const int [[TN:v[0-9]+]] = int(blockIdx.x);
 // CHECK-NEXT:   const int [[TM:v[0-9]+]] = int(blockIdx.y);
 // CHECK-NEXT:   const int [[ROW:v[0-9]+]] = [[TM]] * 128;
 // CHECK-NEXT:   const int [[COL:v[0-9]+]] = [[TN]] * 128;
-// CHECK-NEXT:   qmm::wgmma_matmul<256, qmm::QuantLayout<4, 128, false, qmm::ZeroStorage::MinusOne>, 128, 128, 64, 4>(x, qweight, qzeros, scales, nullptr, y, m, 4096, 12288, [[ROW]], [[COL]]);
+// CHECK-NEXT:   qmm::wgmma_matmul<256, qmm::QuantLayout<4, 64, false, qmm::ZeroStorage::MinusOne>, 128, 128, 64, 4>(x, qweight, qzeros, scales, nullptr, y, m, 4096, 12288, [[ROW]], [[COL]]);
 // CHECK-NEXT: }
-func.func @wgmma_prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<32x1536xi32>, %s: tensor<32x12288xf16>) -> tensor<256x12288xf16> {
-  %y = qmm.matmul %x, %qw, %qz, %s {layout = #w4}
-      : (tensor<256x4096xf16>, tensor<512x12288xi32>, tensor<32x1536xi32>, tensor<32x12288xf16>) -> tensor<256x12288xf16>
+func.func @wgmma_prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x12288xi32>, %qz: tensor<64x1536xi32>, %s: tensor<64x12288xf16>) -> tensor<256x12288xf16> {
+  %y = qmm.matmul %x, %qw, %qz, %s {layout = #qmm.layout<bits = 4, group_size = 64, act_order = false, sym = true, format = gptq_v1>}
+      : (tensor<256x4096xf16>, tensor<512x12288xi32>, tensor<64x1536xi32>, tensor<64x12288xf16>) -> tensor<256x12288xf16>
   return %y : tensor<256x12288xf16>
 }

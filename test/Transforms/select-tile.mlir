@@ -145,23 +145,22 @@ func.func @m1_w2_wide(%x: tensor<1x256xf16>, %qw: tensor<16x17408xi32>, %qz: ten
 
 #l = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = true, format = gptq_v1>
 
-// Large M, 4 bits: on sm_90a up to 256 rows the TMA-fed wgmma_tma tiles
-// where the layer has at most 1.25 64-column tiles per SM: N = 4096, 128 x
-// 64 tiles of one consumer warpgroup and a producer warp, steps of 128
-// channels, three stages, the 128 CTAs (at most one per SM) split 2 ways. Wider layers take the wgmma
-// strategy, 128 x 128 tiles of two warpgroups, four stages (85 KB,
-// dynamic); the wide layer (96 column blocks) does not split, at 256 rows
-// and at 100. sm_80 takes the pipelined
-// strategy, 64 x 128 tiles of 4 warps, block_k 64, three stages (37 KB of
-// static shared memory), no clusters.
+// Large M, 4 bits: on sm_90a the TMA-fed wgmma_tma tiles, 128 rows,
+// steps of 128 channels, four stages (one CTA per SM, dynamic shared
+// memory). One consumer warpgroup (64 columns) at 256 rows where two
+// warpgroups' grid would leave its last wave emptier (N = 4096: 64 CTAs;
+// N = 12288: 192), two (128 columns) where their CTAs fill the waves as
+// well (N = 12288 at 100 rows: 96 CTAs in one wave). sm_80 takes the
+// pipelined strategy, 64 x 128 tiles of 4 warps, block_k 64, three
+// stages (37 KB of static shared memory), no clusters.
 // CHECK-LABEL: func.func @prefill
-// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 128, warps = 5, stages = 3, split_k = 2>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 128, warps = 5, stages = 4>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @prefill_wide
-// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 64, block_k = 128, warps = 5, stages = 4>
 // SM80: tile = #qmm.tile<strategy = pipelined, block_m = 64, block_n = 128, block_k = 64, warps = 4, stages = 3>
 // CHECK-LABEL: func.func @m100_wide
-// SM90: tile = #qmm.tile<strategy = wgmma, block_m = 128, block_n = 128, block_k = 64, warps = 8, stages = 4>
+// SM90: tile = #qmm.tile<strategy = wgmma_tma, block_m = 128, block_n = 128, block_k = 128, warps = 9, stages = 4>
 func.func @prefill(%x: tensor<256x4096xf16>, %qw: tensor<512x4096xi32>, %qz: tensor<32x512xi32>, %s: tensor<32x4096xf16>) -> tensor<256x4096xf16> {
   %y = qmm.matmul %x, %qw, %qz, %s {layout = #l} : (tensor<256x4096xf16>, tensor<512x4096xi32>, tensor<32x512xi32>, tensor<32x4096xf16>) -> tensor<256x4096xf16>
   return %y : tensor<256x4096xf16>

@@ -2,7 +2,8 @@
 // for M in {1, 7, 16, 64, 300}. The first part: 4-bit, group 128, no
 // act-order, fp16, AutoGPTQ v1 layout, K and N from 256 to 8192; functions
 // with M unknown get the decode (stream) tile, those with static M = 300 the
-// large-M tile (pipelined; the mma tile for act-order).
+// large-M tile (on sm_90a the TMA-fed wgmma_tma tiles, elsewhere pipelined;
+// the mma tile for act-order).
 
 #w4g128 = #qmm.layout<bits = 4, group_size = 128, act_order = false, sym = false, format = gptq_v1>
 

@@ -189,9 +189,10 @@ TEST(DefaultConfigs, WgmmaForBatchesOnSm90a) {
   EXPECT_TRUE(checkTile(*defaultTileConfig("sm_90a", shape), problem).ok());
 }
 
-// 33 to 256 rows at 4 bits on sm_90a, groups of a multiple of 64, layers of
-// at most 1.5 (from 65 rows 1.25) 64-column tiles per SM: the TMA-fed tiles
-// of one consumer warpgroup, with the rules DefaultConfigs.cpp documents.
+// More than 32 rows at 4 bits on sm_90a, groups of a multiple of 64: the
+// TMA-fed tiles at 33-64 rows on layers of at most 1.5 64-column tiles per
+// SM, and from 65 rows wherever steps of 128 channels fit, with the rules
+// DefaultConfigs.cpp documents.
 TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
   ProblemShape shape;
   shape.inFeatures = 4096;
@@ -233,28 +234,54 @@ TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
   // Gate-up widths keep the cp.async wgmma tiles.
   shape.outFeatures = 22016;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
-  // M = 256: 128 x 64 tiles; at most one CTA per SM (7B.o: 128) steps of
-  // 128 channels, 3 stages, split 2 ways; between one and two (70B.o: 256)
-  // steps of 64, 4 stages, unsplit; more than two (70B.qkv: 320) steps of
-  // 64, 4 stages, split 2.
+  // From 65 rows, 128-channel steps, 4 stages: two warpgroups where their
+  // grid's last wave is as full as one warpgroup's (70B.o at 256 rows: 128
+  // CTAs), or where they fill two waves (any layer at 1024 rows); on a
+  // long K otherwise two warpgroups split 2 ways (70B.qkv: 160 CTAs),
+  // on a short one a single warpgroup (7B.o: 128 CTAs of 64 columns).
   shape.rows = 256;
   shape.outFeatures = 4096;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::WgmmaTma, 128, 64, 128, 5, 3, 2}));
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 128, 5, 4, 1}));
   shape.inFeatures = 8192;
   shape.outFeatures = 10240;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
-            (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 2}));
+            (TileConfig{Strategy::WgmmaTma, 128, 128, 128, 9, 4, 2}));
+  shape.outFeatures = 8192;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 128, 128, 9, 4, 1}));
+  // 7B.gate-up (N = 22016) too, and 7B.qkv (N = 12288) with one warpgroup.
+  shape.inFeatures = 4096;
+  shape.outFeatures = 22016;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 128, 128, 9, 4, 1}));
+  shape.outFeatures = 12288;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 128, 5, 4, 1}));
+  // 1000 rows: two warpgroups.
+  shape.rows = 1000;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 128, 128, 9, 4, 1}));
+  // Half a wave or less splits 2 ways (7B.o at 128 rows: 64 CTAs).
+  shape.rows = 128;
+  shape.outFeatures = 4096;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 128, 64, 128, 5, 4, 2}));
+  // Groups of 64 (64-channel steps): the earlier 65-256-row rule, and
+  // the wgmma tiles on wider layers and from 257 rows.
+  shape.rows = 256;
+  shape.groupSize = 64;
+  shape.inFeatures = 8192;
   shape.outFeatures = 8192;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::WgmmaTma, 128, 64, 64, 5, 4, 1}));
-  // 7B.qkv at 256 rows (N = 12288) and 1000 rows keep the wgmma tiles.
   shape.inFeatures = 4096;
   shape.outFeatures = 12288;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
   shape.outFeatures = 4096;
   shape.rows = 1000;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.groupSize = 128;
   // Groups of 32, one group spanning K, other architectures.
   shape.rows = 64;
   shape.groupSize = 32;

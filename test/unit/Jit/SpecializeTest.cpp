@@ -83,15 +83,17 @@ TEST(QmmJitSpecialize, GeometryAndParameters) {
 // the manifest's dynamic_shared_bytes in emit-manifest-wgmma.mlir).
 TEST(QmmJitSpecialize, WgmmaTilesPassDynamicSharedMemory) {
   MatmulDesc desc = baseDesc();
+  desc.layout.groupSize = 64; // 64-channel steps: no TMA default here
   desc.K = 4096;
-  desc.N = 12288; // wider than the TMA tiles' defaults reach at 256 rows
-  desc.M = 256;   // 128 x 128 tiles, 4 stages of 21504 bytes
+  desc.N = 12288;
+  desc.M = 256; // 128 x 128 tiles, 4 stages of 21504 bytes
   auto spec = QmmJit::specialize(desc, "sm_90a");
   ASSERT_TRUE(spec.ok()) << spec.message();
   EXPECT_NE(spec->tile.find("strategy = wgmma,"), std::string::npos)
       << spec->tile;
   EXPECT_EQ(spec->geometry.dynamicSharedBytes, 4u * 21504 + 1024);
   // 64 x 64 tiles (45056 bytes) stay static (N = 22016: no TMA default).
+  desc.layout.groupSize = 128;
   desc.N = 22016;
   desc.M = 64;
   auto small = QmmJit::specialize(desc, "sm_90a");

@@ -69,16 +69,17 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
           << spec->decode->name;
       expectEarlyStartFromStrategy(*spec->decode);
       EXPECT_TRUE(spec->decode->earlyStart);
-      // Prefill: wgmma tiles on sm_90a, pipelined ones on sm_80.
+      // Prefill: TMA-fed wgmma tiles on sm_90a, pipelined ones on sm_80.
       ASSERT_NE(spec->prefill, nullptr);
-      EXPECT_TRUE(contains(spec->prefill->name,
-                           std::string(arch) == "sm_90a" ? "_wg_" : "_pipe_"))
+      EXPECT_TRUE(contains(spec->prefill->name, std::string(arch) == "sm_90a"
+                                                    ? "_wgtma_m128"
+                                                    : "_pipe_"))
           << spec->prefill->name;
       EXPECT_FALSE(spec->prefill->earlyStart);
-      // wgmma, or unsplit pipelined on sm_80: never early.
+      // wgmma_tma, or unsplit pipelined on sm_80: never early.
       EXPECT_FALSE(spec->prefill->earlyStartAfterKernel);
       expectEarlyStartFromStrategy(*spec->prefill);
-      // The 128 x 128 wgmma tiles' stage buffers (3-4 x 21504 bytes) are
+      // The 128-row TMA tiles' stage buffers (4 x 37-41 KB) are
       // dynamic shared memory, which the launch passes from the manifest;
       // pipelined tiles have only static buffers.
       if (std::string(arch) == "sm_90a")
