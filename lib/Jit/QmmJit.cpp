@@ -192,7 +192,10 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
                                  const MatmulTensors &tensors, CUstream stream,
                                  bool &taken, ErrorKind *kind) {
   taken = false;
-  if (!rt::densePreferred(desc.M, desc.layout.actOrder) ||
+  if (!rt::densePreferred(desc.M, desc.layout.actOrder,
+                          rt::tmaTiles(arch == "sm_90a", desc.layout.bits,
+                                       desc.layout.actOrder, desc.K,
+                                       desc.layout.groupSize)) ||
       tensors.workspace == 0 ||
       tensors.workspaceBytes < rt::denseWorkspaceBytes(desc.K, desc.N))
     return Status::success();

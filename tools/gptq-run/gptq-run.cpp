@@ -68,9 +68,11 @@ int main(int argc, char **argv) {
   benchCmd->add_option("--gen-len", bench.genLen)->capture_default_str();
   benchCmd->add_option("--repeats", bench.repeats, "timed runs (median)")
       ->capture_default_str();
-  benchCmd->add_flag("--no-dense", bench.noDense,
-                     "prefill of 512+ rows (256+ with act-order) on the "
-                     "generated kernels instead of dequantize + cuBLAS");
+  benchCmd->add_flag(
+      "--no-dense", bench.noDense,
+      "prefill of 512+ rows (2048+ on sm_90a 4-bit TMA tiles, 256+ "
+      "with act-order) on the "
+      "generated kernels instead of dequantize + cuBLAS");
 
   try {
     app.parse(argc, argv);

@@ -159,11 +159,12 @@ public:
                              "norm, attention or SiLU product",
                              fused);
     if (denseWorkspace_)
-      summary += fmt::format("; from {} rows ({} with act-order) "
-                             "quantized linears run as "
-                             "dequantize + cuBLAS ({:.1f} MiB workspace)",
-                             rt::kDenseRows, rt::kDenseMinRows,
-                             double(denseWorkspaceBytes_) / (1 << 20));
+      summary +=
+          fmt::format("; from {} rows ({} on sm_90a's TMA tiles, {} "
+                      "with act-order) quantized linears run as "
+                      "dequantize + cuBLAS ({:.1f} MiB workspace)",
+                      rt::kDenseRows, rt::kDenseRowsTma, rt::kDenseMinRows,
+                      double(denseWorkspaceBytes_) / (1 << 20));
     return summary;
   }
 
@@ -190,8 +191,17 @@ private:
   /// Whether l runs on the generated tiles at `rows` (not dequantize +
   /// cuBLAS, which reads x ungathered).
   bool runsTiles(const DeviceLinear &l, int64_t rows) const {
-    return l.qmm && !(denseWorkspace_ &&
-                      rt::densePreferred(rows, l.gatherPerm != nullptr));
+    return l.qmm && !(denseWorkspace_ && densePreferred(l, rows));
+  }
+  /// rt::densePreferred for l (act-order: regrouped, with a gather), with
+  /// the later switch where its large-batch tiles are the TMA-fed ones.
+  bool densePreferred(const DeviceLinear &l, int64_t rows) const {
+    const bool actOrder = l.gatherPerm != nullptr;
+    return rt::densePreferred(
+        rows, actOrder,
+        l.qmm && rt::tmaTiles(qmm_->arch() == "sm_90a", l.qmm->bits,
+                              actOrder || l.qmm->actOrder, l.qmm->K,
+                              l.qmm->groupSize));
   }
   /// The act-order gathers that the kernel before a linear does instead of
   /// gatherColumns (Llama: the RMSNorms and the SiLU product), where the
@@ -577,7 +587,7 @@ Status GpuForwardImpl::allocateWorkspaces() {
     for (const DeviceLayer &layer : layers_)
       for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
                                     &layer.gate, &layer.up, &layer.down})
-        if (l->qmm && rt::densePreferred(R, l->gatherPerm != nullptr))
+        if (l->qmm && densePreferred(*l, R))
           bytes = std::max(bytes, rt::denseWorkspaceBytes(l->in, l->out));
     if (bytes > 0) {
       ASSIGN_OR_RETURN(denseWorkspace_,
@@ -614,7 +624,7 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
     operands.scales = CUdeviceptr(l.scales);
     operands.y = CUdeviceptr(y);
     const CUstream stream = reinterpret_cast<CUstream>(stream_);
-    if (denseWorkspace_ && rt::densePreferred(rows, l.gatherPerm != nullptr)) {
+    if (denseWorkspace_ && densePreferred(l, rows)) {
       // Large batches: dequantize + cuBLAS; a regrouped weight's rows go
       // back to the input's order, so x is used ungathered.
       GPTQ_RETURN_IF_ERROR(

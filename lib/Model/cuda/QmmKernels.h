@@ -98,6 +98,8 @@ public:
   /// window).
   static Expected<std::unique_ptr<QmmKernels>>
   create(const std::string &arch, size_t maxWindowBytes = 0);
+  /// The architecture the kernels compile for ("sm_90a", "sm_80").
+  const std::string &arch() const { return arch_; }
 
   /// The dynamic-M fp16 kernel for this shape and layout, or null.
   const QmmKernelSpec *find(int64_t K, int64_t N, int bits, int64_t groupSize,

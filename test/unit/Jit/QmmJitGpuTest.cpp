@@ -519,8 +519,9 @@ TEST_F(QmmJitGpuTest, RegroupedActOrderMatchesCpuReference) {
   qmm_destroy(ctx);
 }
 
-// Where rt::densePreferred says so (from 512 rows; from 256 for act-order
-// weights), with the workspace qmm_workspace_bytes asks for, a matmul
+// Where rt::densePreferred says so (from 512 rows, 2048 where the tiles are
+// sm_90a's TMA-fed ones; from 256 for act-order weights), with the
+// workspace qmm_workspace_bytes asks for, a matmul
 // takes the dense path (dequantize + cuBLAS) for every layout: act-order
 // by g_idx, regrouped (rows scattered back, x not gathered), bias, bf16,
 // group -1. Without a workspace the same calls run the generated kernels.
@@ -538,9 +539,13 @@ TEST_F(QmmJitGpuTest, DensePathMatchesCpuReference) {
   };
   int checks = 0;
   for (MatmulDesc desc : layouts)
-    for (int64_t M : {256, 300, 512, 600}) {
+    for (int64_t M : {256, 300, 512, 600, 2048}) {
       desc.M = M;
-      if (!rt::densePreferred(M, desc.layout.actOrder))
+      if (!rt::densePreferred(M, desc.layout.actOrder,
+                              rt::tmaTiles(jit->arch() == "sm_90a",
+                                           desc.layout.bits,
+                                           desc.layout.actOrder, desc.K,
+                                           desc.layout.groupSize)))
         continue;
       SCOPED_TRACE(describe(desc));
       auto problem = makeProblem(desc, rng);

@@ -49,6 +49,17 @@ TEST(DenseMatmul, PreferredFromMeasuredCrossovers) {
   EXPECT_FALSE(densePreferred(256, false));
   EXPECT_FALSE(densePreferred(511, false));
   EXPECT_TRUE(densePreferred(512, false));
+  // Where the large-batch tiles are the TMA-fed ones: from 2048 rows.
+  EXPECT_FALSE(densePreferred(2047, false, true));
+  EXPECT_TRUE(densePreferred(2048, false, true));
+  EXPECT_TRUE(densePreferred(256, true, true));
+  EXPECT_TRUE(tmaTiles(true, 4, false, 4096, 128));
+  EXPECT_TRUE(tmaTiles(true, 4, false, 4096, -1));
+  EXPECT_FALSE(tmaTiles(false, 4, false, 4096, 128));
+  EXPECT_FALSE(tmaTiles(true, 3, false, 4096, 128));
+  EXPECT_FALSE(tmaTiles(true, 4, true, 4096, 128));
+  EXPECT_FALSE(tmaTiles(true, 4, false, 4096, 64));
+  EXPECT_FALSE(tmaTiles(true, 4, false, 4160, -1));
 }
 
 TEST(DenseMatmul, KernelNames) {

@@ -61,6 +61,24 @@ Expected<const CublasApi *> cublasApi();
 /// 0.39-0.65x of cuBLAS fp16 against 0.88-1.53x).
 constexpr int64_t kDenseMinRows = 256;
 constexpr int64_t kDenseRows = 512;
+/// Where the large-batch tiles are the TMA-fed warpgroup tiles (tmaTiles
+/// below) they stay ahead of the dense path to 2048 rows. Measured on the
+/// H100 (2026-11-27 17:43-17:53 UTC): qmm-bench at M = 1024 0.80-0.87x of
+/// cuBLAS fp16 against the dense path's 0.63-0.74x on all eight PEERS.md
+/// shapes, at 4096 0.76-0.84x against 0.85-1.03x; `gptq-run bench`
+/// (Llama-2-7B config, batch 1, two rounds) prefill of 512 tokens 13,779-
+/// 13,822 tok/s on the tiles against 12,044-12,075 dense, of 1024 9,220-
+/// 9,341 against 8,988-9,012, of 2048 5,577-5,581 against 5,569-5,574.
+constexpr int64_t kDenseRowsTma = 2048;
+
+/// Whether a layout's large-batch default tiles are the wgmma_tma ones
+/// (autotune/DefaultConfigs.cpp: sm_90a, 4 bits, no act-order, K and the
+/// group size multiples of 128, or one group over such a K).
+constexpr bool tmaTiles(bool sm90a, int bits, bool actOrder, int64_t K,
+                        int64_t groupSize) {
+  return sm90a && bits == 4 && !actOrder && K % 128 == 0 &&
+         (groupSize <= 0 || groupSize % 128 == 0);
+}
 
 /// Whether an M-row matmul runs faster as dequantize + cuBLAS than on the
 /// generated tiles. Measured on the H100 (qmm-bench and gptq-tune,
@@ -71,8 +89,9 @@ constexpr int64_t kDenseRows = 512;
 /// switch is at kDenseRows. Act-order weights take it from kDenseMinRows
 /// rows (it needs no x gather, and the model's linears that share one
 /// gather then agree).
-constexpr bool densePreferred(int64_t M, bool actOrder) {
-  return M >= (actOrder ? kDenseMinRows : kDenseRows);
+/// With `tma` (tmaTiles), from kDenseRowsTma rows instead.
+constexpr bool densePreferred(int64_t M, bool actOrder, bool tma = false) {
+  return M >= (actOrder ? kDenseMinRows : tma ? kDenseRowsTma : kDenseRows);
 }
 
 /// The workspace a chunk may take by default: 96 MiB (the whole weight of
