@@ -412,12 +412,12 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
 ///    128-channel steps 41.0). Groups of 64 take steps of 64 channels, 6
 ///    stages, split 2 (7B.o 15.6). The gate-up layers (N >= 22016) ran 1-6%
 ///    slower, except 70B.gate-up (162.1 against 165.8): not taken.
-///  - From 65 rows (any M since 2026-11-27 17:30 UTC, when one register
+///  - From 65 rows (any M since commit 37a9347, 2026-11-27, when one register
 ///    fence per step made these tiles faster than the wgmma tiles at 256
 ///    and 1024 rows on every shape; see the rule below), with 128-channel
 ///    steps: 128-row tiles of one or two warpgroups, 4 stages.
 ///  - 65-256 rows with steps of 64 channels (groups of 64), and the rule
-///    before 17:30 UTC: 128 x 64 tiles. Where the unsplit grid is at most one
+///    before it: 128 x 64 tiles. Where the unsplit grid is at most one
 ///    CTA per SM, steps of 128 channels, 3 stages, split 2 ways (7B.o 23.4
 ///    against 27.6 us, 7B.down 48.2 against 57.8). Between one and two per
 ///    SM, steps of 64, 4 stages, unsplit (70B.o 67.0 against 74.0, 70B.down

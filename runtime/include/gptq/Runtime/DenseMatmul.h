@@ -63,7 +63,7 @@ constexpr int64_t kDenseMinRows = 256;
 constexpr int64_t kDenseRows = 512;
 /// Where the large-batch tiles are the TMA-fed warpgroup tiles (tmaTiles
 /// below) they stay ahead of the dense path to 2048 rows. Measured on the
-/// H100 (2026-11-27 17:43-17:53 UTC): qmm-bench at M = 1024 0.80-0.87x of
+/// H100 (2026-11-27 17:47-17:53 UTC): qmm-bench at M = 1024 0.80-0.87x of
 /// cuBLAS fp16 against the dense path's 0.63-0.74x on all eight PEERS.md
 /// shapes, at 4096 0.76-0.84x against 0.85-1.03x; `gptq-run bench`
 /// (Llama-2-7B config, batch 1, two rounds) prefill of 512 tokens 13,779-
