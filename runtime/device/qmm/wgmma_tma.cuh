@@ -234,10 +234,10 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
     //
     // The step's fragments are decoded first and its wgmmas then issued
     // behind one register fence (step s - 1's wgmmas run meanwhile), rather
-    // than one fence and wgmma per 16 channels as wgmma.cuh interleaves
-    // them. gptq-tune on the H100 (2026-11-27 16:53 UTC, three rounds of
-    // 25 repetitions against the interleaved order in the same calls):
-    // M = 64 70B.down 74.0-75.1 against 78.2-78.8 us, 70B.o 27.5-27.7
+    // than one fence and wgmma per 16 channels as wgmma.cuh's 128-row
+    // tiles interleave them. gptq-tune on the H100 (2026-11-27 16:53 UTC, three
+    // rounds of 25 repetitions against the interleaved order in the same
+    // calls): M = 64 70B.down 74.0-75.1 against 78.2-78.8 us, 70B.o 27.5-27.7
     // against 28.4-28.7, 70B.qkv 38.8-39.3 against 39.5-39.8; M = 256
     // 7B.down 46.8-46.9 against 48.6-48.7, 70B.down 215.0-215.8 against
     // 217.7-219.0; 7B.o and 7B.qkv within 0.4 us. 128-row split tiles of
