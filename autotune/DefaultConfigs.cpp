@@ -393,7 +393,8 @@ static std::optional<TileConfig> wgmmaTileConfig(const std::string &arch,
 
 /// Batches of more than 32 rows at 4 bits on sm_90a: the TMA-fed warpgroup
 /// tiles (runtime/device/qmm/wgmma_tma.cuh) at 33-64 rows on layers of at
-/// most 1.5 64-column tiles per SM (N <= 12288 on 132 SMs), and from 65
+/// most 1.5 64-column tiles per SM (N <= 12288 on 132 SMs) or K >= 8192,
+/// and from 65
 /// rows on every layer whose K and groups take 128-channel steps (with
 /// groups of 64 only up to 256 rows and N <= 10240); the cp.async wgmma
 /// tiles take the rest. At first (2026-11-27 14:38-15:45 UTC) only tiles
@@ -443,8 +444,24 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
       shape.groupSize > 0 ? shape.groupSize : shape.inFeatures;
   const bool steps128 = shape.inFeatures % 128 == 0 && groupSize % 128 == 0;
   if (shape.rows <= 64) {
-    if (2 * columnTiles > 3 * shape.sms)
-      return std::nullopt;
+    if (2 * columnTiles > 3 * shape.sms) {
+      // Wide layers (gate-up) keep the cp.async wgmma tiles, except on a
+      // long K: unsplit 64 x 64 tiles of 128-channel steps, 4 stages
+      // (gptq-tune, H100, 2026-11-27 17:26 and 18:15 UTC, 20 repetitions:
+      // 70B.gate-up 155.4 and 155.7 us against the wgmma tile's 162.2 and
+      // 161.9; two warpgroups 164.7-166.0). At K = 4096 they tied or lost
+      // (7B.gate-up 39.0 against 39.3, two warpgroups 45.6-45.9 against
+      // 39.1).
+      if (shape.inFeatures < 8192 || !steps128)
+        return std::nullopt;
+      config.blockM = 64;
+      config.blockK = 128;
+      config.stages = 4;
+      config.splitK = 1;
+      if (!checkTile(config, tileProblem(arch, shape)).ok())
+        return std::nullopt;
+      return config;
+    }
     config.blockM = 64;
     const bool crowded =
         2 * columnTiles > 2 * shape.sms && shape.inFeatures >= 8192;

@@ -231,9 +231,15 @@ TEST(DefaultConfigs, WgmmaTmaForBatchesOnSm90a) {
   shape.outFeatures = 12288;
   EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
             (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 3, 2}));
-  // Gate-up widths keep the cp.async wgmma tiles.
+  // Gate-up widths keep the cp.async wgmma tiles, except on a long K:
+  // unsplit 64 x 64 TMA tiles, 128-channel steps, 4 stages.
   shape.outFeatures = 22016;
   EXPECT_EQ(defaultTileConfig("sm_90a", shape)->strategy, Strategy::Wgmma);
+  shape.inFeatures = 8192;
+  shape.outFeatures = 57344;
+  EXPECT_EQ(*defaultTileConfig("sm_90a", shape),
+            (TileConfig{Strategy::WgmmaTma, 64, 64, 128, 5, 4, 1}));
+  shape.inFeatures = 4096;
   // From 65 rows, 128-channel steps, 4 stages: two warpgroups where their
   // grid's last wave is as full as one warpgroup's (70B.o at 256 rows: 128
   // CTAs), or where they fill two waves (any layer at 1024 rows); on a
