@@ -444,6 +444,7 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
       shape.groupSize > 0 ? shape.groupSize : shape.inFeatures;
   const bool steps128 = shape.inFeatures % 128 == 0 && groupSize % 128 == 0;
   if (shape.rows <= 64) {
+    config.blockM = 64;
     if (2 * columnTiles > 3 * shape.sms) {
       // Wide layers (gate-up) keep the cp.async wgmma tiles, except on a
       // long K: unsplit 64 x 64 tiles of 128-channel steps, 4 stages
@@ -454,45 +455,42 @@ static std::optional<TileConfig> wgmmaTmaTileConfig(const std::string &arch,
       // 39.1).
       if (shape.inFeatures < 8192 || !steps128)
         return std::nullopt;
-      config.blockM = 64;
       config.blockK = 128;
       config.stages = 4;
       config.splitK = 1;
-      if (!checkTile(config, tileProblem(arch, shape)).ok())
-        return std::nullopt;
-      return config;
-    }
-    config.blockM = 64;
-    const bool crowded =
-        2 * columnTiles > 2 * shape.sms && shape.inFeatures >= 8192;
-    config.splitK = crowded ? 3 : 2;
-    // 128-channel steps where each CTA of the split keeps 8 of them (a
-    // short K keeps its split with 64-channel steps instead).
-    if (!crowded && steps128 && shape.inFeatures / 128 / 2 >= 8) {
-      config.blockK = 128;
-      // Three stages where two CTAs per SM are not enough for the grid (so
-      // three fit). Where the split grid leaves one CTA per SM, six stages
-      // (gptq-tune, H100, 2026-11-27 16:40 UTC, M = 64, 20 repetitions:
-      // 7B.o 13.3 against 14.1 us at four, 7B.down 24.8 against 27.8;
-      // eight stages 14.2 and 25.5). Between one and two per SM, one CTA
-      // of two warpgroups (128 columns, x read once for both) and eight
-      // stages instead (16:48 UTC, two rounds of 25 repetitions: 70B.down
-      // 79.6 and 78.8 against 84.5 and 83.7 us, 70B.o 29.1 and 28.9
-      // against 30.4 and 30.5; four stages 83.1 and 30.8; split 3 or 4
-      // 97.4-114.7 and 35.5-42.9). Narrower layers lost with it (7B.o:
-      // 64 CTAs, 18.1 against 13.7).
-      if (2 * columnTiles > 2 * shape.sms) {
-        config.stages = 3;
-      } else if (2 * columnTiles > shape.sms && shape.outFeatures % 128 == 0) {
-        config.blockN = 128;
-        config.warps = 9;
-        config.stages = 8;
-      } else {
-        config.stages = 2 * columnTiles > shape.sms ? 4 : 6;
-      }
     } else {
-      config.blockK = 64;
-      config.stages = crowded ? 4 : 6;
+      const bool crowded =
+          2 * columnTiles > 2 * shape.sms && shape.inFeatures >= 8192;
+      config.splitK = crowded ? 3 : 2;
+      // 128-channel steps where each CTA of the split keeps 8 of them (a
+      // short K keeps its split with 64-channel steps instead).
+      if (!crowded && steps128 && shape.inFeatures / 128 / 2 >= 8) {
+        config.blockK = 128;
+        // Three stages where two CTAs per SM are not enough for the grid (so
+        // three fit). Where the split grid leaves one CTA per SM, six stages
+        // (gptq-tune, H100, 2026-11-27 16:40 UTC, M = 64, 20 repetitions:
+        // 7B.o 13.3 against 14.1 us at four, 7B.down 24.8 against 27.8;
+        // eight stages 14.2 and 25.5). Between one and two per SM, one CTA
+        // of two warpgroups (128 columns, x read once for both) and eight
+        // stages instead (16:48 UTC, two rounds of 25 repetitions: 70B.down
+        // 79.6 and 78.8 against 84.5 and 83.7 us, 70B.o 29.1 and 28.9
+        // against 30.4 and 30.5; four stages 83.1 and 30.8; split 3 or 4
+        // 97.4-114.7 and 35.5-42.9). Narrower layers lost with it (7B.o:
+        // 64 CTAs, 18.1 against 13.7).
+        if (2 * columnTiles > 2 * shape.sms) {
+          config.stages = 3;
+        } else if (2 * columnTiles > shape.sms &&
+                   shape.outFeatures % 128 == 0) {
+          config.blockN = 128;
+          config.warps = 9;
+          config.stages = 8;
+        } else {
+          config.stages = 2 * columnTiles > shape.sms ? 4 : 6;
+        }
+      } else {
+        config.blockK = 64;
+        config.stages = crowded ? 4 : 6;
+      }
     }
   } else if (steps128) {
     // From 65 rows: 128-row tiles, 128-channel steps, 4 stages (one CTA per
