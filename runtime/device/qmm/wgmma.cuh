@@ -512,6 +512,13 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
               base + G::kWeightOffset +
               ((2 * kk + h) * BlockN + laneCol + 64 * f) * 4);
     const uint32_t xTile = pipelined::shared_address(base);
+    // The wgmmas of sub-step kk: each 64-column tile on its 16 channels.
+    auto issue = [&](const Fragments &fragments, int kk) {
+      const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
+#pragma unroll
+      for (int f = 0; f < kTiles; ++f)
+        wgmma::mma_async<BlockM, T>(acc[f], fragments[kk][f], desc);
+    };
 #pragma unroll
     for (int kk = 0; kk < 4; ++kk) {
       if constexpr (G::kScaleRows == 2) {
@@ -533,21 +540,14 @@ wgmma_matmul(const T *__restrict__ x, const uint32_t *__restrict__ qweight,
       }
       if constexpr (!kOneFence) {
         wgmma::fence();
-        const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
-#pragma unroll
-        for (int f = 0; f < kTiles; ++f)
-          wgmma::mma_async<BlockM, T>(acc[f], aStep[kk][f], desc);
+        issue(aStep, kk);
       }
     }
     if constexpr (kOneFence) {
       wgmma::fence();
 #pragma unroll
-      for (int kk = 0; kk < 4; ++kk) {
-        const uint64_t desc = wgmma::descriptor_sw128(xTile + 32 * kk);
-#pragma unroll
-        for (int f = 0; f < kTiles; ++f)
-          wgmma::mma_async<BlockM, T>(acc[f], aStep[kk][f], desc);
-      }
+      for (int kk = 0; kk < 4; ++kk)
+        issue(aStep, kk);
     }
     wgmma::commit();
   };

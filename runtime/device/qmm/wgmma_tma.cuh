@@ -275,6 +275,13 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
           words[kk][h] = *reinterpret_cast<const uint2 *>(
               stage + G::kWeightOffset + ((2 * kk + h) * BlockN + laneCol) * 4);
       const uint32_t xTile = pipelined::shared_address(stage);
+      // The wgmma of sub-step kk: its 16 channels of the x tile.
+      auto issue = [&](const Fragments &fragments, int kk) {
+        wgmma::mma_async<BlockM, T>(
+            acc, fragments[kk],
+            wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
+                                    32 * (kk % 4)));
+      };
 #pragma unroll
       for (int kk = 0; kk < kSubSteps; ++kk) {
         // a0/a2: channel g (column 2g), a1/a3: channel g + 8 (column
@@ -289,20 +296,14 @@ wgmma_tma_matmul(const TensorMap &xMap, const TensorMap &qweightMap,
             words[kk][1].y, byteSelector, z2[1], s2[1]);
         if constexpr (!kOneFence) {
           wgmma::fence();
-          wgmma::mma_async<BlockM, T>(
-              acc, current[kk],
-              wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
-                                      32 * (kk % 4)));
+          issue(current, kk);
         }
       }
       if constexpr (kOneFence) {
         wgmma::fence();
 #pragma unroll
         for (int kk = 0; kk < kSubSteps; ++kk)
-          wgmma::mma_async<BlockM, T>(
-              acc, current[kk],
-              wgmma::descriptor_sw128(xTile + kk / 4 * G::kXBoxBytes +
-                                      32 * (kk % 4)));
+          issue(current, kk);
       }
       wgmma::commit();
       // Step i - 1's wgmmas have retired: its A registers and its stage
