@@ -73,6 +73,8 @@ struct QmmJit::Impl {
   rt::KernelCache cache;
   std::string autotuneCachePath;
   std::string arch;
+  /// arch == "sm_90a" (rt::tmaTiles), decided once at creation.
+  bool sm90a = false;
   char archKey[16] = {};
 
   mutable std::shared_mutex tableMutex;
@@ -193,7 +195,7 @@ Status QmmJit::Impl::denseMatmul(const MatmulDesc &desc,
                                  bool &taken, ErrorKind *kind) {
   taken = false;
   if (!rt::densePreferred(desc.M, desc.layout.actOrder,
-                          rt::tmaTiles(arch == "sm_90a", desc.layout.bits,
+                          rt::tmaTiles(sm90a, desc.layout.bits,
                                        desc.layout.actOrder, desc.K,
                                        desc.layout.groupSize)) ||
       tensors.workspace == 0 ||
@@ -424,6 +426,7 @@ Expected<std::unique_ptr<QmmJit>> QmmJit::create(const QmmJitOptions &options,
   impl->arch = options.arch.empty() ? (*context)->info().arch() : options.arch;
   impl->autotuneCachePath = options.autotuneCachePath;
   impl->overlapAfterGather = autotune::archVersion(impl->arch) >= 90;
+  impl->sm90a = impl->arch == "sm_90a";
   Status arch = encodeArch(impl->arch, impl->archKey);
   if (!arch.ok()) {
     setKind(kind, ErrorKind::InvalidArgument);

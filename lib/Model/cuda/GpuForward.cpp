@@ -199,9 +199,8 @@ private:
     const bool actOrder = l.gatherPerm != nullptr;
     return rt::densePreferred(
         rows, actOrder,
-        l.qmm && rt::tmaTiles(qmm_->arch() == "sm_90a", l.qmm->bits,
-                              actOrder || l.qmm->actOrder, l.qmm->K,
-                              l.qmm->groupSize));
+        l.qmm && rt::tmaTiles(sm90a_, l.qmm->bits, actOrder || l.qmm->actOrder,
+                              l.qmm->K, l.qmm->groupSize));
   }
   /// The act-order gathers that the kernel before a linear does instead of
   /// gatherColumns (Llama: the RMSNorms and the SiLU product), where the
@@ -231,6 +230,8 @@ private:
   GpuOptions options_;
   std::unique_ptr<rt::CudaContext> context_;
   std::unique_ptr<cuda::QmmKernels> qmm_;
+  /// Whether qmm_ compiles for sm_90a (rt::tmaTiles), decided once.
+  bool sm90a_ = false;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   cuda::DeviceAllocations allocations_;
@@ -286,6 +287,7 @@ Status GpuForwardImpl::init(const ModelConfig &config,
   if (!qmm)
     return qmm.status();
   qmm_ = qmm.take();
+  sm90a_ = qmm_->arch() == "sm_90a";
   return Status::success();
 }
 
