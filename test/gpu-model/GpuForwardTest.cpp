@@ -55,12 +55,14 @@ protected:
 
   std::unique_ptr<GpuForward> makeGpu(const ModelWeights &weights,
                                       int64_t batch, int64_t length,
-                                      bool denseLargeBatches = true) {
+                                      bool denseLargeBatches = true,
+                                      bool joinProjections = true) {
     GpuOptions options;
     options.maxBatch = batch;
     options.maxSequence = length;
     options.allowDequantizedFallback = false;
     options.denseLargeBatches = denseLargeBatches;
+    options.joinProjections = joinProjections;
     Expected<std::unique_ptr<GpuForward>> gpu =
         GpuForward::create(weights, options);
     EXPECT_TRUE(gpu.ok()) << gpu.message();
@@ -224,48 +226,125 @@ TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
     auto context = rt::CudaContext::create(0);
     ASSERT_TRUE(context.ok()) << context.message();
     const bool tmaTiles = (*context)->info().arch() == "sm_90a" && !actOrder;
-    for (bool dense : {true, false}) {
-      SCOPED_TRACE(dense ? "dense prefill" : "tiles prefill");
-      auto gpu = makeGpu(quantized, 1, 512, dense); // no fallback allowed
-      ASSERT_TRUE(gpu);
-      std::printf("%s\n", gpu->kernelSummary().c_str());
-      EXPECT_EQ(gpu->kernelSummary().find("dequantize + cuBLAS") !=
-                    std::string::npos,
-                dense && !tmaTiles);
-      EXPECT_NE(gpu->kernelSummary().find("28 qmm"), std::string::npos);
-      // 4 layers x 7 linears gather one by one, except o and down, whose
-      // inputs the attention and the SiLU product write gathered; shared,
-      // the norms also write q's (for q, k, v) and up's (for up, gate):
-      // no gather kernel runs.
-      const std::string fusedText =
-          " act-order inputs written gathered by the norm, attention or "
-          "SiLU product";
-      if (mode == Mode::ActOrder) {
-        EXPECT_NE(gpu->kernelSummary().find("; 20 act-order input gathers"),
+    // q, k, v and gate, up are joined where they agree per input channel:
+    // not with a permutation of their own (Mode::ActOrder).
+    for (bool join : {true, false})
+      for (bool dense : {true, false}) {
+        SCOPED_TRACE(::testing::Message()
+                     << (dense ? "dense prefill" : "tiles prefill")
+                     << (join ? ", joined projections" : ", separate linears"));
+        auto gpu =
+            makeGpu(quantized, 1, 512, dense, join); // no fallback allowed
+        ASSERT_TRUE(gpu);
+        std::printf("%s\n", gpu->kernelSummary().c_str());
+        EXPECT_EQ(gpu->kernelSummary().find("dequantize + cuBLAS") !=
+                      std::string::npos,
+                  dense && !tmaTiles);
+        const bool joined = join && mode != Mode::ActOrder;
+        // 4 layers of 7 linears, or of qkv, o, gate-up and down.
+        EXPECT_NE(gpu->kernelSummary().find(joined ? "16 qmm" : "28 qmm"),
                   std::string::npos);
-        EXPECT_NE(gpu->kernelSummary().find("; 8" + fusedText),
-                  std::string::npos);
+        EXPECT_EQ(gpu->kernelSummary().find(
+                      "joined: q, k, v in 4 layers, gate and up in 4") !=
+                      std::string::npos,
+                  joined);
+        // 4 layers x 7 linears gather one by one, except o and down, whose
+        // inputs the attention and the SiLU product write gathered; shared,
+        // the norms also write q's (for q, k, v) and up's (for up, gate), or
+        // the joined linears': no gather kernel runs.
+        const std::string fusedText =
+            " act-order inputs written gathered by the norm, attention or "
+            "SiLU product";
+        if (mode == Mode::ActOrder) {
+          EXPECT_NE(gpu->kernelSummary().find("; 20 act-order input gathers"),
+                    std::string::npos);
+          EXPECT_NE(gpu->kernelSummary().find("; 8" + fusedText),
+                    std::string::npos);
+        }
+        if (mode == Mode::SharedActOrder) {
+          EXPECT_EQ(gpu->kernelSummary().find("act-order input gathers"),
+                    std::string::npos);
+          EXPECT_NE(gpu->kernelSummary().find("; 16" + fusedText),
+                    std::string::npos);
+        }
+        std::vector<int32_t> window(tokens_.begin() + 512,
+                                    tokens_.begin() + 1024);
+        Expected<std::vector<float>> gpuLogits =
+            gpu->prefill(window, 1, 512, true);
+        ASSERT_TRUE(gpuLogits.ok()) << gpuLogits.message();
+        Expected<std::vector<float>> cpuLogits =
+            CpuForward(quantized).logits(window);
+        ASSERT_TRUE(cpuLogits.ok());
+        const double error = relativeError(gpuLogits->data(), cpuLogits->data(),
+                                           cpuLogits->size());
+        std::printf("4-bit RTN model, %s GPU vs CPU logits: relative error "
+                    "%.3e\n",
+                    dense && !tmaTiles ? "dense-prefill" : "qmm", error);
+        EXPECT_LT(error, 1e-2);
       }
-      if (mode == Mode::SharedActOrder) {
-        EXPECT_EQ(gpu->kernelSummary().find("act-order input gathers"),
-                  std::string::npos);
-        EXPECT_NE(gpu->kernelSummary().find("; 16" + fusedText),
-                  std::string::npos);
+  }
+}
+
+TEST_F(GpuForwardTest, JoinedProjectionsDecodeLikeTheCpu) {
+  // 4-bit RTN, plain and with the act-order permutation shared as GPTQ
+  // shares it (q, k, v; gate, up), so both get joined: KV-cache decoding
+  // of two sequences reads q, k and v as column ranges of one output and
+  // the SiLU product its gate and up ranges (gathered for down with
+  // act-order). Each step against the CPU's full-window logits.
+  for (bool actOrder : {false, true}) {
+    SCOPED_TRACE(actOrder ? "shared act-order" : "no act-order");
+    ModelWeights quantized = weights_;
+    std::mt19937 rng(7);
+    for (LayerWeights &layer : quantized.layers) {
+      const int64_t H = quantized.config.hiddenSize;
+      std::vector<int32_t> attentionOrder(H), mlpOrder(H);
+      std::iota(attentionOrder.begin(), attentionOrder.end(), 0);
+      std::iota(mlpOrder.begin(), mlpOrder.end(), 0);
+      std::shuffle(attentionOrder.begin(), attentionOrder.end(), rng);
+      std::shuffle(mlpOrder.begin(), mlpOrder.end(), rng);
+      for (auto &[name, linear] : layerLinears(layer, quantized.config)) {
+        const std::vector<int32_t> *given = nullptr;
+        if (linear == &layer.q || linear == &layer.k || linear == &layer.v)
+          given = &attentionOrder;
+        if (linear == &layer.gate || linear == &layer.up)
+          given = &mlpOrder;
+        linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng, given);
+        linear->weight = *format::dequantize(*linear->quantized);
       }
-      std::vector<int32_t> window(tokens_.begin() + 512,
-                                  tokens_.begin() + 1024);
-      Expected<std::vector<float>> gpuLogits =
-          gpu->prefill(window, 1, 512, true);
-      ASSERT_TRUE(gpuLogits.ok()) << gpuLogits.message();
-      Expected<std::vector<float>> cpuLogits =
-          CpuForward(quantized).logits(window);
-      ASSERT_TRUE(cpuLogits.ok());
-      const double error = relativeError(gpuLogits->data(), cpuLogits->data(),
-                                         cpuLogits->size());
-      std::printf("4-bit RTN model, %s GPU vs CPU logits: relative error "
-                  "%.3e\n",
-                  dense && !tmaTiles ? "dense-prefill" : "qmm", error);
-      EXPECT_LT(error, 1e-2);
+    }
+    const int64_t prompt = 48, steps = 8;
+    auto gpu = makeGpu(quantized, 2, prompt + steps);
+    ASSERT_TRUE(gpu);
+    ASSERT_NE(gpu->kernelSummary().find(
+                  "joined: q, k, v in 4 layers, gate and up in 4"),
+              std::string::npos)
+        << gpu->kernelSummary();
+    std::vector<int32_t> both(tokens_.begin(), tokens_.begin() + prompt);
+    both.insert(both.end(), tokens_.begin() + 3000,
+                tokens_.begin() + 3000 + prompt);
+    ASSERT_TRUE(gpu->prefill(both, 2, prompt, false).ok());
+    std::vector<std::vector<float>> stepped;
+    for (int64_t s = 0; s < steps; ++s) {
+      Expected<std::vector<float>> logits =
+          gpu->decode({tokens_[prompt + s], tokens_[3000 + prompt + s]});
+      ASSERT_TRUE(logits.ok()) << logits.message();
+      stepped.push_back(logits.take());
+    }
+    for (int b = 0; b < 2; ++b) {
+      const int64_t offset = b == 0 ? 0 : 3000;
+      std::vector<int32_t> sequence(tokens_.begin() + offset,
+                                    tokens_.begin() + offset + prompt + steps);
+      Expected<std::vector<float>> cpu = CpuForward(quantized).logits(sequence);
+      ASSERT_TRUE(cpu.ok()) << cpu.message();
+      for (int64_t s = 0; s < steps; ++s) {
+        const double error = relativeError(
+            stepped[s].data() + b * 256, cpu->data() + (prompt + s) * 256, 256);
+        EXPECT_LT(error, 1e-2) << "sequence " << b << " step " << s;
+        if (s == steps - 1)
+          std::printf("joined projections, %s, sequence %d, decode step %lld "
+                      "against the CPU: relative error %.3e\n",
+                      actOrder ? "act-order" : "plain", b, (long long)s, error);
+      }
     }
   }
 }

@@ -64,6 +64,7 @@ Status runBench(const BenchOptions &options) {
   gpu.maxSequence = options.promptLen + options.genLen;
   gpu.allowDequantizedFallback = false;
   gpu.denseLargeBatches = !options.noDense;
+  gpu.joinProjections = !options.noJoin;
   Expected<std::unique_ptr<model::GpuForward>> forward =
       model::GpuForward::createRandom(*config, random, gpu);
   if (!forward)

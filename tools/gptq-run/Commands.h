@@ -41,6 +41,7 @@ struct BenchOptions {
   /// Run large prefills on the generated tiles instead of the dense path
   /// (dequantize + cuBLAS), for comparisons.
   bool noDense = false;
+  bool noJoin = false;
 };
 
 Status runPpl(const PplOptions &options);

@@ -73,6 +73,9 @@ int main(int argc, char **argv) {
       "prefill of 512+ rows (2048+ on sm_90a 4-bit TMA tiles, 256+ "
       "with act-order) on the "
       "generated kernels instead of dequantize + cuBLAS");
+  benchCmd->add_flag("--no-join", bench.noJoin,
+                     "run q, k, v and gate, up as separate linears instead "
+                     "of one joined linear each");
 
   try {
     app.parse(argc, argv);

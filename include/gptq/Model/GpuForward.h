@@ -40,6 +40,12 @@ struct GpuOptions {
   /// workspace of one chunk of the largest such linear (at most 96 MiB),
   /// allocated only when maxBatch x maxSequence rows would take it.
   bool denseLargeBatches = true;
+  /// Llama layers: quantized q, k and v that agree per input channel (bits,
+  /// group size, zero-point format, g_idx) run as one linear, and so do
+  /// gate and up, where a generated kernel has the joined shape (format::
+  /// concatenateOutputs; one wider tile instead of two or three narrow
+  /// ones). Off: each linear runs on its own, as gptq-run --no-join.
+  bool joinProjections = true;
   /// Print which kernels run each quantized linear.
   bool verbose = false;
 };

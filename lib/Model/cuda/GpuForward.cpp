@@ -11,6 +11,13 @@
 // by group, format::permutePackedRows) and runs on the plain kernel of its
 // bits and group size; its input columns are gathered by the same
 // permutation first, so it reads contiguous groups at the plain speed.
+// Quantized linears that read one input and agree per input channel (q, k
+// and v; gate and up, as GPTQ quantizes them from one Hessian) are joined
+// at load into one wider linear (format::concatenateOutputs) where a
+// generated kernel has its shape: one launch of the wider tile reads the
+// weights faster than two or three narrow ones, and the kernels after it
+// (RoPE, the cache append, attention, the SiLU product) read its column
+// ranges in place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +26,7 @@
 #include "Kernels.h"
 #include "QmmKernels.h"
 #include "gptq/Format/ActOrder.h"
+#include "gptq/Format/Concatenate.h"
 #include "gptq/Runtime/CudaDriver.h"
 #include "gptq/Runtime/Module.h"
 #include "gptq/Support/Half.h"
@@ -29,6 +37,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <random>
 
@@ -69,7 +78,16 @@ struct DeviceNorm {
 struct DeviceLayer {
   DeviceNorm attentionNorm, mlpNorm;
   DeviceLinear q, k, v, o, gate, up, down;
+  /// q, k and v joined (output columns q | k | v), and gate and up (gate |
+  /// up); the parts are then empty.
+  DeviceLinear qkv, gateUp;
+  bool joinedQkv = false, joinedGateUp = false;
   half_t *kCache = nullptr, *vCache = nullptr;
+
+  /// Every linear slot, empty ones included (no kernel, no bytes).
+  std::array<const DeviceLinear *, 9> linears() const {
+    return {&q, &k, &v, &qkv, &o, &gate, &up, &gateUp, &down};
+  }
 };
 
 /// Whether `first` and the linears after it on the same input (`rest`)
@@ -135,21 +153,27 @@ public:
         fmt::format("linears: {} qmm, {} cublas fp16, {} dequantized "
                     "fallback",
                     qmmCount_, cublasCount_, fallbackCount_);
-    int64_t gathers = 0, fused = 0;
+    int64_t gathers = 0, fused = 0, joinedQkv = 0, joinedGateUp = 0;
     for (const DeviceLayer &layer : layers_) {
       const bool attention = fusesAttentionGather(layer),
                  mlp = fusesMlpGather(layer), down = fusesDownGather(layer),
                  o = fusesOGather(layer);
-      for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
-                                    &layer.gate, &layer.up, &layer.down}) {
+      joinedQkv += layer.joinedQkv;
+      joinedGateUp += layer.joinedGateUp;
+      for (const DeviceLinear *l : layer.linears()) {
         if (!l->gatherPerm || l->reusesGather)
           continue;
-        const bool inKernel = (l == &layer.q && attention) ||
-                              (l == &layer.o && o) || (l == &layer.up && mlp) ||
+        const bool inKernel = (l == &attentionInput(layer) && attention) ||
+                              (l == &layer.o && o) ||
+                              (l == &mlpInput(layer) && mlp) ||
                               (l == &layer.down && down);
         (inKernel ? fused : gathers) += 1;
       }
     }
+    if (joinedQkv + joinedGateUp > 0)
+      summary += fmt::format("; joined: q, k, v in {} layers, gate and up in "
+                             "{}",
+                             joinedQkv, joinedGateUp);
     if (gathers > 0)
       summary += fmt::format("; {} act-order input gathers per forward "
                              "below {} rows",
@@ -179,6 +203,13 @@ private:
   /// too for an act-order weight.
   Status uploadLinear(const Linear &linear, DeviceLinear &out,
                       bool scattered = false);
+  /// Whether `parts` (quantized, in output order) can run as one linear:
+  /// the option is on, they agree per input channel and a generated kernel
+  /// has the joined shape.
+  bool joinable(std::initializer_list<const Linear *> parts) const;
+  /// Uploads `parts` joined as `out` (named after the first).
+  Status uploadJoined(std::initializer_list<const Linear *> parts,
+                      DeviceLinear &out);
   Status uploadNorm(const Norm &norm, DeviceNorm &out);
   Status randomLinear(const std::string &name, int64_t in, int64_t out,
                       bool bias, const RandomWeightsOptions &random,
@@ -206,11 +237,23 @@ private:
   /// gatherColumns (Llama: the RMSNorms and the SiLU product), where the
   /// linears sharing that input share the permutation.
   bool fusesAttentionGather(const DeviceLayer &layer) const {
+    if (layer.joinedQkv)
+      return config_.isLlamaFamily() && sharesOneGather(layer.qkv, {});
     return config_.isLlamaFamily() &&
            sharesOneGather(layer.q, {&layer.k, &layer.v});
   }
   bool fusesMlpGather(const DeviceLayer &layer) const {
+    if (layer.joinedGateUp)
+      return config_.isLlamaFamily() && sharesOneGather(layer.gateUp, {});
     return config_.isLlamaFamily() && sharesOneGather(layer.up, {&layer.gate});
+  }
+  /// The first linear on the attention's and on the MLP's input: the one
+  /// that gathers it, if any.
+  static const DeviceLinear &attentionInput(const DeviceLayer &layer) {
+    return layer.joinedQkv ? layer.qkv : layer.q;
+  }
+  static const DeviceLinear &mlpInput(const DeviceLayer &layer) {
+    return layer.joinedGateUp ? layer.gateUp : layer.up;
   }
   bool fusesDownGather(const DeviceLayer &layer) const {
     return config_.isLlamaFamily() && sharesOneGather(layer.down, {});
@@ -246,6 +289,8 @@ private:
   half_t *x_ = nullptr, *h_ = nullptr, *q_ = nullptr, *k_ = nullptr,
          *v_ = nullptr, *attn_ = nullptr, *tmp_ = nullptr, *gate_ = nullptr,
          *gathered_ = nullptr, *up_ = nullptr;
+  /// Outputs of the joined linears (allocated when a layer has one).
+  half_t *qkv_ = nullptr, *gateUp_ = nullptr;
   /// The dense path's chunk (GpuOptions::denseLargeBatches).
   void *denseWorkspace_ = nullptr;
   size_t denseWorkspaceBytes_ = 0;
@@ -399,6 +444,59 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out,
   return Status::success();
 }
 
+bool GpuForwardImpl::joinable(
+    std::initializer_list<const Linear *> parts) const {
+  // Llama's layers only: their q, k, v and gate, up share an input with no
+  // activation between (OPT's fc1 has no partner).
+  if (!options_.joinProjections || !config_.isLlamaFamily())
+    return false;
+  std::vector<const format::QuantizedLinear *> quantized;
+  int64_t N = 0;
+  for (const Linear *part : parts) {
+    if (!part->quantized)
+      return false;
+    quantized.push_back(&*part->quantized);
+    N += part->quantized->N;
+  }
+  if (!format::checkConcatenable(quantized).ok())
+    return false;
+  const format::QuantizedLinear &first = *quantized.front();
+  return qmm_->find(first.K, N, first.bits, first.groupSize,
+                    /*actOrder=*/false,
+                    first.format == format::CheckpointFormat::GptqV1) !=
+         nullptr;
+}
+
+Status GpuForwardImpl::uploadJoined(std::initializer_list<const Linear *> parts,
+                                    DeviceLinear &out) {
+  std::vector<const format::QuantizedLinear *> quantized;
+  Linear joined;
+  joined.name = (*parts.begin())->name;
+  bool anyBias = false;
+  for (const Linear *part : parts) {
+    quantized.push_back(&*part->quantized);
+    anyBias = anyBias || !part->bias.empty();
+    if (part != *parts.begin())
+      joined.name += " + " + part->name.substr(part->name.rfind('.') + 1);
+  }
+  Expected<format::QuantizedLinear> concatenated =
+      format::concatenateOutputs(quantized);
+  if (!concatenated)
+    return concatenated.status().withContext(joined.name);
+  joined.in = concatenated->K;
+  joined.out = concatenated->N;
+  if (anyBias)
+    for (const Linear *part : parts) {
+      if (part->bias.empty())
+        joined.bias.insert(joined.bias.end(), size_t(part->out), 0.0f);
+      else
+        joined.bias.insert(joined.bias.end(), part->bias.begin(),
+                           part->bias.end());
+    }
+  joined.quantized = concatenated.take();
+  return uploadLinear(joined, out);
+}
+
 Status GpuForwardImpl::upload(const ModelWeights &weights) {
   ASSIGN_OR_RETURN(embed_, uploadHalf(weights.embedTokens));
   if (!weights.embedPositions.empty())
@@ -409,13 +507,23 @@ Status GpuForwardImpl::upload(const ModelWeights &weights) {
     DeviceLayer &dst = layers_[i];
     GPTQ_RETURN_IF_ERROR(uploadNorm(src.attentionNorm, dst.attentionNorm));
     GPTQ_RETURN_IF_ERROR(uploadNorm(src.mlpNorm, dst.mlpNorm));
-    GPTQ_RETURN_IF_ERROR(uploadLinear(src.q, dst.q));
-    GPTQ_RETURN_IF_ERROR(uploadLinear(src.k, dst.k));
-    GPTQ_RETURN_IF_ERROR(uploadLinear(src.v, dst.v));
+    dst.joinedQkv = joinable({&src.q, &src.k, &src.v});
+    if (dst.joinedQkv) {
+      GPTQ_RETURN_IF_ERROR(uploadJoined({&src.q, &src.k, &src.v}, dst.qkv));
+    } else {
+      GPTQ_RETURN_IF_ERROR(uploadLinear(src.q, dst.q));
+      GPTQ_RETURN_IF_ERROR(uploadLinear(src.k, dst.k));
+      GPTQ_RETURN_IF_ERROR(uploadLinear(src.v, dst.v));
+    }
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.o, dst.o, /*scattered=*/true));
-    if (config_.isLlamaFamily())
-      GPTQ_RETURN_IF_ERROR(uploadLinear(src.gate, dst.gate));
-    GPTQ_RETURN_IF_ERROR(uploadLinear(src.up, dst.up));
+    dst.joinedGateUp = joinable({&src.gate, &src.up});
+    if (dst.joinedGateUp) {
+      GPTQ_RETURN_IF_ERROR(uploadJoined({&src.gate, &src.up}, dst.gateUp));
+    } else {
+      if (config_.isLlamaFamily())
+        GPTQ_RETURN_IF_ERROR(uploadLinear(src.gate, dst.gate));
+      GPTQ_RETURN_IF_ERROR(uploadLinear(src.up, dst.up));
+    }
     GPTQ_RETURN_IF_ERROR(uploadLinear(src.down, dst.down));
     // The forward runs q, k, v on one input, then up and gate on another
     // (see forward()); a linear whose g_idx equals its predecessor's has
@@ -427,9 +535,11 @@ Status GpuForwardImpl::upload(const ModelWeights &weights) {
              previous.quantized->groupSize == linear.quantized->groupSize &&
              previous.quantized->gIdx == linear.quantized->gIdx;
     };
-    dst.k.reusesGather = sameGather(src.q, dst.q, src.k, dst.k);
-    dst.v.reusesGather = sameGather(src.k, dst.k, src.v, dst.v);
-    if (config_.isLlamaFamily())
+    if (!dst.joinedQkv) {
+      dst.k.reusesGather = sameGather(src.q, dst.q, src.k, dst.k);
+      dst.v.reusesGather = sameGather(src.k, dst.k, src.v, dst.v);
+    }
+    if (config_.isLlamaFamily() && !dst.joinedGateUp)
       dst.gate.reusesGather = sameGather(src.up, dst.up, src.gate, dst.gate);
   }
   if (!weights.finalNorm.weight.empty())
@@ -534,31 +644,52 @@ Status GpuForwardImpl::randomize(const RandomWeightsOptions &random) {
     const std::string p = fmt::format("layers.{}.", i);
     GPTQ_RETURN_IF_ERROR(randomNorm(layer.attentionNorm, 100 * i + 11));
     GPTQ_RETURN_IF_ERROR(randomNorm(layer.mlpNorm, 100 * i + 13));
-    GPTQ_RETURN_IF_ERROR(
-        randomLinear(p + "q", H, c.qDim(), c.qkvBias, random, layer.q));
-    GPTQ_RETURN_IF_ERROR(
-        randomLinear(p + "k", H, c.kvDim(), c.qkvBias, random, layer.k));
-    GPTQ_RETURN_IF_ERROR(
-        randomLinear(p + "v", H, c.kvDim(), c.qkvBias, random, layer.v));
+    // Joined as upload() joins a checkpoint's (random codes have no g_idx
+    // to disagree on; act-order gives the joined linear one permutation).
+    auto joins = [&](int64_t out) {
+      return options_.joinProjections && c.isLlamaFamily() &&
+             random.bits != 0 &&
+             qmm_->find(H, out, random.bits, random.groupSize,
+                        /*actOrder=*/false, /*v1=*/true) != nullptr;
+    };
+    layer.joinedQkv = joins(c.qDim() + 2 * c.kvDim());
+    layer.joinedGateUp = joins(2 * I);
+    if (layer.joinedQkv) {
+      GPTQ_RETURN_IF_ERROR(randomLinear(p + "qkv", H, c.qDim() + 2 * c.kvDim(),
+                                        c.qkvBias, random, layer.qkv));
+    } else {
+      GPTQ_RETURN_IF_ERROR(
+          randomLinear(p + "q", H, c.qDim(), c.qkvBias, random, layer.q));
+      GPTQ_RETURN_IF_ERROR(
+          randomLinear(p + "k", H, c.kvDim(), c.qkvBias, random, layer.k));
+      GPTQ_RETURN_IF_ERROR(
+          randomLinear(p + "v", H, c.kvDim(), c.qkvBias, random, layer.v));
+    }
     GPTQ_RETURN_IF_ERROR(randomLinear(p + "o", c.qDim(), H, c.oBias, random,
                                       layer.o,
                                       /*scattered=*/true));
-    if (c.isLlamaFamily())
+    if (layer.joinedGateUp) {
+      GPTQ_RETURN_IF_ERROR(randomLinear(p + "gate_up", H, 2 * I, c.mlpBias,
+                                        random, layer.gateUp));
+    } else {
+      if (c.isLlamaFamily())
+        GPTQ_RETURN_IF_ERROR(
+            randomLinear(p + "gate", H, I, c.mlpBias, random, layer.gate));
       GPTQ_RETURN_IF_ERROR(
-          randomLinear(p + "gate", H, I, c.mlpBias, random, layer.gate));
-    GPTQ_RETURN_IF_ERROR(
-        randomLinear(p + "up", H, I, c.mlpBias, random, layer.up));
+          randomLinear(p + "up", H, I, c.mlpBias, random, layer.up));
+    }
     GPTQ_RETURN_IF_ERROR(
         randomLinear(p + "down", I, H, c.mlpBias, random, layer.down));
     if (random.actOrder && random.bits != 0) {
       // As in a GPTQ checkpoint, linears that share an input share its
       // Hessian, hence the act-order permutation: k and v take q's, gate
       // takes up's, and reuse the gather made before them.
-      for (DeviceLinear *l : {&layer.k, &layer.v}) {
-        l->gatherPerm = layer.q.gatherPerm;
-        l->reusesGather = true;
-      }
-      if (c.isLlamaFamily()) {
+      if (!layer.joinedQkv)
+        for (DeviceLinear *l : {&layer.k, &layer.v}) {
+          l->gatherPerm = layer.q.gatherPerm;
+          l->reusesGather = true;
+        }
+      if (c.isLlamaFamily() && !layer.joinedGateUp) {
         layer.gate.gatherPerm = layer.up.gatherPerm;
         layer.gate.reusesGather = true;
       }
@@ -587,8 +718,7 @@ Status GpuForwardImpl::allocateWorkspaces() {
   if (options_.denseLargeBatches && R >= rt::kDenseMinRows) {
     size_t bytes = 0;
     for (const DeviceLayer &layer : layers_)
-      for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
-                                    &layer.gate, &layer.up, &layer.down})
+      for (const DeviceLinear *l : layer.linears())
         if (l->qmm && densePreferred(*l, R))
           bytes = std::max(bytes, rt::denseWorkspaceBytes(l->in, l->out));
     if (bytes > 0) {
@@ -602,6 +732,16 @@ Status GpuForwardImpl::allocateWorkspaces() {
   ASSIGN_OR_RETURN(up_, allocate<half_t>(R * c.intermediateSize));
   if (c.isLlamaFamily())
     ASSIGN_OR_RETURN(gate_, allocate<half_t>(R * c.intermediateSize));
+  const bool anyQkv =
+                 std::any_of(layers_.begin(), layers_.end(),
+                             [](const DeviceLayer &l) { return l.joinedQkv; }),
+             anyGateUp = std::any_of(
+                 layers_.begin(), layers_.end(),
+                 [](const DeviceLayer &l) { return l.joinedGateUp; });
+  if (anyQkv)
+    ASSIGN_OR_RETURN(qkv_, allocate<half_t>(R * (c.qDim() + 2 * c.kvDim())));
+  if (anyGateUp)
+    ASSIGN_OR_RETURN(gateUp_, allocate<half_t>(R * 2 * c.intermediateSize));
   const int64_t cache = options_.maxBatch * c.kvDim() * options_.maxSequence;
   for (DeviceLayer &layer : layers_) {
     ASSIGN_OR_RETURN(layer.kCache, allocate<half_t>(cache));
@@ -609,8 +749,7 @@ Status GpuForwardImpl::allocateWorkspaces() {
   }
   weightBytes_ = lmHead_.bytes;
   for (const DeviceLayer &layer : layers_)
-    for (const DeviceLinear *l : {&layer.q, &layer.k, &layer.v, &layer.o,
-                                  &layer.gate, &layer.up, &layer.down})
+    for (const DeviceLinear *l : layer.linears())
       weightBytes_ += l->bytes;
   return synchronize();
 }
@@ -717,10 +856,16 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     // norm (q, k, v; up, gate) and the SiLU product (down) where the tiles
     // run: one kernel fewer before each (fusesAttentionGather ...).
     const bool gatherAttention =
-        fusesAttentionGather(layer) && runsTiles(layer.q, rows) &&
-        runsTiles(layer.k, rows) && runsTiles(layer.v, rows);
-    const bool gatherMlp = fusesMlpGather(layer) && runsTiles(layer.up, rows) &&
-                           runsTiles(layer.gate, rows);
+        fusesAttentionGather(layer) &&
+        (layer.joinedQkv
+             ? runsTiles(layer.qkv, rows)
+             : runsTiles(layer.q, rows) && runsTiles(layer.k, rows) &&
+                   runsTiles(layer.v, rows));
+    const bool gatherMlp =
+        fusesMlpGather(layer) &&
+        (layer.joinedGateUp
+             ? runsTiles(layer.gateUp, rows)
+             : runsTiles(layer.up, rows) && runsTiles(layer.gate, rows));
     const bool gatherDown =
         fusesDownGather(layer) && runsTiles(layer.down, rows);
     const bool gatherO = fusesOGather(layer) && runsTiles(layer.o, rows);
@@ -728,21 +873,38 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     if (preNorm) {
       GPTQ_RETURN_IF_ERROR(
           norm(layer.attentionNorm, x_, rows, gatherAttention ? gathered_ : h_,
-               gatherAttention ? layer.q.gatherPerm : nullptr));
+               gatherAttention ? attentionInput(layer).gatherPerm : nullptr));
       in = gatherAttention ? gathered_ : h_;
     }
-    GPTQ_RETURN_IF_ERROR(linear(layer.q, in, rows, q_, false, gatherAttention));
-    GPTQ_RETURN_IF_ERROR(linear(layer.k, in, rows, k_, false, gatherAttention));
-    GPTQ_RETURN_IF_ERROR(linear(layer.v, in, rows, v_, false, gatherAttention));
+    // q, k and v: packed buffers, or column ranges of the joined output.
+    half_t *q = q_, *k = k_, *v = v_;
+    int64_t qStride = c.qDim(), kvStride = c.kvDim();
+    if (layer.joinedQkv) {
+      GPTQ_RETURN_IF_ERROR(
+          linear(layer.qkv, in, rows, qkv_, false, gatherAttention));
+      q = qkv_;
+      k = q + c.qDim();
+      v = k + c.kvDim();
+      qStride = kvStride = c.qDim() + 2 * c.kvDim();
+    } else {
+      GPTQ_RETURN_IF_ERROR(
+          linear(layer.q, in, rows, q, false, gatherAttention));
+      GPTQ_RETURN_IF_ERROR(
+          linear(layer.k, in, rows, k, false, gatherAttention));
+      GPTQ_RETURN_IF_ERROR(
+          linear(layer.v, in, rows, v, false, gatherAttention));
+    }
     if (llama)
-      cuda::rope(q_, k_, rows, T, start, c.numHeads, c.numKvHeads, c.headDim,
-                 float(c.ropeTheta), float(c.ropeLinearFactor), stream_);
-    cuda::appendKv(k_, v_, batch, T, start, c.numKvHeads, c.headDim,
+      cuda::rope(q, k, qStride, kvStride, rows, T, start, c.numHeads,
+                 c.numKvHeads, c.headDim, float(c.ropeTheta),
+                 float(c.ropeLinearFactor), stream_);
+    cuda::appendKv(k, v, kvStride, batch, T, start, c.numKvHeads, c.headDim,
                    options_.maxSequence, layer.kCache, layer.vCache, stream_);
     half_t *attention = gatherO ? gathered_ : attn_;
-    cuda::attention(q_, layer.kCache, layer.vCache, batch, T, start, c.numHeads,
-                    c.numKvHeads, c.headDim, options_.maxSequence, attention,
-                    stream_, gatherO ? layer.o.scatterPerm : nullptr);
+    cuda::attention(q, qStride, layer.kCache, layer.vCache, batch, T, start,
+                    c.numHeads, c.numKvHeads, c.headDim, options_.maxSequence,
+                    attention, stream_,
+                    gatherO ? layer.o.scatterPerm : nullptr);
     GPTQ_RETURN_IF_ERROR(
         linear(layer.o, attention, rows, tmp_, false, gatherO));
     cuda::residualAdd(x_, tmp_, rows * H, stream_);
@@ -753,22 +915,34 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
 
     in = x_;
     if (preNorm) {
-      GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows,
-                                gatherMlp ? gathered_ : h_,
-                                gatherMlp ? layer.up.gatherPerm : nullptr));
+      GPTQ_RETURN_IF_ERROR(
+          norm(layer.mlpNorm, x_, rows, gatherMlp ? gathered_ : h_,
+               gatherMlp ? mlpInput(layer).gatherPerm : nullptr));
       in = gatherMlp ? gathered_ : h_;
     }
-    GPTQ_RETURN_IF_ERROR(linear(layer.up, in, rows, up_, !llama, gatherMlp));
+    const int64_t I = c.intermediateSize;
     const half_t *downIn = up_;
-    if (llama) {
+    if (layer.joinedGateUp) {
+      // Llama only (joinable): silu(gate) * up from the two column ranges.
       GPTQ_RETURN_IF_ERROR(
-          linear(layer.gate, in, rows, gate_, false, gatherMlp));
-      if (gatherDown) {
-        cuda::siluMulGather(gate_, up_, layer.down.gatherPerm, rows,
-                            c.intermediateSize, gathered_, stream_);
-        downIn = gathered_;
-      } else {
-        cuda::siluMul(gate_, up_, rows * c.intermediateSize, stream_);
+          linear(layer.gateUp, in, rows, gateUp_, false, gatherMlp));
+      half_t *product = gatherDown ? gathered_ : up_;
+      cuda::siluMulRows(gateUp_, gateUp_ + I, 2 * I,
+                        gatherDown ? layer.down.gatherPerm : nullptr, rows, I,
+                        product, stream_);
+      downIn = product;
+    } else {
+      GPTQ_RETURN_IF_ERROR(linear(layer.up, in, rows, up_, !llama, gatherMlp));
+      if (llama) {
+        GPTQ_RETURN_IF_ERROR(
+            linear(layer.gate, in, rows, gate_, false, gatherMlp));
+        if (gatherDown) {
+          cuda::siluMulRows(gate_, up_, I, layer.down.gatherPerm, rows, I,
+                            gathered_, stream_);
+          downIn = gathered_;
+        } else {
+          cuda::siluMul(gate_, up_, rows * I, stream_);
+        }
       }
     }
     GPTQ_RETURN_IF_ERROR(

@@ -301,12 +301,13 @@ Status GpuLayerForwardImpl::runChunk(int64_t first, int64_t count,
   GPTQ_RETURN_IF_ERROR(linear(k_w_, in, rows, k_));
   GPTQ_RETURN_IF_ERROR(linear(v_w_, in, rows, v_));
   if (llama)
-    cuda::rope(q_, k_, rows, T, 0, c.numHeads, c.numKvHeads, c.headDim,
-               float(c.ropeTheta), float(c.ropeLinearFactor), kStream);
-  cuda::appendKv(k_, v_, count, T, 0, c.numKvHeads, c.headDim, T, kCache_,
-                 vCache_, kStream);
-  cuda::attention(q_, kCache_, vCache_, count, T, 0, c.numHeads, c.numKvHeads,
-                  c.headDim, T, attn_, kStream);
+    cuda::rope(q_, k_, c.qDim(), c.kvDim(), rows, T, 0, c.numHeads,
+               c.numKvHeads, c.headDim, float(c.ropeTheta),
+               float(c.ropeLinearFactor), kStream);
+  cuda::appendKv(k_, v_, c.kvDim(), count, T, 0, c.numKvHeads, c.headDim, T,
+                 kCache_, vCache_, kStream);
+  cuda::attention(q_, c.qDim(), kCache_, vCache_, count, T, 0, c.numHeads,
+                  c.numKvHeads, c.headDim, T, attn_, kStream);
   if (reached(LinearInput::AttentionOutput, attn_, &hookStatus))
     return hookStatus;
   GPTQ_RETURN_IF_ERROR(linear(o_w_, attn_, rows, tmp_));

@@ -114,7 +114,8 @@ __global__ void layerNormKernel(const half_t *x, const half_t *weight,
 /// One block per row; a thread per (head, i) rotates pair (i, i + d/2) of
 /// that head, so that decode (one row) spreads over the whole block instead
 /// of walking the heads one after the other.
-__global__ void ropeKernel(half_t *q, half_t *k, int64_t T, int64_t start,
+__global__ void ropeKernel(half_t *q, half_t *k, int64_t qStride,
+                           int64_t kStride, int64_t T, int64_t start,
                            int64_t heads, int64_t kvHeads, int64_t headDim,
                            float theta, float linearFactor) {
   const int64_t row = blockIdx.x;
@@ -128,24 +129,25 @@ __global__ void ropeKernel(half_t *q, half_t *k, int64_t T, int64_t start,
     sincosf(position * invFreq, &sinA, &cosA);
     cosA = roundHalf(cosA); // transformers casts cos/sin to the model dtype
     sinA = roundHalf(sinA);
-    half_t *base = h < heads ? q + (row * heads + h) * headDim
-                             : k + (row * kvHeads + h - heads) * headDim;
+    half_t *base = h < heads ? q + row * qStride + h * headDim
+                             : k + row * kStride + (h - heads) * headDim;
     const float a = load(base, i), b = load(base, i + half);
     store(base, i, a * cosA - b * sinA);
     store(base, i + half, b * cosA + a * sinA);
   }
 }
 
-__global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t T,
-                               int64_t start, int64_t kvHeads, int64_t headDim,
-                               int64_t maxSeq, half_t *kCache, half_t *vCache) {
+__global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t stride,
+                               int64_t T, int64_t start, int64_t kvHeads,
+                               int64_t headDim, int64_t maxSeq, half_t *kCache,
+                               half_t *vCache) {
   const int64_t row = blockIdx.x; // b * T + t
   const int64_t b = row / T, t = row % T;
   for (int64_t i = threadIdx.x; i < kvHeads * headDim; i += blockDim.x) {
     const int64_t h = i / headDim, d = i % headDim;
     const int64_t slot = ((b * kvHeads + h) * maxSeq + start + t) * headDim + d;
-    kCache[slot] = k[row * kvHeads * headDim + i];
-    vCache[slot] = v[row * kvHeads * headDim + i];
+    kCache[slot] = k[row * stride + i];
+    vCache[slot] = v[row * stride + i];
   }
 }
 
@@ -160,9 +162,10 @@ constexpr int kKeysPerStep = 4;
 /// there is: 16 warps and 4 independent keys per step keep enough loads in
 /// flight (with 4 warps and one key at a time, a 7B decode step spent most
 /// of its time here, each warp waiting on one K and one V load per key).
-__global__ void attentionKernel(const half_t *q, const half_t *kCache,
-                                const half_t *vCache, int64_t T, int64_t start,
-                                int64_t heads, int64_t kvHeads, int64_t headDim,
+__global__ void attentionKernel(const half_t *q, int64_t qStride,
+                                const half_t *kCache, const half_t *vCache,
+                                int64_t T, int64_t start, int64_t heads,
+                                int64_t kvHeads, int64_t headDim,
                                 int64_t maxSeq, const int32_t *scatter,
                                 half_t *out) {
   qmm::allow_dependent_grids();
@@ -176,7 +179,7 @@ __global__ void attentionKernel(const half_t *q, const half_t *kCache,
 
   float qv[kMaxPerLane], acc[kMaxPerLane];
   for (int j = 0; j < perLane; ++j) {
-    qv[j] = load(q, (row * heads + h) * headDim + lane + 32 * j) * scale;
+    qv[j] = load(q, row * qStride + h * headDim + lane + 32 * j) * scale;
     acc[j] = 0.0f;
   }
   float runningMax = -INFINITY, runningSum = 0.0f;
@@ -264,17 +267,18 @@ __global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
   store(up, i, siluTimes(load(gate, i), load(up, i)));
 }
 
-// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]]: siluMulKernel and
-// the gather in one pass, the same values.
-__global__ void siluMulGatherKernel(const half_t *gate, const half_t *up,
-                                    const int32_t *perm, int64_t cols,
-                                    int64_t count, half_t *out) {
+// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] (perm null: k), gate
+// and up rows `stride` apart: siluMulKernel, the gather and the split of
+// the joined gate-up linear's output in one pass, the same values.
+__global__ void siluMulRowsKernel(const half_t *gate, const half_t *up,
+                                  int64_t stride, const int32_t *perm,
+                                  int64_t cols, int64_t count, half_t *out) {
   qmm::allow_dependent_grids();
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= count)
     return;
-  const int64_t row = i / cols;
-  const int64_t j = row * cols + perm[i - row * cols];
+  const int64_t row = i / cols, col = i - row * cols;
+  const int64_t j = row * stride + (perm ? perm[col] : col);
   store(out, i, siluTimes(load(gate, j), load(up, j)));
 }
 
@@ -351,28 +355,31 @@ void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                                                       eps, out);
 }
 
-void rope(half_t *q, half_t *k, int64_t rows, int64_t T, int64_t start,
-          int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
-          float linearFactor, cudaStream_t stream) {
-  ropeKernel<<<unsigned(rows), 512, 0, stream>>>(q, k, T, start, heads, kvHeads,
-                                                 headDim, theta, linearFactor);
+void rope(half_t *q, half_t *k, int64_t qStride, int64_t kStride, int64_t rows,
+          int64_t T, int64_t start, int64_t heads, int64_t kvHeads,
+          int64_t headDim, float theta, float linearFactor,
+          cudaStream_t stream) {
+  ropeKernel<<<unsigned(rows), 512, 0, stream>>>(q, k, qStride, kStride, T,
+                                                 start, heads, kvHeads, headDim,
+                                                 theta, linearFactor);
 }
 
-void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
-              int64_t start, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
-              half_t *kCache, half_t *vCache, cudaStream_t stream) {
+void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
+              int64_t T, int64_t start, int64_t kvHeads, int64_t headDim,
+              int64_t maxSeq, half_t *kCache, half_t *vCache,
+              cudaStream_t stream) {
   appendKvKernel<<<unsigned(batch * T), 1024, 0, stream>>>(
-      k, v, T, start, kvHeads, headDim, maxSeq, kCache, vCache);
+      k, v, stride, T, start, kvHeads, headDim, maxSeq, kCache, vCache);
 }
 
-void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
-               int64_t batch, int64_t T, int64_t start, int64_t heads,
-               int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
-               cudaStream_t stream, const int32_t *scatter) {
+void attention(const half_t *q, int64_t qStride, const half_t *kCache,
+               const half_t *vCache, int64_t batch, int64_t T, int64_t start,
+               int64_t heads, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
+               half_t *out, cudaStream_t stream, const int32_t *scatter) {
   const dim3 grid{unsigned(T), unsigned(heads), unsigned(batch)};
   attentionKernel<<<grid, 32 * kAttentionWarps, 0, stream>>>(
-      q, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq, scatter,
-      out);
+      q, qStride, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq,
+      scatter, out);
 }
 
 void siluMul(const half_t *gate, half_t *up, int64_t count,
@@ -380,11 +387,11 @@ void siluMul(const half_t *gate, half_t *up, int64_t count,
   siluMulKernel<<<blocksFor(count, 256), 256, 0, stream>>>(gate, up, count);
 }
 
-void siluMulGather(const half_t *gate, const half_t *up, const int32_t *perm,
-                   int64_t rows, int64_t cols, half_t *out,
-                   cudaStream_t stream) {
-  siluMulGatherKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
-      gate, up, perm, cols, rows * cols, out);
+void siluMulRows(const half_t *gate, const half_t *up, int64_t stride,
+                 const int32_t *perm, int64_t rows, int64_t cols, half_t *out,
+                 cudaStream_t stream) {
+  siluMulRowsKernel<<<blocksFor(rows * cols, 256), 256, 0, stream>>>(
+      gate, up, stride, perm, cols, rows * cols, out);
 }
 
 void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,

@@ -40,35 +40,43 @@ void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                cudaStream_t stream);
 
 /// Rotates q [rows][heads][d] and k [rows][kvHeads][d] in place; row m is at
-/// position start + m % T.
-void rope(half_t *q, half_t *k, int64_t rows, int64_t T, int64_t start,
-          int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
-          float linearFactor, cudaStream_t stream);
+/// position start + m % T. Rows are `qStride` and `kStride` elements apart
+/// (heads * d and kvHeads * d when packed; the joined q-k-v linear's width
+/// when they are column ranges of its output).
+void rope(half_t *q, half_t *k, int64_t qStride, int64_t kStride, int64_t rows,
+          int64_t T, int64_t start, int64_t heads, int64_t kvHeads,
+          int64_t headDim, float theta, float linearFactor,
+          cudaStream_t stream);
 
-/// Writes k, v [batch*T][kvHeads][d] into the cache [batch][kvHeads][maxSeq][d]
-/// at positions start..start+T.
-void appendKv(const half_t *k, const half_t *v, int64_t batch, int64_t T,
-              int64_t start, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
-              half_t *kCache, half_t *vCache, cudaStream_t stream);
+/// Writes k, v [batch*T][kvHeads][d] (rows `stride` elements apart) into the
+/// cache [batch][kvHeads][maxSeq][d] at positions start..start+T.
+void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
+              int64_t T, int64_t start, int64_t kvHeads, int64_t headDim,
+              int64_t maxSeq, half_t *kCache, half_t *vCache,
+              cudaStream_t stream);
 
-/// Causal attention of q [batch*T][heads][d] (positions start..start+T)
-/// against the cache; out [batch*T][heads][d]. headDim <= 256, a multiple
+/// Causal attention of q [batch*T][heads][d] (positions start..start+T; rows
+/// `qStride` elements apart) against the cache; out [batch*T][heads][d]
+/// (packed). headDim <= 256, a multiple
 /// of 32. With `scatter`, out's column c (head c / d, element c % d) is
 /// written to column scatter[c] instead: o's input gathered by its
 /// act-order permutation when scatter is that permutation's inverse.
-void attention(const half_t *q, const half_t *kCache, const half_t *vCache,
-               int64_t batch, int64_t T, int64_t start, int64_t heads,
-               int64_t kvHeads, int64_t headDim, int64_t maxSeq, half_t *out,
-               cudaStream_t stream, const int32_t *scatter = nullptr);
+void attention(const half_t *q, int64_t qStride, const half_t *kCache,
+               const half_t *vCache, int64_t batch, int64_t T, int64_t start,
+               int64_t heads, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
+               half_t *out, cudaStream_t stream,
+               const int32_t *scatter = nullptr);
 
 /// up[i] = silu(gate[i]) * up[i].
 void siluMul(const half_t *gate, half_t *up, int64_t count,
              cudaStream_t stream);
-/// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] for rows x cols:
-/// siluMul and gatherColumns in one kernel.
-void siluMulGather(const half_t *gate, const half_t *up, const int32_t *perm,
-                   int64_t rows, int64_t cols, half_t *out,
-                   cudaStream_t stream);
+/// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] (perm null: k) for
+/// rows x cols, gate's and up's rows `stride` elements apart, out packed:
+/// siluMul and gatherColumns in one kernel, and the product of the joined
+/// gate-up linear's two column ranges (stride 2 * cols, up = gate + cols).
+void siluMulRows(const half_t *gate, const half_t *up, int64_t stride,
+                 const int32_t *perm, int64_t rows, int64_t cols, half_t *out,
+                 cudaStream_t stream);
 /// y[m][n] += bias[n], then max(y, 0) when `relu`.
 void biasAct(half_t *y, const half_t *bias, int64_t rows, int64_t cols,
              bool relu, cudaStream_t stream);
