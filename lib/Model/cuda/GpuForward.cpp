@@ -263,8 +263,10 @@ private:
   bool fusesOGather(const DeviceLayer &layer) const {
     return layer.o.scatterPerm && sharesOneGather(layer.o, {});
   }
-  Status norm(const DeviceNorm &n, const half_t *x, int64_t rows, half_t *y,
-              const int32_t *perm = nullptr);
+  /// y = norm(x), columns gathered by `perm`; with `delta`, x += delta
+  /// first (in the same kernel for RMSNorm).
+  Status norm(const DeviceNorm &n, half_t *x, int64_t rows, half_t *y,
+              const int32_t *perm = nullptr, const half_t *delta = nullptr);
   Status forward(const std::vector<int32_t> &tokens, int64_t batch, int64_t T,
                  int64_t start, bool allLogits);
   Expected<std::vector<float>> copyLogits(int64_t rows);
@@ -810,16 +812,25 @@ Status GpuForwardImpl::linear(const DeviceLinear &l, const half_t *x,
   return Status::success();
 }
 
-Status GpuForwardImpl::norm(const DeviceNorm &n, const half_t *x, int64_t rows,
-                            half_t *y, const int32_t *perm) {
-  if (config_.isLlamaFamily())
-    cuda::rmsNorm(x, n.weight, rows, config_.hiddenSize, float(config_.normEps),
-                  y, stream_, perm);
-  else if (perm)
+Status GpuForwardImpl::norm(const DeviceNorm &n, half_t *x, int64_t rows,
+                            half_t *y, const int32_t *perm,
+                            const half_t *delta) {
+  const int64_t H = config_.hiddenSize;
+  if (config_.isLlamaFamily()) {
+    if (delta)
+      cuda::addRmsNorm(x, delta, n.weight, rows, H, float(config_.normEps), y,
+                       stream_, perm);
+    else
+      cuda::rmsNorm(x, n.weight, rows, H, float(config_.normEps), y, stream_,
+                    perm);
+    return Status::success();
+  }
+  if (perm)
     return Status::error("norm: a gathered output needs RMSNorm");
-  else
-    cuda::layerNorm(x, n.weight, n.bias, rows, config_.hiddenSize,
-                    float(config_.normEps), y, stream_);
+  if (delta)
+    cuda::residualAdd(x, delta, rows * H, stream_);
+  cuda::layerNorm(x, n.weight, n.bias, rows, H, float(config_.normEps), y,
+                  stream_);
   return Status::success();
 }
 
@@ -851,6 +862,9 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
 
   const bool llama = c.isLlamaFamily();
   const bool preNorm = llama || c.doLayerNormBefore;
+  // Pre-norm layers add each residual branch (tmp_) to x_ in the norm that
+  // reads x_ next (addRmsNorm): one kernel fewer per branch.
+  const half_t *pending = nullptr;
   for (DeviceLayer &layer : layers_) {
     // Act-order inputs shared by one permutation come gathered out of the
     // norm (q, k, v; up, gate) and the SiLU product (down) where the tiles
@@ -873,7 +887,9 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     if (preNorm) {
       GPTQ_RETURN_IF_ERROR(
           norm(layer.attentionNorm, x_, rows, gatherAttention ? gathered_ : h_,
-               gatherAttention ? attentionInput(layer).gatherPerm : nullptr));
+               gatherAttention ? attentionInput(layer).gatherPerm : nullptr,
+               pending));
+      pending = nullptr;
       in = gatherAttention ? gathered_ : h_;
     }
     // q, k and v: packed buffers, or column ranges of the joined output.
@@ -895,11 +911,13 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
           linear(layer.v, in, rows, v, false, gatherAttention));
     }
     if (llama)
-      cuda::rope(q, k, qStride, kvStride, rows, T, start, c.numHeads,
-                 c.numKvHeads, c.headDim, float(c.ropeTheta),
-                 float(c.ropeLinearFactor), stream_);
-    cuda::appendKv(k, v, kvStride, batch, T, start, c.numKvHeads, c.headDim,
-                   options_.maxSequence, layer.kCache, layer.vCache, stream_);
+      cuda::ropeAppendKv(
+          q, k, v, qStride, kvStride, batch, T, start, c.numHeads, c.numKvHeads,
+          c.headDim, float(c.ropeTheta), float(c.ropeLinearFactor),
+          options_.maxSequence, layer.kCache, layer.vCache, stream_);
+    else
+      cuda::appendKv(k, v, kvStride, batch, T, start, c.numKvHeads, c.headDim,
+                     options_.maxSequence, layer.kCache, layer.vCache, stream_);
     half_t *attention = gatherO ? gathered_ : attn_;
     cuda::attention(q, qStride, layer.kCache, layer.vCache, batch, T, start,
                     c.numHeads, c.numKvHeads, c.headDim, options_.maxSequence,
@@ -907,7 +925,10 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
                     gatherO ? layer.o.scatterPerm : nullptr);
     GPTQ_RETURN_IF_ERROR(
         linear(layer.o, attention, rows, tmp_, false, gatherO));
-    cuda::residualAdd(x_, tmp_, rows * H, stream_);
+    if (preNorm)
+      pending = tmp_;
+    else
+      cuda::residualAdd(x_, tmp_, rows * H, stream_);
     if (!preNorm) {
       GPTQ_RETURN_IF_ERROR(norm(layer.attentionNorm, x_, rows, h_));
       std::swap(x_, h_);
@@ -917,7 +938,8 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     if (preNorm) {
       GPTQ_RETURN_IF_ERROR(
           norm(layer.mlpNorm, x_, rows, gatherMlp ? gathered_ : h_,
-               gatherMlp ? mlpInput(layer).gatherPerm : nullptr));
+               gatherMlp ? mlpInput(layer).gatherPerm : nullptr, pending));
+      pending = nullptr;
       in = gatherMlp ? gathered_ : h_;
     }
     const int64_t I = c.intermediateSize;
@@ -947,7 +969,10 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     }
     GPTQ_RETURN_IF_ERROR(
         linear(layer.down, downIn, rows, tmp_, false, gatherDown));
-    cuda::residualAdd(x_, tmp_, rows * H, stream_);
+    if (preNorm)
+      pending = tmp_;
+    else
+      cuda::residualAdd(x_, tmp_, rows * H, stream_);
     if (!preNorm) {
       GPTQ_RETURN_IF_ERROR(norm(layer.mlpNorm, x_, rows, h_));
       std::swap(x_, h_);
@@ -955,7 +980,7 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
   }
   const half_t *final = x_;
   if (preNorm) {
-    GPTQ_RETURN_IF_ERROR(norm(finalNorm_, x_, rows, h_));
+    GPTQ_RETURN_IF_ERROR(norm(finalNorm_, x_, rows, h_, nullptr, pending));
     final = h_;
   }
   int64_t logitRows = rows;

@@ -68,15 +68,22 @@ __global__ void embedKernel(const int32_t *tokens, int64_t T, int64_t start,
   }
 }
 
-__global__ void rmsNormKernel(const half_t *x, const half_t *weight,
-                              const int32_t *perm, int64_t hidden, float eps,
-                              half_t *out) {
+__global__ void rmsNormKernel(half_t *x, const half_t *delta,
+                              const half_t *weight, const int32_t *perm,
+                              int64_t hidden, float eps, half_t *out) {
   qmm::allow_dependent_grids();
   __shared__ float scratch[32];
   const int64_t row = blockIdx.x;
   float sum = 0.0f;
   for (int64_t i = threadIdx.x; i < hidden; i += blockDim.x) {
-    const float v = load(x, row * hidden + i);
+    float v = load(x, row * hidden + i);
+    if (delta) {
+      // The residual add first, rounded to fp16 as residualAddKernel
+      // stores it; blockSum's barriers make the row visible to the loop
+      // below, whose threads read other columns.
+      v = roundHalf(v + load(delta, row * hidden + i));
+      store(x, row * hidden + i, v);
+    }
     sum += v * v;
   }
   const float scale = rsqrtf(blockSum(sum, scratch) / float(hidden) + eps);
@@ -149,6 +156,48 @@ __global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t stride,
     kCache[slot] = k[row * stride + i];
     vCache[slot] = v[row * stride + i];
   }
+}
+
+/// ropeKernel and appendKvKernel in one pass (one block per row): q rotated
+/// in place, k rotated straight into the cache (the forward reads k only
+/// from there), v copied; the same fp16 values as the two kernels.
+__global__ void ropeAppendKvKernel(half_t *q, const half_t *k, const half_t *v,
+                                   int64_t qStride, int64_t kvStride, int64_t T,
+                                   int64_t start, int64_t heads,
+                                   int64_t kvHeads, int64_t headDim,
+                                   float theta, float linearFactor,
+                                   int64_t maxSeq, half_t *kCache,
+                                   half_t *vCache) {
+  const int64_t row = blockIdx.x; // b * T + t
+  const int64_t b = row / T, t = row % T;
+  const int64_t half = headDim / 2;
+  const float position = float(start + t) / linearFactor;
+  auto slot = [&](int64_t h, int64_t d) {
+    return ((b * kvHeads + h) * maxSeq + start + t) * headDim + d;
+  };
+  for (int64_t item = threadIdx.x; item < (heads + kvHeads) * half;
+       item += blockDim.x) {
+    const int64_t h = item / half, i = item % half;
+    const float invFreq = 1.0f / powf(theta, float(2 * i) / float(headDim));
+    float sinA, cosA;
+    sincosf(position * invFreq, &sinA, &cosA);
+    cosA = roundHalf(cosA); // transformers casts cos/sin to the model dtype
+    sinA = roundHalf(sinA);
+    if (h < heads) {
+      half_t *base = q + row * qStride + h * headDim;
+      const float a = load(base, i), b2 = load(base, i + half);
+      store(base, i, a * cosA - b2 * sinA);
+      store(base, i + half, b2 * cosA + a * sinA);
+    } else {
+      const int64_t kh = h - heads;
+      const half_t *base = k + row * kvStride + kh * headDim;
+      const float a = load(base, i), b2 = load(base, i + half);
+      store(kCache, slot(kh, i), a * cosA - b2 * sinA);
+      store(kCache, slot(kh, i + half), b2 * cosA + a * sinA);
+    }
+  }
+  for (int64_t i = threadIdx.x; i < kvHeads * headDim; i += blockDim.x)
+    vCache[slot(i / headDim, i % headDim)] = v[row * kvStride + i];
 }
 
 constexpr int kAttentionWarps = 16;
@@ -344,8 +393,16 @@ void embed(const int32_t *tokens, int64_t rows, int64_t T, int64_t start,
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
              int64_t hidden, float eps, half_t *out, cudaStream_t stream,
              const int32_t *perm) {
-  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(x, weight, perm, hidden,
-                                                     eps, out);
+  // Without a delta the kernel only reads x.
+  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(
+      const_cast<half_t *>(x), nullptr, weight, perm, hidden, eps, out);
+}
+
+void addRmsNorm(half_t *x, const half_t *delta, const half_t *weight,
+                int64_t rows, int64_t hidden, float eps, half_t *out,
+                cudaStream_t stream, const int32_t *perm) {
+  rmsNormKernel<<<unsigned(rows), 1024, 0, stream>>>(x, delta, weight, perm,
+                                                     hidden, eps, out);
 }
 
 void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
@@ -362,6 +419,16 @@ void rope(half_t *q, half_t *k, int64_t qStride, int64_t kStride, int64_t rows,
   ropeKernel<<<unsigned(rows), 512, 0, stream>>>(q, k, qStride, kStride, T,
                                                  start, heads, kvHeads, headDim,
                                                  theta, linearFactor);
+}
+
+void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
+                  int64_t kvStride, int64_t batch, int64_t T, int64_t start,
+                  int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
+                  float linearFactor, int64_t maxSeq, half_t *kCache,
+                  half_t *vCache, cudaStream_t stream) {
+  ropeAppendKvKernel<<<unsigned(batch * T), 512, 0, stream>>>(
+      q, k, v, qStride, kvStride, T, start, heads, kvHeads, headDim, theta,
+      linearFactor, maxSeq, kCache, vCache);
 }
 
 void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,

@@ -35,6 +35,11 @@ void gatherColumns(const half_t *x, const int32_t *perm, int64_t rows,
 void rmsNorm(const half_t *x, const half_t *weight, int64_t rows,
              int64_t hidden, float eps, half_t *out, cudaStream_t stream,
              const int32_t *perm = nullptr);
+/// residualAdd(x, delta) and then rmsNorm of x in one kernel (x updated in
+/// place, with the same fp16 rounding).
+void addRmsNorm(half_t *x, const half_t *delta, const half_t *weight,
+                int64_t rows, int64_t hidden, float eps, half_t *out,
+                cudaStream_t stream, const int32_t *perm = nullptr);
 void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                int64_t rows, int64_t hidden, float eps, half_t *out,
                cudaStream_t stream);
@@ -54,6 +59,14 @@ void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
               int64_t T, int64_t start, int64_t kvHeads, int64_t headDim,
               int64_t maxSeq, half_t *kCache, half_t *vCache,
               cudaStream_t stream);
+
+/// rope followed by appendKv in one kernel: q rotated in place, k rotated
+/// into the cache only (k itself is left as it was), v copied.
+void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
+                  int64_t kvStride, int64_t batch, int64_t T, int64_t start,
+                  int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
+                  float linearFactor, int64_t maxSeq, half_t *kCache,
+                  half_t *vCache, cudaStream_t stream);
 
 /// Causal attention of q [batch*T][heads][d] (positions start..start+T; rows
 /// `qStride` elements apart) against the cache; out [batch*T][heads][d]
