@@ -293,6 +293,8 @@ private:
          *gathered_ = nullptr, *up_ = nullptr;
   /// Outputs of the joined linears (allocated when a layer has one).
   half_t *qkv_ = nullptr, *gateUp_ = nullptr;
+  /// Partial softmax sums of the decode attention's key splits.
+  cuda::AttentionWorkspace attentionWorkspace_;
   /// The dense path's chunk (GpuOptions::denseLargeBatches).
   void *denseWorkspace_ = nullptr;
   size_t denseWorkspaceBytes_ = 0;
@@ -744,6 +746,19 @@ Status GpuForwardImpl::allocateWorkspaces() {
     ASSIGN_OR_RETURN(qkv_, allocate<half_t>(R * (c.qDim() + 2 * c.kvDim())));
   if (anyGateUp)
     ASSIGN_OR_RETURN(gateUp_, allocate<half_t>(R * 2 * c.intermediateSize));
+  // Decode (one row per sequence) splits the keys of each (row, head) over
+  // up to 16 blocks.
+  attentionWorkspace_.pairs = options_.maxBatch * c.numHeads;
+  attentionWorkspace_.maxSplits = 16;
+  ASSIGN_OR_RETURN(attentionWorkspace_.partials,
+                   allocate<float>(cuda::attentionWorkspaceFloats(
+                       attentionWorkspace_.pairs, attentionWorkspace_.maxSplits,
+                       c.headDim)));
+  ASSIGN_OR_RETURN(attentionWorkspace_.tickets,
+                   allocate<unsigned>(attentionWorkspace_.pairs));
+  CUDA_TRY(cudaMemsetAsync(attentionWorkspace_.tickets, 0,
+                           attentionWorkspace_.pairs * sizeof(unsigned),
+                           stream_));
   const int64_t cache = options_.maxBatch * c.kvDim() * options_.maxSequence;
   for (DeviceLayer &layer : layers_) {
     ASSIGN_OR_RETURN(layer.kCache, allocate<half_t>(cache));
@@ -921,8 +936,8 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
     half_t *attention = gatherO ? gathered_ : attn_;
     cuda::attention(q, qStride, layer.kCache, layer.vCache, batch, T, start,
                     c.numHeads, c.numKvHeads, c.headDim, options_.maxSequence,
-                    attention, stream_,
-                    gatherO ? layer.o.scatterPerm : nullptr);
+                    attention, stream_, gatherO ? layer.o.scatterPerm : nullptr,
+                    attentionWorkspace_);
     GPTQ_RETURN_IF_ERROR(
         linear(layer.o, attention, rows, tmp_, false, gatherO));
     if (preNorm)

@@ -22,6 +22,8 @@
 
 #include <cuda_fp16.h>
 
+#include <algorithm>
+
 namespace gptq::model::cuda {
 
 namespace {
@@ -158,9 +160,11 @@ __global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t stride,
   }
 }
 
-/// ropeKernel and appendKvKernel in one pass (one block per row): q rotated
-/// in place, k rotated straight into the cache (the forward reads k only
-/// from there), v copied; the same fp16 values as the two kernels.
+/// ropeKernel and appendKvKernel in one pass, a block per (row, head) and
+/// a thread per rotated pair (decode has one row: one block per row would
+/// leave the whole step to one SM). q is rotated in place, k straight into
+/// the cache (the forward reads k only from there), and the kv heads'
+/// blocks copy v; the same fp16 values as the two kernels.
 __global__ void ropeAppendKvKernel(half_t *q, const half_t *k, const half_t *v,
                                    int64_t qStride, int64_t kvStride, int64_t T,
                                    int64_t start, int64_t heads,
@@ -169,15 +173,11 @@ __global__ void ropeAppendKvKernel(half_t *q, const half_t *k, const half_t *v,
                                    int64_t maxSeq, half_t *kCache,
                                    half_t *vCache) {
   const int64_t row = blockIdx.x; // b * T + t
+  const int64_t h = blockIdx.y;   // q heads, then kv heads
   const int64_t b = row / T, t = row % T;
   const int64_t half = headDim / 2;
   const float position = float(start + t) / linearFactor;
-  auto slot = [&](int64_t h, int64_t d) {
-    return ((b * kvHeads + h) * maxSeq + start + t) * headDim + d;
-  };
-  for (int64_t item = threadIdx.x; item < (heads + kvHeads) * half;
-       item += blockDim.x) {
-    const int64_t h = item / half, i = item % half;
+  for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
     const float invFreq = 1.0f / powf(theta, float(2 * i) / float(headDim));
     float sinA, cosA;
     sincosf(position * invFreq, &sinA, &cosA);
@@ -185,19 +185,21 @@ __global__ void ropeAppendKvKernel(half_t *q, const half_t *k, const half_t *v,
     sinA = roundHalf(sinA);
     if (h < heads) {
       half_t *base = q + row * qStride + h * headDim;
-      const float a = load(base, i), b2 = load(base, i + half);
-      store(base, i, a * cosA - b2 * sinA);
-      store(base, i + half, b2 * cosA + a * sinA);
-    } else {
-      const int64_t kh = h - heads;
-      const half_t *base = k + row * kvStride + kh * headDim;
-      const float a = load(base, i), b2 = load(base, i + half);
-      store(kCache, slot(kh, i), a * cosA - b2 * sinA);
-      store(kCache, slot(kh, i + half), b2 * cosA + a * sinA);
+      const float a = load(base, i), c = load(base, i + half);
+      store(base, i, a * cosA - c * sinA);
+      store(base, i + half, c * cosA + a * sinA);
+      continue;
     }
+    const int64_t kh = h - heads;
+    const int64_t slot = ((b * kvHeads + kh) * maxSeq + start + t) * headDim;
+    const half_t *kRow = k + row * kvStride + kh * headDim;
+    const float a = load(kRow, i), c = load(kRow, i + half);
+    store(kCache, slot + i, a * cosA - c * sinA);
+    store(kCache, slot + i + half, c * cosA + a * sinA);
+    const half_t *vRow = v + row * kvStride + kh * headDim;
+    vCache[slot + i] = vRow[i];
+    vCache[slot + i + half] = vRow[i + half];
   }
-  for (int64_t i = threadIdx.x; i < kvHeads * headDim; i += blockDim.x)
-    vCache[slot(i / headDim, i % headDim)] = v[row * kvStride + i];
 }
 
 constexpr int kAttentionWarps = 16;
@@ -299,6 +301,190 @@ __global__ void attentionKernel(const half_t *q, int64_t qStride,
     store(out, row * heads * headDim + (scatter ? scatter[column] : column),
           value / sum);
   }
+}
+
+/// The attention for head sizes of 8 * L with L a power of two (32, 64,
+/// 128, 256), split over the keys (flash-decoding): decode has one query
+/// per head, so the grid (T, heads, batch x splits) puts `splits` blocks on
+/// each (query, head), each folding its chunk of keys. L lanes hold a key's
+/// head_dim (16 bytes each, one load), so a warp reads 32 / L keys per load
+/// and kSplitKeyBatch of those are in flight per lane. With splits > 1
+/// every block writes its partial (max, sum, accumulator) to `partials`,
+/// and the last block of a (query, head) to arrive (an atomic ticket in
+/// `tickets`, reset to 0 by it) merges them; with one split the block
+/// writes the output itself. The fp32 math of attentionKernel; only the
+/// order of the sums differs.
+constexpr int kSplitWarps = 4;
+constexpr int kSplitKeyBatch = 4;
+
+__device__ inline void loadHalf8(const half_t *p, float (&v)[8]) {
+  const uint4 raw = *reinterpret_cast<const uint4 *>(p);
+  const __half2 *h = reinterpret_cast<const __half2 *>(&raw);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __half22float2(h[i]);
+    v[2 * i] = f.x;
+    v[2 * i + 1] = f.y;
+  }
+}
+
+template <int L>
+__global__ void __launch_bounds__(32 * kSplitWarps)
+    attentionSplitKernel(const half_t *q, int64_t qStride, const half_t *kCache,
+                         const half_t *vCache, int64_t T, int64_t start,
+                         int64_t heads, int64_t kvHeads, int64_t maxSeq,
+                         int splits, int64_t chunk, const int32_t *scatter,
+                         half_t *out, float *partials, unsigned *tickets) {
+  qmm::allow_dependent_grids();
+  constexpr int kHeadDim = 8 * L;
+  constexpr int kSegments = 32 / L; // keys side by side in a warp
+  constexpr int kGroups = kSplitWarps * kSegments;
+  const int64_t t = blockIdx.x, h = blockIdx.y;
+  const int64_t b = blockIdx.z / splits;
+  const int split = int(blockIdx.z % splits);
+  const int64_t kvh = h / (heads / kvHeads);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int segment = lane / L, part = lane % L;
+  const int64_t row = b * T + t;
+  const int64_t keys = start + t + 1;
+  const int64_t k0 = split * chunk, k1 = min(keys, k0 + chunk);
+
+  const float scale = rsqrtf(float(kHeadDim));
+  float qv[8], acc[8];
+  loadHalf8(q + row * qStride + h * kHeadDim + part * 8, qv);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    qv[i] *= scale;
+    acc[i] = 0.0f;
+  }
+  float runningMax = -INFINITY, runningSum = 0.0f;
+  const half_t *kBase = kCache + (b * kvHeads + kvh) * maxSeq * kHeadDim;
+  const half_t *vBase = vCache + (b * kvHeads + kvh) * maxSeq * kHeadDim;
+  constexpr int kStride = kSplitWarps * kSegments;
+  // The trip count is the warp's (not the lane's), so the shuffles below
+  // see every lane of the warp.
+  for (int64_t base = k0 + warp * kSegments; base < k1;
+       base += int64_t(kStride) * kSplitKeyBatch) {
+    float dot[kSplitKeyBatch];
+    bool valid[kSplitKeyBatch];
+#pragma unroll
+    for (int u = 0; u < kSplitKeyBatch; ++u) {
+      const int64_t key = base + segment + int64_t(u) * kStride;
+      valid[u] = key < k1;
+      float kv[8] = {};
+      if (valid[u])
+        loadHalf8(kBase + key * kHeadDim + part * 8, kv);
+      dot[u] = 0.0f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        dot[u] += qv[i] * kv[i];
+    }
+#pragma unroll
+    for (int u = 0; u < kSplitKeyBatch; ++u)
+#pragma unroll
+      for (int offset = L / 2; offset > 0; offset /= 2)
+        dot[u] += __shfl_xor_sync(0xffffffffu, dot[u], offset);
+    float newMax = runningMax;
+#pragma unroll
+    for (int u = 0; u < kSplitKeyBatch; ++u)
+      if (valid[u])
+        newMax = fmaxf(newMax, dot[u]);
+    if (newMax == -INFINITY)
+      continue; // no key for this segment in this step
+    const float correction = __expf(runningMax - newMax);
+    runningSum *= correction;
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      acc[i] *= correction;
+#pragma unroll
+    for (int u = 0; u < kSplitKeyBatch; ++u) {
+      if (!valid[u])
+        continue;
+      const float p = __expf(dot[u] - newMax);
+      runningSum += p;
+      float vv[8];
+      loadHalf8(vBase + (base + segment + int64_t(u) * kStride) * kHeadDim +
+                    part * 8,
+                vv);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        acc[i] += p * vv[i];
+    }
+    runningMax = newMax;
+  }
+
+  // The block's groups (warp, segment) merged through shared memory.
+  __shared__ float groupMax[kGroups], groupSum[kGroups];
+  __shared__ float groupAcc[kGroups][kHeadDim];
+  __shared__ bool lastBlock;
+  const int group = warp * kSegments + segment;
+  if (part == 0) {
+    groupMax[group] = runningMax;
+    groupSum[group] = runningSum;
+  }
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    groupAcc[group][part * 8 + i] = acc[i];
+  __syncthreads();
+  float blockMax = -INFINITY;
+  for (int g = 0; g < kGroups; ++g)
+    blockMax = fmaxf(blockMax, groupMax[g]);
+  const int64_t head = row * heads + h;
+  for (int d = threadIdx.x; d < kHeadDim; d += blockDim.x) {
+    float sum = 0.0f, value = 0.0f;
+    if (blockMax != -INFINITY)
+      for (int g = 0; g < kGroups; ++g) {
+        const float weight = __expf(groupMax[g] - blockMax); // 0 if none
+        sum += groupSum[g] * weight;
+        value += groupAcc[g][d] * weight;
+      }
+    if (splits == 1) {
+      // With `scatter`, column c of the output goes to column scatter[c].
+      const int64_t column = h * kHeadDim + d;
+      store(out, row * heads * kHeadDim + (scatter ? scatter[column] : column),
+            value / sum);
+    } else {
+      float *mine = partials + (head * splits + split) * (kHeadDim + 2);
+      if (d == 0) {
+        mine[0] = blockMax;
+        mine[1] = sum;
+      }
+      mine[2 + d] = value;
+    }
+  }
+  if (splits == 1)
+    return;
+  // Publish the partial, then take a ticket; the last block merges.
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0)
+    lastBlock = atomicAdd(&tickets[head], 1u) == unsigned(splits - 1);
+  __syncthreads();
+  if (!lastBlock)
+    return;
+  __threadfence();
+  // Other blocks' writes: read past L1 (__ldcg).
+  const float *all = partials + head * splits * (kHeadDim + 2);
+  float globalMax = -INFINITY;
+  for (int sp = 0; sp < splits; ++sp)
+    globalMax = fmaxf(globalMax, __ldcg(all + sp * (kHeadDim + 2)));
+  for (int d = threadIdx.x; d < kHeadDim; d += blockDim.x) {
+    float sum = 0.0f, value = 0.0f;
+    for (int sp = 0; sp < splits; ++sp) {
+      const float *p = all + sp * (kHeadDim + 2);
+      const float partSum = __ldcg(p + 1);
+      if (partSum == 0.0f)
+        continue; // a chunk past the last key
+      const float weight = __expf(__ldcg(p) - globalMax);
+      sum += partSum * weight;
+      value += __ldcg(p + 2 + d) * weight;
+    }
+    const int64_t column = h * kHeadDim + d;
+    store(out, row * heads * kHeadDim + (scatter ? scatter[column] : column),
+          value / sum);
+  }
+  if (threadIdx.x == 0)
+    tickets[head] = 0; // ready for the next launch
 }
 
 // silu(gate) * up as transformers' LlamaMLP rounds it (silu in fp16 first);
@@ -426,7 +612,9 @@ void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
                   int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
                   float linearFactor, int64_t maxSeq, half_t *kCache,
                   half_t *vCache, cudaStream_t stream) {
-  ropeAppendKvKernel<<<unsigned(batch * T), 512, 0, stream>>>(
+  const dim3 grid{unsigned(batch * T), unsigned(heads + kvHeads)};
+  const unsigned threads = unsigned(std::min<int64_t>(headDim / 2, 256));
+  ropeAppendKvKernel<<<grid, threads, 0, stream>>>(
       q, k, v, qStride, kvStride, T, start, heads, kvHeads, headDim, theta,
       linearFactor, maxSeq, kCache, vCache);
 }
@@ -442,7 +630,47 @@ void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
 void attention(const half_t *q, int64_t qStride, const half_t *kCache,
                const half_t *vCache, int64_t batch, int64_t T, int64_t start,
                int64_t heads, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
-               half_t *out, cudaStream_t stream, const int32_t *scatter) {
+               half_t *out, cudaStream_t stream, const int32_t *scatter,
+               const AttentionWorkspace &workspace) {
+  const int64_t lanesPerKey = headDim / 8;
+  if (headDim % 8 == 0 && (lanesPerKey == 4 || lanesPerKey == 8 ||
+                           lanesPerKey == 16 || lanesPerKey == 32)) {
+    // Split the keys where (query, head) pairs alone would leave the SMs
+    // short of warps (decode): about kTargetBlocks blocks of 4 warps (8 per
+    // SM on an H100; with 2 per SM, batch 8 of a 7B model decoded 9% slower
+    // than the 16-warp kernel), at least one full step of keys each (a
+    // warp's keys times the batch in flight, 32 for head_dim 128), and no
+    // more partials than the workspace holds.
+    constexpr int64_t kTargetBlocks = 1024;
+    const int64_t pairs = T * heads * batch;
+    const int64_t maxKeys = start + T;
+    const int64_t stepKeys = kSplitWarps * (32 / lanesPerKey) * kSplitKeyBatch;
+    int64_t splits = 1;
+    if (workspace.partials && workspace.tickets && pairs < kTargetBlocks &&
+        pairs <= workspace.pairs)
+      splits =
+          std::max<int64_t>(1, std::min({(kTargetBlocks + pairs - 1) / pairs,
+                                         (maxKeys + stepKeys - 1) / stepKeys,
+                                         int64_t(workspace.maxSplits)}));
+    const int64_t chunk = (maxKeys + splits - 1) / splits;
+    const dim3 grid{unsigned(T), unsigned(heads), unsigned(batch * splits)};
+    auto launch = [&](auto kernel) {
+      kernel<<<grid, 32 * kSplitWarps, 0, stream>>>(
+          q, qStride, kCache, vCache, T, start, heads, kvHeads, maxSeq,
+          int(splits), chunk, scatter, out, workspace.partials,
+          workspace.tickets);
+    };
+    switch (lanesPerKey) {
+    case 4:
+      return launch(attentionSplitKernel<4>);
+    case 8:
+      return launch(attentionSplitKernel<8>);
+    case 16:
+      return launch(attentionSplitKernel<16>);
+    default:
+      return launch(attentionSplitKernel<32>);
+    }
+  }
   const dim3 grid{unsigned(T), unsigned(heads), unsigned(batch)};
   attentionKernel<<<grid, 32 * kAttentionWarps, 0, stream>>>(
       q, qStride, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq,

@@ -74,11 +74,28 @@ void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
 /// of 32. With `scatter`, out's column c (head c / d, element c % d) is
 /// written to column scatter[c] instead: o's input gathered by its
 /// act-order permutation when scatter is that permutation's inverse.
+///
+/// Head sizes of 32, 64, 128 and 256 read 16 bytes per lane, and where the
+/// (query, head) pairs are few (decode) split the keys over several blocks
+/// whose partial softmax sums `workspace` holds (null: no split).
+struct AttentionWorkspace {
+  /// attentionWorkspaceFloats(pairs, maxSplits) floats.
+  float *partials = nullptr;
+  /// `pairs` counters, zero before the first launch (kept zero after).
+  unsigned *tickets = nullptr;
+  int64_t pairs = 0; ///< (row, head) pairs it holds partials for
+  int maxSplits = 0;
+};
+inline int64_t attentionWorkspaceFloats(int64_t pairs, int maxSplits,
+                                        int64_t headDim) {
+  return pairs * maxSplits * (headDim + 2);
+}
 void attention(const half_t *q, int64_t qStride, const half_t *kCache,
                const half_t *vCache, int64_t batch, int64_t T, int64_t start,
                int64_t heads, int64_t kvHeads, int64_t headDim, int64_t maxSeq,
                half_t *out, cudaStream_t stream,
-               const int32_t *scatter = nullptr);
+               const int32_t *scatter = nullptr,
+               const AttentionWorkspace &workspace = {});
 
 /// up[i] = silu(gate[i]) * up[i].
 void siluMul(const half_t *gate, half_t *up, int64_t count,
