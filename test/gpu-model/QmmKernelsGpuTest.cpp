@@ -1,12 +1,13 @@
 //===- QmmKernelsGpuTest.cpp - the model's kernel choice per row count ---===//
 //
 // The model's embedded bundles hold, per layer shape, a decode kernel, a
-// dynamic-M general kernel, a small-batch kernel and a prefill kernel
-// (lib/Model/cuda/QmmKernelSet.cmake). On sm_90a the Llama-2-7B shapes
-// (4096 x 4096, 4096 x 11008, 11008 x 4096; 4-bit) get 16-row pipelined
-// small-batch kernels that the general kernels are not; their results at
-// 9-16 rows must match the decode (stream) kernel's on the same fresh
-// random inputs. Without a GPU the test skips.
+// dynamic-M general kernel, small- and mid-batch kernels and a prefill
+// kernel (lib/Model/cuda/QmmKernelSet.cmake). On sm_90a the Llama-2-7B
+// shapes (4096 x 4096, 4096 x 11008, 11008 x 4096; 4-bit) get 16-row
+// pipelined small-batch kernels and 64-row wgmma mid-batch kernels that
+// the general kernels are not; their results at 9-16 and 17-64 rows must
+// match the decode (stream) kernel's on the same fresh random inputs.
+// Without a GPU the test skips.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,12 +45,13 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
   const cuda::QmmKernelSpec *spec = (*kernels)->find(K, N, 4, 128, false, true);
   ASSERT_NE(spec, nullptr);
   ASSERT_NE(spec->decode, nullptr);
-  if (!spec->smallBatch)
+  if (!spec->smallBatch && !spec->midBatch)
     GTEST_SKIP() << "the " << (*context)->info().arch()
-                 << " bundle has no separate small-batch kernel for this "
-                    "shape (sm_90a does)";
-  EXPECT_NE(spec->smallBatch->name.find("_pipe_m16"), std::string::npos)
-      << spec->smallBatch->name;
+                 << " bundle has no separate small- or mid-batch kernel for "
+                    "this shape (sm_90a does)";
+  if (spec->smallBatch)
+    EXPECT_NE(spec->smallBatch->name.find("_pipe_m16"), std::string::npos)
+        << spec->smallBatch->name;
 
   std::mt19937 rng(7);
   std::uniform_int_distribution<uint32_t> word;
@@ -72,7 +74,11 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
   rt::DeviceBuffer dQzeros = upload(qzeros.data(), qzeros.size() * 4);
   rt::DeviceBuffer dScales = upload(scales.data(), scales.size() * 2);
 
-  for (int64_t m : {9, 16}) {
+  for (int64_t m : {9, 16, 17, 33, 64}) {
+    const cuda::QmmKernelSpec *variant =
+        m <= cuda::kSmallBatchRows ? spec->smallBatch : spec->midBatch;
+    if (!variant)
+      continue;
     SCOPED_TRACE("m = " + std::to_string(m));
     std::vector<uint16_t> x(m * K);
     for (uint16_t &value : x)
@@ -106,8 +112,8 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
     }
     const double relative = std::sqrt(error / norm);
     std::printf("%s at m = %lld against %s: relative error %.2e\n",
-                spec->smallBatch->name.c_str(), (long long)m,
-                spec->decode->name.c_str(), relative);
+                variant->name.c_str(), (long long)m, spec->decode->name.c_str(),
+                relative);
     EXPECT_LT(relative, 2e-3);
   }
 }

@@ -26,11 +26,15 @@ function(gptq_model_qmm_bundle name shapes layouts)
       # (qmm-select-tile's M = 1 bucket), used for m up to its block_m; 16
       # rows, the small-batch tile (16-row pipelined tiles on 4-bit layers
       # on sm_90a, where it differs from the general kernel), used beyond
-      # the decode tile's block_m up to 16 rows; and 1024 rows, which gets the prefill tile (the pipelined
+      # the decode tile's block_m up to 16 rows; 64 rows, the mid-batch tile
+      # (64-row wgmma tiles on sm_90a), used for 17 to 64 rows (batched
+      # decode), which the prefill tile's 128 rows would leave half empty
+      # or more; and 1024 rows, which gets the prefill tile (the pipelined
       # strategy, no split-K where the 256-row one would split: see
       # kPrefillRows), used for m beyond one row block of the dynamic-M
       # kernel.
-      foreach(variant "?:general" "1:_decode" "16:_batch16" "1024:_prefill")
+      foreach(variant "?:general" "1:_decode" "16:_batch16" "64:_batch64"
+                      "1024:_prefill")
         string(REPLACE ":" ";" variantParts "${variant}")
         list(GET variantParts 0 rows)
         list(GET variantParts 1 suffix)

@@ -3,8 +3,10 @@
 // The manifest's dynamic-M entries (`rows` = -1) accept any number of
 // tokens; entries generated for one row carry the decode tile, whose kernel
 // also takes any m and is used for m up to its block_m; entries generated
-// for kPrefillRows rows carry the prefill tile (pipelined), used for m beyond
-// one row block of the dynamic-M kernel. The grid follows the manifest's
+// for kSmallBatchRows and kMidBatchRows rows carry the tiles of those
+// buckets, used up to 16 and 64 rows; entries generated for kPrefillRows
+// rows carry the prefill tile, used for m beyond one row block of the
+// dynamic-M kernel. The grid follows the manifest's
 // formula [out_features / block_n, ceil(m / block_m), split_k]. Bundles are
 // generated for sm_90a and for sm_80 (whose tiles use no clusters); the
 // kernels of the family of the present GPU are used.
@@ -43,7 +45,7 @@ QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
       for (const auto &matmul : manifest.at("matmuls")) {
         const int64_t rows = matmul.at("rows").get<int64_t>();
         if (rows != -1 && rows != 1 && rows != kSmallBatchRows &&
-            rows != kPrefillRows)
+            rows != kMidBatchRows && rows != kPrefillRows)
           continue;
         if (matmul.at("arch") != family)
           continue;
@@ -76,6 +78,7 @@ QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
         spec.decodeOnly = rows == 1;
         spec.prefillOnly = rows == kPrefillRows;
         spec.smallBatchOnly = rows == kSmallBatchRows;
+        spec.midBatchOnly = rows == kMidBatchRows;
         kernels->specs_.push_back(std::move(spec));
       }
     } catch (const std::exception &error) {
@@ -86,7 +89,7 @@ QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
   // Link each dynamic-M kernel to the decode kernel of the same layer shape
   // and layout (pointers are stable now that specs_ is complete).
   for (QmmKernelSpec &spec : kernels->specs_) {
-    if (spec.decodeOnly || spec.prefillOnly || spec.smallBatchOnly)
+    if (spec.variantOnly())
       continue;
     for (const QmmKernelSpec &other : kernels->specs_) {
       if (other.K != spec.K || other.N != spec.N || other.bits != spec.bits ||
@@ -99,6 +102,8 @@ QmmKernels::create(const std::string &arch, size_t maxWindowBytes) {
         spec.prefill = &other;
       if (other.smallBatchOnly && other.name != spec.name)
         spec.smallBatch = &other;
+      if (other.midBatchOnly && other.name != spec.name)
+        spec.midBatch = &other;
     }
   }
   kernels->cache_ = std::make_unique<rt::KernelCache>();
@@ -109,10 +114,9 @@ const QmmKernelSpec *QmmKernels::find(int64_t K, int64_t N, int bits,
                                       int64_t groupSize, bool actOrder,
                                       bool v1) const {
   for (const QmmKernelSpec &spec : specs_)
-    if (!spec.decodeOnly && !spec.prefillOnly && !spec.smallBatchOnly &&
-        spec.K == K && spec.N == N && spec.bits == bits &&
-        spec.groupSize == groupSize && spec.actOrder == actOrder &&
-        spec.v1 == v1)
+    if (!spec.variantOnly() && spec.K == K && spec.N == N &&
+        spec.bits == bits && spec.groupSize == groupSize &&
+        spec.actOrder == actOrder && spec.v1 == v1)
       return &spec;
   return nullptr;
 }
@@ -150,6 +154,7 @@ Status QmmKernels::launch(const QmmKernelSpec &general,
   const QmmKernelSpec &spec =
       general.decode && m <= general.decode->blockM ? *general.decode
       : general.smallBatch && m <= kSmallBatchRows  ? *general.smallBatch
+      : general.midBatch && m <= kMidBatchRows      ? *general.midBatch
       : general.prefill && m > general.blockM       ? *general.prefill
                                                     : general;
   Expected<const rt::KernelFunction *> function = this->function(spec);

@@ -61,6 +61,8 @@ struct QmmKernelSpec {
   bool prefillOnly = false;
   /// Generated for kSmallBatchRows rows; found only through `smallBatch`.
   bool smallBatchOnly = false;
+  /// Generated for kMidBatchRows rows; found only through `midBatch`.
+  bool midBatchOnly = false;
   /// The decode kernel of the same shape and layout, used for m <= its
   /// block_m; null when the bundle has none.
   const QmmKernelSpec *decode = nullptr;
@@ -71,6 +73,15 @@ struct QmmKernelSpec {
   /// rows than the decode kernel's block_m up to kSmallBatchRows; null when
   /// the bundle has none or it is this kernel.
   const QmmKernelSpec *smallBatch = nullptr;
+  /// The mid-batch kernel of the same shape and layout, used for more rows
+  /// than kSmallBatchRows (or the decode kernel's block_m) up to
+  /// kMidBatchRows; null when the bundle has none or it is this kernel.
+  const QmmKernelSpec *midBatch = nullptr;
+
+  /// One of the fixed-row variants (not a dynamic-M kernel).
+  bool variantOnly() const {
+    return decodeOnly || prefillOnly || smallBatchOnly || midBatchOnly;
+  }
 };
 
 /// Rows the bundles' small-batch variants are generated for: with M known
@@ -79,6 +90,11 @@ struct QmmKernelSpec {
 /// H100, docs/PERF.md), which the dynamic-M general kernel, whose M is
 /// unknown, does not.
 constexpr int64_t kSmallBatchRows = 16;
+
+/// Rows the bundles' mid-batch variants are generated for: batched decode
+/// of 17 to 64 sequences, which would otherwise run the 128-row prefill
+/// tile (sm_90a) with most of its rows empty.
+constexpr int64_t kMidBatchRows = 64;
 
 /// Rows the bundles' prefill variants are generated for (QmmKernelSet.cmake):
 /// the 1024-row bucket's tile, which prompts of hundreds of tokens run

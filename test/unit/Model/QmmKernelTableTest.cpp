@@ -59,8 +59,7 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
         GTEST_SKIP() << "built without gptq-opt: no qmm bundles";
       EXPECT_EQ(spec->K, K);
       EXPECT_EQ(spec->N, N);
-      EXPECT_FALSE(spec->decodeOnly || spec->prefillOnly ||
-                   spec->smallBatchOnly);
+      EXPECT_FALSE(spec->variantOnly());
       expectEarlyStartFromStrategy(*spec);
       // Decode: the stream kernel's 8-row tiles.
       ASSERT_NE(spec->decode, nullptr);
@@ -111,6 +110,20 @@ TEST(QmmKernelTable, LlamaSevenBShapesAndTheirVariants) {
         EXPECT_EQ(spec->smallBatch, nullptr);
         EXPECT_EQ(spec->splitK, 1);
       }
+      // 17-64 rows (batched decode): a 64-row tile of its own, wgmma on
+      // sm_90a instead of the 128-row prefill tile; sm_80's bucket tile
+      // (32- or 64-row) differs from its 16-row general kernel too.
+      ASSERT_NE(spec->midBatch, nullptr);
+      EXPECT_TRUE(spec->midBatch->midBatchOnly);
+      EXPECT_NE(spec->midBatch->name, spec->name);
+      if (std::string(arch) == "sm_90a") {
+        EXPECT_EQ(spec->midBatch->blockM, 64) << spec->midBatch->name;
+        EXPECT_TRUE(contains(spec->midBatch->name, "_wg"))
+            << spec->midBatch->name;
+      } else {
+        EXPECT_GE(spec->midBatch->blockM, 32) << spec->midBatch->name;
+      }
+      expectEarlyStartFromStrategy(*spec->midBatch);
     }
   }
 }
