@@ -75,11 +75,13 @@ void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
 /// written to column scatter[c] instead: o's input gathered by its
 /// act-order permutation when scatter is that permutation's inverse.
 ///
-/// Head sizes of 32, 64, 128 and 256 read 16 bytes per lane, and where the
-/// (query, head) pairs are few (decode) split the keys over several blocks
-/// whose partial softmax sums `workspace` holds (null: no split).
+/// Head sizes of 32, 64, 128 and 256 read 16 bytes per lane (q, the caches
+/// and qStride keep that alignment: whole heads of a multiple of 8 halves),
+/// and where the (query, head) pairs are few (decode) split the keys over
+/// several blocks whose partial softmax sums `workspace` holds (null: no
+/// split).
 struct AttentionWorkspace {
-  /// attentionWorkspaceFloats(pairs, maxSplits) floats.
+  /// attentionWorkspaceFloats(pairs, maxSplits, headDim) floats.
   float *partials = nullptr;
   /// `pairs` counters, zero before the first launch (kept zero after).
   unsigned *tickets = nullptr;
