@@ -93,7 +93,7 @@ struct DeviceLayer {
 /// Whether `first` and the linears after it on the same input (`rest`)
 /// all read that input gathered by one act-order permutation (GPTQ gives
 /// q, k and v one, and up and gate another): then the kernel that makes
-/// the input can write it gathered (rmsNorm, siluMulGather) and no
+/// the input can write it gathered (rmsNorm, siluMulRows) and no
 /// gatherColumns runs.
 static bool sharesOneGather(const DeviceLinear &first,
                             std::initializer_list<const DeviceLinear *> rest) {
@@ -978,7 +978,7 @@ Status GpuForwardImpl::forward(const std::vector<int32_t> &tokens,
                             gathered_, stream_);
           downIn = gathered_;
         } else {
-          cuda::siluMul(gate_, up_, rows * I, stream_);
+          cuda::siluMulRows(gate_, up_, I, nullptr, rows, I, up_, stream_);
         }
       }
     }

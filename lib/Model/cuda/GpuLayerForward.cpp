@@ -301,11 +301,12 @@ Status GpuLayerForwardImpl::runChunk(int64_t first, int64_t count,
   GPTQ_RETURN_IF_ERROR(linear(k_w_, in, rows, k_));
   GPTQ_RETURN_IF_ERROR(linear(v_w_, in, rows, v_));
   if (llama)
-    cuda::rope(q_, k_, c.qDim(), c.kvDim(), rows, T, 0, c.numHeads,
-               c.numKvHeads, c.headDim, float(c.ropeTheta),
-               float(c.ropeLinearFactor), kStream);
-  cuda::appendKv(k_, v_, c.kvDim(), count, T, 0, c.numKvHeads, c.headDim, T,
-                 kCache_, vCache_, kStream);
+    cuda::ropeAppendKv(q_, k_, v_, c.qDim(), c.kvDim(), count, T, 0, c.numHeads,
+                       c.numKvHeads, c.headDim, float(c.ropeTheta),
+                       float(c.ropeLinearFactor), T, kCache_, vCache_, kStream);
+  else
+    cuda::appendKv(k_, v_, c.kvDim(), count, T, 0, c.numKvHeads, c.headDim, T,
+                   kCache_, vCache_, kStream);
   cuda::attention(q_, c.qDim(), kCache_, vCache_, count, T, 0, c.numHeads,
                   c.numKvHeads, c.headDim, T, attn_, kStream);
   if (reached(LinearInput::AttentionOutput, attn_, &hookStatus))
@@ -327,7 +328,8 @@ Status GpuLayerForwardImpl::runChunk(int64_t first, int64_t count,
   GPTQ_RETURN_IF_ERROR(linear(up_w_, in, rows, up_, !llama));
   if (llama) {
     GPTQ_RETURN_IF_ERROR(linear(gate_w_, in, rows, gate_));
-    cuda::siluMul(gate_, up_, rows * c.intermediateSize, kStream);
+    cuda::siluMulRows(gate_, up_, c.intermediateSize, nullptr, rows,
+                      c.intermediateSize, up_, kStream);
   }
   if (reached(LinearInput::MlpOutput, up_, &hookStatus))
     return hookStatus;

@@ -193,32 +193,6 @@ __global__ void layerNormKernel(const half_t *x, const half_t *weight,
               load(bias, i));
 }
 
-/// One block per row; a thread per (head, i) rotates pair (i, i + d/2) of
-/// that head, so that decode (one row) spreads over the whole block instead
-/// of walking the heads one after the other.
-__global__ void ropeKernel(half_t *q, half_t *k, int64_t qStride,
-                           int64_t kStride, int64_t T, int64_t start,
-                           int64_t heads, int64_t kvHeads, int64_t headDim,
-                           float theta, float linearFactor) {
-  const int64_t row = blockIdx.x;
-  const int64_t half = headDim / 2;
-  const float position = float(start + row % T) / linearFactor;
-  for (int64_t item = threadIdx.x; item < (heads + kvHeads) * half;
-       item += blockDim.x) {
-    const int64_t h = item / half, i = item % half;
-    const float invFreq = 1.0f / powf(theta, float(2 * i) / float(headDim));
-    float sinA, cosA;
-    sincosf(position * invFreq, &sinA, &cosA);
-    cosA = roundHalf(cosA); // transformers casts cos/sin to the model dtype
-    sinA = roundHalf(sinA);
-    half_t *base = h < heads ? q + row * qStride + h * headDim
-                             : k + row * kStride + (h - heads) * headDim;
-    const float a = load(base, i), b = load(base, i + half);
-    store(base, i, a * cosA - b * sinA);
-    store(base, i + half, b * cosA + a * sinA);
-  }
-}
-
 __global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t stride,
                                int64_t T, int64_t start, int64_t kvHeads,
                                int64_t headDim, int64_t maxSeq, half_t *kCache,
@@ -233,11 +207,11 @@ __global__ void appendKvKernel(const half_t *k, const half_t *v, int64_t stride,
   }
 }
 
-/// ropeKernel and appendKvKernel in one pass, a block per (row, head) and
-/// a thread per rotated pair (decode has one row: one block per row would
+/// RoPE and appendKvKernel in one pass, a block per (row, head) and a
+/// thread per rotated pair (decode has one row: one block per row would
 /// leave the whole step to one SM). q is rotated in place, k straight into
-/// the cache (the forward reads k only from there), and the kv heads'
-/// blocks copy v; the same fp16 values as the two kernels.
+/// the cache (the forwards read k only from there), and the kv heads'
+/// blocks copy v.
 __global__ void ropeAppendKvKernel(half_t *q, const half_t *k, const half_t *v,
                                    int64_t qStride, int64_t kvStride, int64_t T,
                                    int64_t start, int64_t heads,
@@ -560,24 +534,16 @@ __global__ void __launch_bounds__(32 * kSplitWarps)
     tickets[head] = 0; // ready for the next launch
 }
 
-// silu(gate) * up as transformers' LlamaMLP rounds it (silu in fp16 first);
-// siluMulKernel and siluMulGatherKernel both take it from here so that the
-// gathered variant gives the same values.
+// silu(gate) * up as transformers' LlamaMLP rounds it (silu in fp16 first).
 __device__ inline float siluTimes(float gate, float up) {
   return roundHalf(gate / (1.0f + __expf(-gate))) * up;
 }
 
-__global__ void siluMulKernel(const half_t *gate, half_t *up, int64_t count) {
-  qmm::allow_dependent_grids();
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= count)
-    return;
-  store(up, i, siluTimes(load(gate, i), load(up, i)));
-}
-
 // out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] (perm null: k), gate
-// and up rows `stride` apart: siluMulKernel, the gather and the split of
-// the joined gate-up linear's output in one pass, the same values.
+// and up rows `stride` apart: the product, the act-order gather and the
+// split of the joined gate-up linear's output in one pass. Each thread
+// reads its inputs before it writes, so out may be up itself when perm is
+// null and stride is cols.
 __global__ void siluMulRowsKernel(const half_t *gate, const half_t *up,
                                   int64_t stride, const int32_t *perm,
                                   int64_t cols, int64_t count, half_t *out) {
@@ -670,15 +636,6 @@ void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                                                       eps, out);
 }
 
-void rope(half_t *q, half_t *k, int64_t qStride, int64_t kStride, int64_t rows,
-          int64_t T, int64_t start, int64_t heads, int64_t kvHeads,
-          int64_t headDim, float theta, float linearFactor,
-          cudaStream_t stream) {
-  ropeKernel<<<unsigned(rows), 512, 0, stream>>>(q, k, qStride, kStride, T,
-                                                 start, heads, kvHeads, headDim,
-                                                 theta, linearFactor);
-}
-
 void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
                   int64_t kvStride, int64_t batch, int64_t T, int64_t start,
                   int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
@@ -747,11 +704,6 @@ void attention(const half_t *q, int64_t qStride, const half_t *kCache,
   attentionKernel<<<grid, 32 * kAttentionWarps, 0, stream>>>(
       q, qStride, kCache, vCache, T, start, heads, kvHeads, headDim, maxSeq,
       scatter, out);
-}
-
-void siluMul(const half_t *gate, half_t *up, int64_t count,
-             cudaStream_t stream) {
-  siluMulKernel<<<blocksFor(count, 256), 256, 0, stream>>>(gate, up, count);
 }
 
 void siluMulRows(const half_t *gate, const half_t *up, int64_t stride,

@@ -44,15 +44,6 @@ void layerNorm(const half_t *x, const half_t *weight, const half_t *bias,
                int64_t rows, int64_t hidden, float eps, half_t *out,
                cudaStream_t stream);
 
-/// Rotates q [rows][heads][d] and k [rows][kvHeads][d] in place; row m is at
-/// position start + m % T. Rows are `qStride` and `kStride` elements apart
-/// (heads * d and kvHeads * d when packed; the joined q-k-v linear's width
-/// when they are column ranges of its output).
-void rope(half_t *q, half_t *k, int64_t qStride, int64_t kStride, int64_t rows,
-          int64_t T, int64_t start, int64_t heads, int64_t kvHeads,
-          int64_t headDim, float theta, float linearFactor,
-          cudaStream_t stream);
-
 /// Writes k, v [batch*T][kvHeads][d] (rows `stride` elements apart) into the
 /// cache [batch][kvHeads][maxSeq][d] at positions start..start+T.
 void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
@@ -60,8 +51,12 @@ void appendKv(const half_t *k, const half_t *v, int64_t stride, int64_t batch,
               int64_t maxSeq, half_t *kCache, half_t *vCache,
               cudaStream_t stream);
 
-/// rope followed by appendKv in one kernel: q rotated in place, k rotated
-/// into the cache only (k itself is left as it was), v copied.
+/// Llama's RoPE and appendKv in one kernel: q [rows][heads][d] rotated in
+/// place (row m at position start + m % T), k rotated into the cache only
+/// (k itself is left as it was), v copied. Rows of q are `qStride` and rows
+/// of k and v `kvStride` elements apart (heads * d and kvHeads * d when
+/// packed; the joined q-k-v linear's width when they are column ranges of
+/// its output).
 void ropeAppendKv(half_t *q, const half_t *k, const half_t *v, int64_t qStride,
                   int64_t kvStride, int64_t batch, int64_t T, int64_t start,
                   int64_t heads, int64_t kvHeads, int64_t headDim, float theta,
@@ -99,13 +94,11 @@ void attention(const half_t *q, int64_t qStride, const half_t *kCache,
                const int32_t *scatter = nullptr,
                const AttentionWorkspace &workspace = {});
 
-/// up[i] = silu(gate[i]) * up[i].
-void siluMul(const half_t *gate, half_t *up, int64_t count,
-             cudaStream_t stream);
 /// out[m][k] = silu(gate[m][perm[k]]) * up[m][perm[k]] (perm null: k) for
 /// rows x cols, gate's and up's rows `stride` elements apart, out packed:
-/// siluMul and gatherColumns in one kernel, and the product of the joined
-/// gate-up linear's two column ranges (stride 2 * cols, up = gate + cols).
+/// the product and gatherColumns in one kernel, and the product of the
+/// joined gate-up linear's two column ranges (stride 2 * cols, up = gate +
+/// cols). Without perm, out may be up itself (stride = cols: in place).
 void siluMulRows(const half_t *gate, const half_t *up, int64_t stride,
                  const int32_t *perm, int64_t rows, int64_t cols, half_t *out,
                  cudaStream_t stream);
