@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gptq::format {
 
 Status checkConcatenable(const std::vector<const QuantizedLinear *> &parts) {
@@ -57,6 +59,23 @@ joinRows(const std::vector<const QuantizedLinear *> &parts, int64_t rows,
   return joined;
 }
 
+std::vector<float> concatenateBiases(
+    const std::vector<std::pair<int64_t, const std::vector<float> *>> &parts) {
+  std::vector<float> joined;
+  const bool anyBias =
+      std::any_of(parts.begin(), parts.end(),
+                  [](const auto &part) { return !part.second->empty(); });
+  if (!anyBias)
+    return joined;
+  for (const auto &[width, bias] : parts) {
+    if (bias->empty())
+      joined.insert(joined.end(), size_t(width), 0.0f);
+    else
+      joined.insert(joined.end(), bias->begin(), bias->end());
+  }
+  return joined;
+}
+
 Expected<QuantizedLinear>
 concatenateOutputs(const std::vector<const QuantizedLinear *> &parts) {
   GPTQ_RETURN_IF_ERROR(checkConcatenable(parts));
@@ -67,10 +86,10 @@ concatenateOutputs(const std::vector<const QuantizedLinear *> &parts) {
   joined.groupSize = first.groupSize;
   joined.format = first.format;
   joined.gIdx = first.gIdx;
-  bool anyBias = false;
+  std::vector<std::pair<int64_t, const std::vector<float> *>> biases;
   for (const QuantizedLinear *part : parts) {
     joined.N += part->N;
-    anyBias = anyBias || !part->bias.empty();
+    biases.emplace_back(part->N, &part->bias);
   }
   const int64_t G = first.numGroups();
   // qweight: one column per output, K * bits / 32 words down it; qzeros:
@@ -93,14 +112,7 @@ concatenateOutputs(const std::vector<const QuantizedLinear *> &parts) {
         return p.scales;
       },
       32, 32);
-  if (anyBias)
-    for (const QuantizedLinear *part : parts) {
-      if (part->bias.empty())
-        joined.bias.insert(joined.bias.end(), size_t(part->N), 0.0f);
-      else
-        joined.bias.insert(joined.bias.end(), part->bias.begin(),
-                           part->bias.end());
-    }
+  joined.bias = concatenateBiases(biases);
   GPTQ_RETURN_IF_ERROR(joined.validate().withContext(
       "concatenating quantized linears: the joined linear"));
   return joined;

@@ -16,6 +16,8 @@
 #include "gptq/Format/Dequantize.h"
 #include "gptq/Support/Status.h"
 
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gptq::format {
@@ -24,8 +26,14 @@ namespace gptq::format {
 /// success. Each part must validate.
 Status checkConcatenable(const std::vector<const QuantizedLinear *> &parts);
 
+/// The biases of linears side by side, each {width, bias} (an empty bias
+/// contributes `width` zeros), or empty when no part has one.
+std::vector<float> concatenateBiases(
+    const std::vector<std::pair<int64_t, const std::vector<float> *>> &parts);
+
 /// One linear whose output columns are those of `parts` in order. A part
-/// without a bias contributes zeros if another part has one.
+/// without a bias contributes zeros if another part has one
+/// (concatenateBiases).
 Expected<QuantizedLinear>
 concatenateOutputs(const std::vector<const QuantizedLinear *> &parts);
 

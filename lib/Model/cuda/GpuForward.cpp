@@ -207,6 +207,10 @@ private:
   /// the option is on, they agree per input channel and a generated kernel
   /// has the joined shape.
   bool joinable(std::initializer_list<const Linear *> parts) const;
+  /// Whether joining is on for this model and a generated kernel runs the
+  /// joined K x N linear of this layout (regrouped: the plain kernel).
+  bool joinedKernelExists(int64_t K, int64_t N, int bits, int64_t groupSize,
+                          bool v1) const;
   /// Uploads `parts` joined as `out` (named after the first).
   Status uploadJoined(std::initializer_list<const Linear *> parts,
                       DeviceLinear &out);
@@ -448,12 +452,16 @@ Status GpuForwardImpl::uploadLinear(const Linear &linear, DeviceLinear &out,
   return Status::success();
 }
 
-bool GpuForwardImpl::joinable(
-    std::initializer_list<const Linear *> parts) const {
+bool GpuForwardImpl::joinedKernelExists(int64_t K, int64_t N, int bits,
+                                        int64_t groupSize, bool v1) const {
   // Llama's layers only: their q, k, v and gate, up share an input with no
   // activation between (OPT's fc1 has no partner).
-  if (!options_.joinProjections || !config_.isLlamaFamily())
-    return false;
+  return options_.joinProjections && config_.isLlamaFamily() &&
+         qmm_->find(K, N, bits, groupSize, /*actOrder=*/false, v1) != nullptr;
+}
+
+bool GpuForwardImpl::joinable(
+    std::initializer_list<const Linear *> parts) const {
   std::vector<const format::QuantizedLinear *> quantized;
   int64_t N = 0;
   for (const Linear *part : parts) {
@@ -462,13 +470,11 @@ bool GpuForwardImpl::joinable(
     quantized.push_back(&*part->quantized);
     N += part->quantized->N;
   }
-  if (!format::checkConcatenable(quantized).ok())
-    return false;
+  // The cheap test first: the layout check reads every g_idx.
   const format::QuantizedLinear &first = *quantized.front();
-  return qmm_->find(first.K, N, first.bits, first.groupSize,
-                    /*actOrder=*/false,
-                    first.format == format::CheckpointFormat::GptqV1) !=
-         nullptr;
+  return joinedKernelExists(first.K, N, first.bits, first.groupSize,
+                            first.format == format::CheckpointFormat::GptqV1) &&
+         format::checkConcatenable(quantized).ok();
 }
 
 Status GpuForwardImpl::uploadJoined(std::initializer_list<const Linear *> parts,
@@ -476,10 +482,10 @@ Status GpuForwardImpl::uploadJoined(std::initializer_list<const Linear *> parts,
   std::vector<const format::QuantizedLinear *> quantized;
   Linear joined;
   joined.name = (*parts.begin())->name;
-  bool anyBias = false;
+  std::vector<std::pair<int64_t, const std::vector<float> *>> biases;
   for (const Linear *part : parts) {
     quantized.push_back(&*part->quantized);
-    anyBias = anyBias || !part->bias.empty();
+    biases.emplace_back(part->out, &part->bias);
     if (part != *parts.begin())
       joined.name += " + " + part->name.substr(part->name.rfind('.') + 1);
   }
@@ -489,14 +495,7 @@ Status GpuForwardImpl::uploadJoined(std::initializer_list<const Linear *> parts,
     return concatenated.status().withContext(joined.name);
   joined.in = concatenated->K;
   joined.out = concatenated->N;
-  if (anyBias)
-    for (const Linear *part : parts) {
-      if (part->bias.empty())
-        joined.bias.insert(joined.bias.end(), size_t(part->out), 0.0f);
-      else
-        joined.bias.insert(joined.bias.end(), part->bias.begin(),
-                           part->bias.end());
-    }
+  joined.bias = format::concatenateBiases(biases);
   joined.quantized = concatenated.take();
   return uploadLinear(joined, out);
 }
@@ -651,10 +650,9 @@ Status GpuForwardImpl::randomize(const RandomWeightsOptions &random) {
     // Joined as upload() joins a checkpoint's (random codes have no g_idx
     // to disagree on; act-order gives the joined linear one permutation).
     auto joins = [&](int64_t out) {
-      return options_.joinProjections && c.isLlamaFamily() &&
-             random.bits != 0 &&
-             qmm_->find(H, out, random.bits, random.groupSize,
-                        /*actOrder=*/false, /*v1=*/true) != nullptr;
+      return random.bits != 0 &&
+             joinedKernelExists(H, out, random.bits, random.groupSize,
+                                /*v1=*/true);
     };
     layer.joinedQkv = joins(c.qDim() + 2 * c.kvDim());
     layer.joinedGateUp = joins(2 * I);
