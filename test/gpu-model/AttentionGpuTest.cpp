@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuTestSupport.h"
 #include "Kernels.h"
 #include "gptq/Model/GpuForward.h"
 #include "gptq/Runtime/Module.h"
@@ -29,20 +30,14 @@ namespace cuda = gptq::model::cuda;
 
 namespace {
 
+using test::uploadToDevice;
+
 struct Case {
   int64_t headDim, T, start;
   bool split, scatter;
 };
 
 class AttentionGpuTest : public ::testing::TestWithParam<Case> {};
-
-rt::DeviceBuffer upload(const void *data, size_t bytes) {
-  auto buffer = rt::DeviceBuffer::create(bytes);
-  EXPECT_TRUE(buffer.ok()) << buffer.message();
-  if (data)
-    EXPECT_TRUE(buffer->copyFromHost(data, bytes).ok());
-  return buffer.take();
-}
 
 TEST_P(AttentionGpuTest, MatchesFp32Reference) {
   std::string whyNot;
@@ -73,21 +68,23 @@ TEST_P(AttentionGpuTest, MatchesFp32Reference) {
   std::iota(scatter.begin(), scatter.end(), 0);
   std::shuffle(scatter.begin(), scatter.end(), rng);
 
-  rt::DeviceBuffer dQ = upload(q.data(), q.size() * 2),
-                   dK = upload(k.data(), k.size() * 2),
-                   dV = upload(v.data(), v.size() * 2),
-                   dScatter = upload(scatter.data(), scatter.size() * 4),
-                   dOut = upload(nullptr, size_t(rows * heads * d) * 2);
+  rt::DeviceBuffer dQ = uploadToDevice(q.data(), q.size() * 2),
+                   dK = uploadToDevice(k.data(), k.size() * 2),
+                   dV = uploadToDevice(v.data(), v.size() * 2),
+                   dScatter =
+                       uploadToDevice(scatter.data(), scatter.size() * 4),
+                   dOut = uploadToDevice(nullptr, size_t(rows * heads * d) * 2);
   ASSERT_TRUE(dOut.fillBytes(0xff).ok()); // NaN: unwritten shows
   cuda::AttentionWorkspace workspace;
   rt::DeviceBuffer dPartials, dTickets;
   if (c.split) {
     workspace.pairs = 64;
     workspace.maxSplits = 16;
-    dPartials = upload(nullptr, size_t(cuda::attentionWorkspaceFloats(
+    dPartials =
+        uploadToDevice(nullptr, size_t(cuda::attentionWorkspaceFloats(
                                     workspace.pairs, workspace.maxSplits, d)) *
                                     4);
-    dTickets = upload(nullptr, size_t(workspace.pairs) * 4);
+    dTickets = uploadToDevice(nullptr, size_t(workspace.pairs) * 4);
     ASSERT_TRUE(dTickets.fillBytes(0).ok());
     workspace.partials = reinterpret_cast<float *>(dPartials.ptr());
     workspace.tickets = reinterpret_cast<unsigned *>(dTickets.ptr());

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuTestSupport.h"
 #include "gptq/Format/Safetensors.h"
 #include "gptq/Model/CpuForward.h"
 #include "gptq/Model/GpuForward.h"
@@ -63,14 +64,7 @@ private:
   std::mt19937 rng_{17};
 };
 
-double relativeError(const float *a, const float *b, size_t count) {
-  double error = 0.0, norm = 0.0;
-  for (size_t i = 0; i < count; ++i) {
-    error += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    norm += double(b[i]) * b[i];
-  }
-  return std::sqrt(error / norm);
-}
+using test::relativeError;
 
 /// Prefill of `prompt` tokens then `steps` decode steps on the GPU, each
 /// against the CPU's logits of the whole sequence.

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gptq/Model/GpuForward.h"
+#include "GpuTestSupport.h"
 #include "gptq/Format/Packing.h"
 #include "gptq/Model/CpuForward.h"
 #include "gptq/Model/ModelWeights.h"
@@ -30,14 +31,7 @@ namespace {
 const std::string kModelDir =
     std::string(GPTQ_TESTDATA_DIR) + "/tiny-llama-bytes";
 
-double relativeError(const float *a, const float *b, size_t count) {
-  double error = 0.0, norm = 0.0;
-  for (size_t i = 0; i < count; ++i) {
-    error += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    norm += double(b[i]) * b[i];
-  }
-  return std::sqrt(error / norm);
-}
+using test::relativeError;
 
 class GpuForwardTest : public ::testing::Test {
 protected:
@@ -188,6 +182,37 @@ quantizeRtn(const Linear &linear, int bits, int64_t group, bool actOrder,
   return q;
 }
 
+/// `weights` with every linear 4-bit g128 RTN-quantized (and its dense
+/// weight replaced by the dequantized one, for the CPU reference). With
+/// act-order and `sharePermutations`, q, k, v take one random channel order
+/// per layer and gate, up another, as GPTQ's one Hessian per input gives
+/// them; otherwise each linear draws its own.
+ModelWeights quantizeModelRtn(const ModelWeights &weights, bool actOrder,
+                              bool sharePermutations, uint32_t seed) {
+  ModelWeights quantized = weights;
+  std::mt19937 rng(seed);
+  for (LayerWeights &layer : quantized.layers) {
+    const int64_t H = quantized.config.hiddenSize;
+    std::vector<int32_t> attentionOrder(H), mlpOrder(H);
+    std::iota(attentionOrder.begin(), attentionOrder.end(), 0);
+    std::iota(mlpOrder.begin(), mlpOrder.end(), 0);
+    std::shuffle(attentionOrder.begin(), attentionOrder.end(), rng);
+    std::shuffle(mlpOrder.begin(), mlpOrder.end(), rng);
+    for (auto &[name, linear] : layerLinears(layer, quantized.config)) {
+      const std::vector<int32_t> *given = nullptr;
+      if (sharePermutations) {
+        if (linear == &layer.q || linear == &layer.k || linear == &layer.v)
+          given = &attentionOrder;
+        if (linear == &layer.gate || linear == &layer.up)
+          given = &mlpOrder;
+      }
+      linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng, given);
+      linear->weight = *format::dequantize(*linear->quantized);
+    }
+  }
+  return quantized;
+}
+
 TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
   // Act-order with a permutation per linear, and shared as in GPTQ
   // checkpoints (q, k, v one; gate, up another): the forward gathers once
@@ -198,27 +223,8 @@ TEST_F(GpuForwardTest, QuantizedLinearsRunOnGeneratedKernels) {
     SCOPED_TRACE(mode == Mode::Plain      ? "no act-order"
                  : mode == Mode::ActOrder ? "act-order"
                                           : "act-order, shared permutations");
-    ModelWeights quantized = weights_;
-    std::mt19937 rng(42);
-    for (LayerWeights &layer : quantized.layers) {
-      const int64_t H = quantized.config.hiddenSize;
-      std::vector<int32_t> attentionOrder(H), mlpOrder(H);
-      std::iota(attentionOrder.begin(), attentionOrder.end(), 0);
-      std::iota(mlpOrder.begin(), mlpOrder.end(), 0);
-      std::shuffle(attentionOrder.begin(), attentionOrder.end(), rng);
-      std::shuffle(mlpOrder.begin(), mlpOrder.end(), rng);
-      for (auto &[name, linear] : layerLinears(layer, quantized.config)) {
-        const std::vector<int32_t> *given = nullptr;
-        if (mode == Mode::SharedActOrder) {
-          if (linear == &layer.q || linear == &layer.k || linear == &layer.v)
-            given = &attentionOrder;
-          if (linear == &layer.gate || linear == &layer.up)
-            given = &mlpOrder;
-        }
-        linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng, given);
-        linear->weight = *format::dequantize(*linear->quantized);
-      }
-    }
+    const ModelWeights quantized =
+        quantizeModelRtn(weights_, actOrder, mode == Mode::SharedActOrder, 42);
     // The 512-row prefill runs dequantize + cuBLAS by default, the
     // generated tiles without it; both against the CPU. Not on sm_90a
     // without act-order: its TMA tiles keep 512 rows (rt::kDenseRowsTma;
@@ -293,25 +299,8 @@ TEST_F(GpuForwardTest, JoinedProjectionsDecodeLikeTheCpu) {
   // act-order). Each step against the CPU's full-window logits.
   for (bool actOrder : {false, true}) {
     SCOPED_TRACE(actOrder ? "shared act-order" : "no act-order");
-    ModelWeights quantized = weights_;
-    std::mt19937 rng(7);
-    for (LayerWeights &layer : quantized.layers) {
-      const int64_t H = quantized.config.hiddenSize;
-      std::vector<int32_t> attentionOrder(H), mlpOrder(H);
-      std::iota(attentionOrder.begin(), attentionOrder.end(), 0);
-      std::iota(mlpOrder.begin(), mlpOrder.end(), 0);
-      std::shuffle(attentionOrder.begin(), attentionOrder.end(), rng);
-      std::shuffle(mlpOrder.begin(), mlpOrder.end(), rng);
-      for (auto &[name, linear] : layerLinears(layer, quantized.config)) {
-        const std::vector<int32_t> *given = nullptr;
-        if (linear == &layer.q || linear == &layer.k || linear == &layer.v)
-          given = &attentionOrder;
-        if (linear == &layer.gate || linear == &layer.up)
-          given = &mlpOrder;
-        linear->quantized = quantizeRtn(*linear, 4, 128, actOrder, rng, given);
-        linear->weight = *format::dequantize(*linear->quantized);
-      }
-    }
+    const ModelWeights quantized =
+        quantizeModelRtn(weights_, actOrder, /*sharePermutations=*/true, 7);
     const int64_t prompt = 48, steps = 8;
     auto gpu = makeGpu(quantized, 2, prompt + steps);
     ASSERT_TRUE(gpu);

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuTestSupport.h"
 #include "Kernels.h"
 #include "gptq/Model/GpuForward.h"
 #include "gptq/Runtime/Module.h"
@@ -28,15 +29,10 @@ namespace cuda = gptq::model::cuda;
 
 namespace {
 
+using test::uploadToDevice;
+
 class NormGpuTest
     : public ::testing::TestWithParam<std::tuple<int64_t, bool, bool>> {};
-
-rt::DeviceBuffer upload(const void *data, size_t bytes) {
-  auto buffer = rt::DeviceBuffer::create(bytes);
-  EXPECT_TRUE(buffer.ok()) << buffer.message();
-  EXPECT_TRUE(buffer->copyFromHost(data, bytes).ok());
-  return buffer.take();
-}
 
 TEST_P(NormGpuTest, MatchesFp32Reference) {
   std::string whyNot;
@@ -63,11 +59,11 @@ TEST_P(NormGpuTest, MatchesFp32Reference) {
   std::vector<int32_t> perm(static_cast<size_t>(hidden));
   std::iota(perm.begin(), perm.end(), 0);
   std::shuffle(perm.begin(), perm.end(), rng);
-  rt::DeviceBuffer dX = upload(x.data(), x.size() * 2),
-                   dDelta = upload(delta.data(), delta.size() * 2),
-                   dWeight = upload(weight.data(), weight.size() * 2),
-                   dPerm = upload(perm.data(), perm.size() * 4),
-                   dOut = upload(x.data(), x.size() * 2);
+  rt::DeviceBuffer dX = uploadToDevice(x.data(), x.size() * 2),
+                   dDelta = uploadToDevice(delta.data(), delta.size() * 2),
+                   dWeight = uploadToDevice(weight.data(), weight.size() * 2),
+                   dPerm = uploadToDevice(perm.data(), perm.size() * 4),
+                   dOut = uploadToDevice(x.data(), x.size() * 2);
   ASSERT_TRUE(dOut.fillBytes(0xff).ok()); // NaN: unwritten shows
   auto half = [](CUdeviceptr p) { return reinterpret_cast<uint16_t *>(p); };
   const int32_t *permPointer =

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuTestSupport.h"
 #include "QmmKernels.h"
 
 #include "gptq/Model/GpuForward.h"
@@ -29,6 +30,8 @@ using namespace gptq;
 using namespace gptq::model;
 
 namespace {
+
+using test::uploadToDevice;
 
 class QmmKernelsGpu : public ::testing::TestWithParam<std::pair<int, int>> {};
 
@@ -64,15 +67,10 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
   std::vector<uint16_t> scales(groups * N);
   for (uint16_t &s : scales)
     s = floatToHalf(0.002f + 0.01f * std::abs(unit(rng)));
-  auto upload = [](const void *data, size_t bytes) {
-    auto buffer = rt::DeviceBuffer::create(bytes);
-    EXPECT_TRUE(buffer.ok()) << buffer.message();
-    EXPECT_TRUE(buffer->copyFromHost(data, bytes).ok());
-    return buffer.take();
-  };
-  rt::DeviceBuffer dQweight = upload(qweight.data(), qweight.size() * 4);
-  rt::DeviceBuffer dQzeros = upload(qzeros.data(), qzeros.size() * 4);
-  rt::DeviceBuffer dScales = upload(scales.data(), scales.size() * 2);
+  rt::DeviceBuffer dQweight =
+      uploadToDevice(qweight.data(), qweight.size() * 4);
+  rt::DeviceBuffer dQzeros = uploadToDevice(qzeros.data(), qzeros.size() * 4);
+  rt::DeviceBuffer dScales = uploadToDevice(scales.data(), scales.size() * 2);
 
   for (int64_t m : {9, 16, 17, 33, 64}) {
     const cuda::QmmKernelSpec *variant =
@@ -83,7 +81,7 @@ TEST_P(QmmKernelsGpu, SmallBatchKernelMatchesDecodeKernel) {
     std::vector<uint16_t> x(m * K);
     for (uint16_t &value : x)
       value = floatToHalf(unit(rng));
-    rt::DeviceBuffer dX = upload(x.data(), x.size() * 2);
+    rt::DeviceBuffer dX = uploadToDevice(x.data(), x.size() * 2);
     auto small = rt::DeviceBuffer::create(m * N * 2);
     auto reference = rt::DeviceBuffer::create(m * N * 2);
     ASSERT_TRUE(small.ok() && reference.ok());
